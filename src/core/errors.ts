@@ -1,0 +1,131 @@
+/**
+ * Protocol errors. One class, built through factories, rendered per profile by the server.
+ * @see RFC 6749 §5.2, RFC 6750 §3.1
+ */
+
+/** The RFC error codes Tollgate can answer with. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'unsupported_response_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  | 'slow_down';
+
+/** Codes that only the Zoho profiles use on the wire (SPEC R0's mapping table). */
+export type ZohoErrorCode = 'invalid_code' | 'invalid_redirect_uri' | 'Access Denied';
+
+export interface OAuthErrorOptions {
+  /** The code the zoho profiles send instead of `error`, when they differ. */
+  zohoError?: ZohoErrorCode;
+  /** HTTP status in the rfc profile. */
+  status?: number;
+  /** Whether the description may be shown to the caller (false for unexpected errors). */
+  expose?: boolean;
+  /** Whether the error may be sent to the client's redirect URI (only once it is validated). */
+  redirectable?: boolean;
+  /** Seconds after which a throttled caller may try again. */
+  retryAfter?: number;
+  /** For insufficient_scope: the scope the resource needs. */
+  scope?: string;
+}
+
+export class OAuthError extends Error {
+  readonly error: OAuthErrorCode;
+  readonly description: string;
+  readonly zohoError: ZohoErrorCode | undefined;
+  readonly status: number;
+  readonly expose: boolean;
+  readonly redirectable: boolean;
+  readonly retryAfter: number | undefined;
+  readonly scope: string | undefined;
+
+  constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
+    super(`${error}: ${description}`);
+    this.name = 'OAuthError';
+    this.error = error;
+    this.description = description;
+    this.zohoError = options.zohoError;
+    this.status = options.status ?? 400;
+    this.expose = options.expose ?? true;
+    this.redirectable = options.redirectable ?? true;
+    this.retryAfter = options.retryAfter;
+    this.scope = options.scope;
+  }
+}
+
+export const invalidRequest = (description: string): OAuthError =>
+  new OAuthError('invalid_request', description);
+
+export const invalidClient = (description = 'Client authentication failed.'): OAuthError =>
+  new OAuthError('invalid_client', description, { status: 401, redirectable: false });
+
+/** Expired, reused or unknown code; revoked or unknown refresh token. Zoho says `invalid_code`. */
+export const invalidGrant = (description: string): OAuthError =>
+  new OAuthError('invalid_grant', description, { zohoError: 'invalid_code' });
+
+export const invalidRedirectUri = (description: string): OAuthError =>
+  new OAuthError('invalid_grant', description, { zohoError: 'invalid_redirect_uri' });
+
+export const invalidScope = (description: string): OAuthError =>
+  new OAuthError('invalid_scope', description);
+
+export const unauthorizedClient = (description: string): OAuthError =>
+  new OAuthError('unauthorized_client', description);
+
+export const unsupportedGrantType = (grantType: string): OAuthError =>
+  new OAuthError('unsupported_grant_type', `The grant type '${grantType}' is not supported.`);
+
+export const unsupportedResponseType = (): OAuthError =>
+  new OAuthError('unsupported_response_type', 'Only response_type=code is supported.');
+
+export const accessDenied = (description: string): OAuthError =>
+  new OAuthError('access_denied', description);
+
+/** Too many requests: Zoho answers HTTP 200 "Access Denied", the rfc profile 429. */
+export const throttled = (retryAfter: number): OAuthError =>
+  new OAuthError(
+    'slow_down',
+    'You have made too many requests continuously. Please try again after some time.',
+    { zohoError: 'Access Denied', status: 429, retryAfter },
+  );
+
+export const invalidToken = (description: string): OAuthError =>
+  new OAuthError('invalid_token', description, { status: 401, redirectable: false });
+
+export const insufficientScope = (scope: string): OAuthError =>
+  new OAuthError('insufficient_scope', `The token lacks the scope ${scope}.`, {
+    status: 403,
+    redirectable: false,
+    scope,
+  });
+
+export const temporarilyUnavailable = (retryAfter = 5): OAuthError =>
+  new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable.', {
+    status: 503,
+    retryAfter,
+    redirectable: false,
+  });
+
+export const serverError = (): OAuthError =>
+  new OAuthError('server_error', 'An unexpected error occurred.', {
+    status: 500,
+    expose: false,
+  });
+
+/** Internal and configuration errors: not protocol answers, each with a stable code. */
+export class TollgateError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'TollgateError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Identifier formats of SPEC R1 (Zoho's shapes, at least 128 bits of CSPRNG entropy each),
+ * hashing for storage, and constant-time comparison.
+ */
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+
+const CLIENT_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** `1000.` + 30 chars of [A-Z0-9] (155 bits). */
+export function generateClientId(): string {
+  let id = '';
+  for (let i = 0; i < 30; i++) id += CLIENT_ID_ALPHABET[randomInt(CLIENT_ID_ALPHABET.length)];
+  return `1000.${id}`;
+}
+
+/** 42 lower-case hex chars (168 bits). */
+export function generateClientSecret(): string {
+  return randomBytes(21).toString('hex');
+}
+
+/** Codes, access tokens and refresh tokens: `1000.` + 32 hex + `.` + 32 hex (256 bits). */
+export function generateToken(): string {
+  const bytes = randomBytes(32).toString('hex');
+  return `1000.${bytes.slice(0, 32)}.${bytes.slice(32)}`;
+}
+
+export const TOKEN_PATTERN = /^1000\.[0-9a-f]{32}\.[0-9a-f]{32}$/;
+export const CLIENT_ID_PATTERN = /^1000\.[A-Z0-9]{30}$/;
+
+/** A random opaque value for sessions and CSRF secrets. */
+export function generateOpaque(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** ZUID: a positive integer in the range Zoho's look like (9-10 digits). */
+export function generateZuid(): number {
+  return randomInt(100_000_000, 2 ** 32);
+}
+
+/** Secrets and tokens are random and long, so an unsalted SHA-256 is a sufficient store hash. */
+export function hashSecret(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** Constant-time equality of two strings, also when their lengths differ. */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}
+
+/** Shows the first characters of a token and masks the rest, for pages and logs. */
+export function maskToken(token: string): string {
+  return token.length <= 12 ? '****' : `${token.slice(0, 9)}…${'*'.repeat(6)}`;
+}

@@ -1,0 +1,27 @@
+/**
+ * The one migration set for SQLite and PostgreSQL. Add a file per change, named by number, and
+ * list it here; never edit a migration that has shipped.
+ */
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import { coreMigration } from './001-core.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '001-core': coreMigration(dialect),
+  };
+}
+
+/** Brings the database up to the latest migration. */
+export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations(dialect)) },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Opens a Store from a location: a SQLite file path (created with its folder), `:memory:`, or a
+ * `postgres://` URL. `?schema=NAME` on a PostgreSQL URL selects (and creates) a schema, which is
+ * how parallel test runs share one server without colliding.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Database } from './kysely/schema.ts';
+import { KyselyStore } from './kysely/kysely-store.ts';
+import { migrateToLatest } from './migrations/index.ts';
+import type { Store } from './types.ts';
+
+export interface OpenStoreOptions {
+  /** Run migrations on open (default true). */
+  migrate?: boolean;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+}
+
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
+}
+
+const INT8_OID = 20;
+const pgTypes = {
+  // Counts and times fit in a double; read int8 as a number instead of a string.
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** Splits `?schema=` off a PostgreSQL URL. */
+export function parsePostgresUrl(location: string): { connectionString: string; schema: string | undefined } {
+  const url = new URL(location);
+  const schema = url.searchParams.get('schema') ?? undefined;
+  url.searchParams.delete('schema');
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`Invalid schema name '${schema}': use lower-case letters, digits and _`);
+  }
+  return { connectionString: url.toString(), schema };
+}
+
+async function openPostgres(location: string, options: OpenStoreOptions): Promise<KyselyStore> {
+  const { connectionString, schema } = parsePostgresUrl(location);
+  if (schema) {
+    const admin = new pg.Client({ connectionString });
+    await admin.connect();
+    try {
+      await admin.query(`create schema if not exists "${schema}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.poolSize ?? 10,
+    types: pgTypes,
+    connectionTimeoutMillis: 5_000,
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+  });
+  // An idle client losing its server (restart, network) must not crash the process.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  if (options.migrate ?? true) await migrateToLatest(db, 'postgres');
+  return new KyselyStore(db, 'postgres');
+}
+
+async function openSqlite(location: string, options: OpenStoreOptions): Promise<KyselyStore> {
+  if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
+  const database = new SqliteDatabase(location);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  if (options.migrate ?? true) await migrateToLatest(db, 'sqlite');
+  return new KyselyStore(db, 'sqlite');
+}
+
+/** Opens (and by default migrates) the store at a location. */
+export function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
+  return isPostgresUrl(location) ? openPostgres(location, options) : openSqlite(location, options);
+}

@@ -1,0 +1,229 @@
+/**
+ * The Store: typed, named operations for everything Tollgate keeps. One implementation
+ * (Kysely) serves SQLite and PostgreSQL; a shared contract suite runs against both.
+ * Every time is a Unix time in milliseconds passed in by the caller, so tests and emulation
+ * control the clock. Secrets, codes and tokens arrive here already hashed.
+ */
+import type { Profile } from '../core/profiles.ts';
+
+export type ClientType = 'server' | 'client' | 'mobile' | 'self';
+
+export interface User {
+  zuid: number;
+  email: string;
+  firstName: string;
+  lastName: string;
+  displayName: string;
+  disabled: boolean;
+  createdAt: number;
+}
+
+export interface NewUser {
+  email: string;
+  passwordHash: string;
+  firstName: string;
+  lastName: string;
+  displayName: string;
+}
+
+export interface Client {
+  clientId: string;
+  name: string;
+  domain: string;
+  type: ClientType;
+  redirectUris: string[];
+  ownerZuid: number | null;
+  profile: Profile | null;
+  createdAt: number;
+}
+
+export interface NewClient extends Omit<Client, 'createdAt'> {
+  secretHash: string;
+}
+
+export interface ClientUpdate {
+  name?: string;
+  domain?: string;
+  redirectUris?: string[];
+}
+
+export interface AuthorizationCode {
+  codeHash: string;
+  clientId: string;
+  zuid: number;
+  scopes: string[];
+  /** The redirect URI of the authorization request; null for self-client codes. */
+  redirectUri: string | null;
+  /** Whether the exchange issues a refresh token (SPEC R5.1). */
+  offline: boolean;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | 'plain' | null;
+  state: string | null;
+  expiresAt: number;
+  createdAt: number;
+  description: string | null;
+}
+
+export type ConsumeCodeResult =
+  | { outcome: 'consumed'; code: AuthorizationCode }
+  | { outcome: 'replayed'; code: AuthorizationCode }
+  | { outcome: 'unknown' };
+
+export interface RefreshToken {
+  id: number;
+  clientId: string;
+  zuid: number;
+  scopes: string[];
+  createdAt: number;
+  lastUsedAt: number | null;
+  /** Set when a public client's token was rotated; reusing it revokes the family. */
+  rotatedAt: number | null;
+  familyId: string;
+}
+
+export interface AccessTokenInfo {
+  clientId: string;
+  zuid: number;
+  scopes: string[];
+  expiresAt: number;
+  refreshTokenId: number | null;
+}
+
+export interface NewAccessToken {
+  tokenHash: string;
+  clientId: string;
+  zuid: number;
+  scopes: string[];
+  expiresAt: number;
+  refreshTokenId: number | null;
+  codeHash: string | null;
+}
+
+export interface IssueTokensInput {
+  now: number;
+  access: Omit<NewAccessToken, 'refreshTokenId'>;
+  /** The refresh token to issue with it, if any. */
+  refresh: { tokenHash: string; familyId: string } | null;
+  /** Cap on live refresh tokens per user and client; the oldest beyond it are evicted. */
+  refreshTokenCap: number;
+}
+
+export interface MintAccessTokenInput {
+  now: number;
+  refreshTokenHash: string;
+  clientId: string;
+  access: { tokenHash: string; expiresAt: number };
+  /** Cap on live access tokens per refresh token; the oldest beyond it are invalidated. */
+  accessTokenCap: number;
+  /** Throttle: at most `limit` mints per refresh token per window, or null for none. */
+  throttle: { limit: number; windowMs: number } | null;
+  /** For public clients: rotate the refresh token to this new one (RFC 9700 §4.14). */
+  rotateTo: string | null;
+}
+
+export type MintAccessTokenResult =
+  | { outcome: 'minted'; refreshToken: RefreshToken }
+  | { outcome: 'unknown' }
+  | { outcome: 'throttled'; retryAfterMs: number }
+  | { outcome: 'reused-rotated' };
+
+export interface Consent {
+  zuid: number;
+  clientId: string;
+  scopes: string[];
+  grantedAt: number;
+  updatedAt: number;
+}
+
+export interface ConnectedApp {
+  client: Client;
+  scopes: string[];
+  grantedAt: number;
+  lastUsedAt: number | null;
+  liveRefreshTokens: number;
+}
+
+export interface Session {
+  zuid: number;
+  expiresAt: number;
+  createdAt: number;
+}
+
+export interface CounterResult {
+  count: number;
+  /** When the current window ends. */
+  resetAt: number;
+}
+
+export interface UserStore {
+  createUser(user: NewUser, now: number): Promise<User>;
+  findUserByEmail(email: string): Promise<(User & { passwordHash: string }) | undefined>;
+  findUser(zuid: number): Promise<User | undefined>;
+  listUsers(): Promise<User[]>;
+  setUserDisabled(zuid: number, disabled: boolean): Promise<boolean>;
+}
+
+export interface ClientStore {
+  createClient(client: NewClient, now: number): Promise<Client>;
+  findClient(clientId: string): Promise<(Client & { secretHash: string }) | undefined>;
+  listClients(ownerZuid?: number): Promise<Client[]>;
+  updateClient(clientId: string, update: ClientUpdate): Promise<Client | undefined>;
+  rotateClientSecret(clientId: string, secretHash: string): Promise<boolean>;
+  /** Deletes the client with every code, token and consent it holds, in one transaction. */
+  deleteClient(clientId: string): Promise<boolean>;
+}
+
+export interface GrantStore {
+  saveCode(code: AuthorizationCode): Promise<void>;
+  /**
+   * Marks a code used, in one conditional statement: the first caller gets `consumed`,
+   * every later one `replayed` (RFC 6749 §4.1.2). Expiry is the caller's check.
+   */
+  consumeCode(codeHash: string, now: number): Promise<ConsumeCodeResult>;
+  /** Revokes every token issued from a code (replay defence). Returns how many were revoked. */
+  revokeTokensFromCode(codeHash: string): Promise<number>;
+  /** Issues an access token and, optionally, a refresh token, enforcing the refresh-token cap. */
+  issueTokens(input: IssueTokensInput): Promise<{ refreshTokenId: number | null; evicted: number }>;
+  /** The refresh grant: throttle, rotation and the access-token cap, in one transaction. */
+  mintAccessToken(input: MintAccessTokenInput): Promise<MintAccessTokenResult>;
+  /** Issues a standalone access token (client credentials). */
+  saveAccessToken(token: NewAccessToken, now: number): Promise<void>;
+  findAccessToken(tokenHash: string): Promise<AccessTokenInfo | undefined>;
+  findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined>;
+  /** Revokes a refresh token (with its access tokens) or an access token. */
+  revokeToken(tokenHash: string, clientId?: string): Promise<'refresh' | 'access' | 'unknown'>;
+  countLiveRefreshTokens(zuid: number, clientId: string): Promise<number>;
+  countLiveAccessTokens(refreshTokenId: number, now: number): Promise<number>;
+}
+
+export interface ConsentStore {
+  findConsent(zuid: number, clientId: string): Promise<Consent | undefined>;
+  /** Adds scopes to the user's grant to the client; returns whether this is the first consent. */
+  recordConsent(zuid: number, clientId: string, scopes: string[], now: number): Promise<{ first: boolean }>;
+  listConnectedApps(zuid: number): Promise<ConnectedApp[]>;
+  /** Revokes every token of the user for the client and forgets the consent. */
+  removeConnectedApp(zuid: number, clientId: string): Promise<boolean>;
+}
+
+export interface SessionStore {
+  createSession(idHash: string, session: Session): Promise<void>;
+  findSession(idHash: string, now: number): Promise<Session | undefined>;
+  deleteSession(idHash: string): Promise<void>;
+}
+
+export interface CounterStore {
+  /**
+   * Adds one to a fixed-window counter in one conditional statement and returns the new count.
+   * Used by every throttle, so limits hold across instances sharing a database (SPEC R5.6).
+   */
+  hitCounter(key: string, windowMs: number, now: number): Promise<CounterResult>;
+  peekCounter(key: string, now: number): Promise<CounterResult>;
+  resetCounter(key: string): Promise<void>;
+}
+
+export interface Store extends UserStore, ClientStore, GrantStore, ConsentStore, SessionStore, CounterStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Checks the database answers (for /health and fault recovery). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
