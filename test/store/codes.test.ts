@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Client, Store, User } from '../../src/store/types.ts';
+import { storeKinds } from '../helpers/stores.ts';
+import {
+  NOW,
+  addClient,
+  addUser,
+  issueInput,
+  issueRefresh,
+  mintInput,
+  newCode,
+} from './fixtures.ts';
+
+describe.each(storeKinds)('authorization codes on $name', (kind) => {
+  let store: Store;
+  let user: User;
+  let client: Client;
+  beforeEach(async () => {
+    store = await kind.open();
+    user = await addUser(store);
+    client = await addClient(store);
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('R4.4: the first consumeCode of a code gets it back whole, as saved', async () => {
+    const code = newCode(client.clientId, user.zuid, {
+      scopes: ['SalesIQ.portals.READ', 'AaaServer.profile.READ'],
+      codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      codeChallengeMethod: 'S256',
+      state: 'xyz',
+      offline: false,
+    });
+    await store.saveCode(code);
+    expect(await store.consumeCode(code.codeHash, NOW + 5)).toEqual({ outcome: 'consumed', code });
+  });
+
+  it('R2: a self-client code keeps its description and no redirect URI', async () => {
+    const code = newCode(client.clientId, user.zuid, {
+      redirectUri: null,
+      description: 'nightly export',
+      expiresAt: NOW + 600_000,
+    });
+    await store.saveCode(code);
+    expect(await store.consumeCode(code.codeHash, NOW)).toEqual({ outcome: 'consumed', code });
+  });
+
+  it('R4.4: a code consumed twice reports replayed, with the code', async () => {
+    const code = newCode(client.clientId, user.zuid);
+    await store.saveCode(code);
+    await store.consumeCode(code.codeHash, NOW);
+    expect(await store.consumeCode(code.codeHash, NOW + 1)).toEqual({ outcome: 'replayed', code });
+    expect(await store.consumeCode(code.codeHash, NOW + 2)).toEqual({ outcome: 'replayed', code });
+  });
+
+  it('R4.4: an unknown code reports unknown', async () => {
+    expect(await store.consumeCode('no-such-code', NOW)).toEqual({ outcome: 'unknown' });
+  });
+
+  it('R3.6: consumeCode leaves expiry to the caller and still consumes an expired code once', async () => {
+    const code = newCode(client.clientId, user.zuid, { expiresAt: NOW - 1 });
+    await store.saveCode(code);
+    expect((await store.consumeCode(code.codeHash, NOW)).outcome).toBe('consumed');
+    expect((await store.consumeCode(code.codeHash, NOW)).outcome).toBe('replayed');
+  });
+
+  it('R4.4: revokeTokensFromCode revokes the refresh token, every access token minted from it, and no other', async () => {
+    const code = newCode(client.clientId, user.zuid);
+    await store.saveCode(code);
+    const t = await issueRefresh(store, client.clientId, user.zuid, { codeHash: code.codeHash });
+    const minted = mintInput(t.refreshHash, client.clientId);
+    await store.mintAccessToken(minted);
+    const other = await issueRefresh(store, client.clientId, user.zuid);
+
+    expect(await store.revokeTokensFromCode(code.codeHash)).toBe(3);
+
+    expect(await store.findRefreshToken(t.refreshHash)).toBeUndefined();
+    expect(await store.findAccessToken(t.accessHash)).toBeUndefined();
+    expect(await store.findAccessToken(minted.access.tokenHash)).toBeUndefined();
+    expect(await store.findRefreshToken(other.refreshHash)).toBeDefined();
+    expect(await store.findAccessToken(other.accessHash)).toBeDefined();
+    expect(await store.revokeTokensFromCode(code.codeHash)).toBe(0);
+  });
+
+  it("R4.4: revokeTokensFromCode revokes an online exchange's lone access token", async () => {
+    const code = newCode(client.clientId, user.zuid, { offline: false });
+    await store.saveCode(code);
+    const input = issueInput(client.clientId, user.zuid, {
+      refresh: false,
+      codeHash: code.codeHash,
+    });
+    await store.issueTokens(input);
+    expect(await store.revokeTokensFromCode(code.codeHash)).toBe(1);
+    expect(await store.findAccessToken(input.accessHash)).toBeUndefined();
+  });
+
+  it("R4.5: revokeTokensFromCode also revokes the rotated descendants of a public client's token", async () => {
+    const code = newCode(client.clientId, user.zuid);
+    await store.saveCode(code);
+    const t = await issueRefresh(store, client.clientId, user.zuid, { codeHash: code.codeHash });
+    const rotated = mintInput(t.refreshHash, client.clientId, { rotateTo: 'next-hash' });
+    await store.mintAccessToken(rotated);
+    await store.revokeTokensFromCode(code.codeHash);
+    expect(await store.findRefreshToken('next-hash')).toBeUndefined();
+    expect(await store.findAccessToken(rotated.access.tokenHash)).toBeUndefined();
+  });
+});
