@@ -62,16 +62,16 @@ export function createFileStore(options: FileStoreOptions): FileTokenStore {
       },
     );
   }
+  const locked = async <T>(lockPath: string, task: () => Promise<T>): Promise<T> => {
+    await ensureDirectory(path);
+    return withFileLock(lockPath, task, options.lock);
+  };
   const update = (change: (file: StoreFile) => void): Promise<void> =>
-    withFileLock(
-      `${path}.lock`,
-      async () => {
-        const file = await readStoreFile(path);
-        change(file);
-        await writeAtomically(path, `${JSON.stringify(file, null, 2)}\n`);
-      },
-      options.lock,
-    );
+    locked(`${path}.lock`, async () => {
+      const file = await readStoreFile(path);
+      change(file);
+      await writeAtomically(path, `${JSON.stringify(file, null, 2)}\n`);
+    });
   const entry = async (): Promise<ProfileEntry | undefined> =>
     (await readStoreFile(path)).profiles[profile];
   return {
@@ -97,7 +97,7 @@ export function createFileStore(options: FileStoreOptions): FileTokenStore {
         delete file.profiles[profile];
       }),
     listProfiles: async () => Object.keys((await readStoreFile(path)).profiles),
-    lock: (task) => withFileLock(`${path}.${profile}.refresh.lock`, task, options.lock),
+    lock: (task) => locked(`${path}.${profile}.refresh.lock`, task),
   };
 }
 
@@ -175,10 +175,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+async function ensureDirectory(path: string): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    throw new TollgateClientError('store_io', `Cannot create the directory of ${path}.`, {
+      hint: 'Check the path and its permissions.',
+      cause,
+    });
+  }
+}
+
 async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const handle = await open(temporary, 'wx', 0o600);
     try {
       await handle.writeFile(text);
