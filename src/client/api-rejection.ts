@@ -31,11 +31,25 @@ export async function readApiRejection(response: Response): Promise<ApiRejection
   }
   const tokenRejected =
     challenge.error === 'invalid_token' ||
-    /invalid[_ ]?(oauth)?[_ ]?token|token[_ ]?(expired|invalid|revoked)|oauthtoken/i.test(
-      `${zoho?.code ?? ''} ${zoho?.message ?? ''}`,
-    );
+    (zoho !== undefined &&
+      (TOKEN_ERROR_CODES.has(zoho.code.toUpperCase()) ||
+        TOKEN_ERROR_MESSAGE.test(zoho.message ?? '')));
   return { tokenRejected, error, description, body };
 }
+
+/**
+ * Codes meaning "this token is no good" in Zoho-style error objects: Tollgate's `1003`, and
+ * the names Zoho's own APIs use (`INVALID_TOKEN` in CRM, `INVALID_OAUTHTOKEN` elsewhere).
+ */
+const TOKEN_ERROR_CODES = new Set([
+  '1003',
+  'INVALID_TOKEN',
+  'INVALID_OAUTHTOKEN',
+  'OAUTH_TOKEN_EXPIRED',
+  'INVALID_OAUTH',
+]);
+const TOKEN_ERROR_MESSAGE =
+  /invalid[_ ]?(oauth)?[_ ]?token|\btoken\b.*\b(invalid|expired|revoked|malformed)\b/i;
 
 function readBearerChallenge(header: string | null): { error?: string; description?: string } {
   if (header === null) return {};

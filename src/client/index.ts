@@ -31,3 +31,5 @@ export { createFileStore } from './stores/file-store.ts';
 export type { FileStoreOptions, FileTokenStore } from './stores/file-store.ts';
 export type { FileLockOptions } from './stores/file-lock.ts';
 export type { TokenStore } from './stores/token-store.ts';
+export { defaultTokenFile, encodeProfileSettings, openSavedProfile } from './saved-profile.ts';
+export type { ProfileSettings, SavedProfileOptions } from './saved-profile.ts';

@@ -161,6 +161,7 @@ export interface UserStore {
   findUser(zuid: number): Promise<User | undefined>;
   listUsers(): Promise<User[]>;
   setUserDisabled(zuid: number, disabled: boolean): Promise<boolean>;
+  setUserPassword(zuid: number, passwordHash: string): Promise<boolean>;
 }
 
 export interface ClientStore {

@@ -21,7 +21,7 @@ export interface FileStoreOptions {
 export interface FileTokenStore extends TokenStore {
   readonly path: string;
   readonly profile: string;
-  /** Non-secret-looking settings kept beside the tokens (the CLI keeps its client details there). */
+  /** Settings kept beside the tokens: the CLI keeps its client details there, secret included (the file is 0600). */
   getSettings(): Promise<Readonly<Record<string, string>> | undefined>;
   setSettings(settings: Readonly<Record<string, string>>): Promise<void>;
   /** Forgets the profile entirely: tokens and settings. */

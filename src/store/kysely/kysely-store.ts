@@ -1,8 +1,9 @@
 /**
  * The Store on Kysely, for SQLite (better-sqlite3) and PostgreSQL (pg).
- * Atomic rules are single conditional statements or transactions; on PostgreSQL a transaction
- * that enforces a cap first takes an advisory lock on what is capped, so concurrent requests
- * queue instead of both seeing room (SQLite runs one transaction at a time anyway).
+ * Atomic rules are single conditional statements or transactions. On PostgreSQL every transaction
+ * that creates or deletes the tokens of a user and client first takes `lockGrant` (see there), so
+ * concurrent requests queue instead of both seeing room, and a revocation cascade never misses a
+ * token written beside it (SQLite runs one transaction at a time anyway).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Profile } from '../../core/profiles.ts';
@@ -30,6 +31,7 @@ import type {
 import type { AuthCodesTable, ClientsTable, Database, RefreshTokensTable, UsersTable } from './schema.ts';
 import type { Dialect } from '../migrations/index.ts';
 import { generateZuid } from '../../core/ids.ts';
+import { TollgateError } from '../../core/errors.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -117,6 +119,34 @@ export class KyselyStore implements Store {
     }
   }
 
+  /**
+   * Taken first by every transaction that writes or deletes tokens of one user and client. It
+   * queues them one at a time (the caps, rotation and cascades read what they change), and holds
+   * the client and user rows in share mode until commit: `deleteClient` and `setUserDisabled`
+   * change those rows first, so they wait for tokens being written and those written after them
+   * see the client gone or the user disabled. Returns whether the client exists and the user is
+   * enabled.
+   */
+  private async lockGrant(trx: Transaction<Database>, zuid: number, clientId: string): Promise<boolean> {
+    const live = await trx
+      .selectFrom(['clients', 'users'])
+      .select('users.zuid')
+      .where('clients.client_id', '=', clientId)
+      .where('users.zuid', '=', zuid)
+      .where('users.disabled', '=', 0)
+      .$if(this.dialect === 'postgres', (q) => q.forShare())
+      .executeTakeFirst();
+    await this.lock(trx, `grant:${zuid}:${clientId}`);
+    return live !== undefined;
+  }
+
+  /** Refuses to write tokens for a client deleted or a user disabled meanwhile. */
+  private async requireLiveGrant(trx: Transaction<Database>, zuid: number, clientId: string): Promise<void> {
+    if (!(await this.lockGrant(trx, zuid, clientId))) {
+      throw new TollgateError('grant_revoked', 'The client was deleted or the user disabled while issuing tokens.');
+    }
+  }
+
   // ---- users ----
 
   async createUser(user: NewUser, now: number): Promise<User> {
@@ -158,12 +188,19 @@ export class KyselyStore implements Store {
     return rows.map(toUser);
   }
 
+  async setUserPassword(zuid: number, passwordHash: string): Promise<boolean> {
+    const res = await this.db.updateTable('users').set({ password_hash: passwordHash }).where('zuid', '=', zuid).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
   async setUserDisabled(zuid: number, disabled: boolean): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
+      // First, so it waits for tokens being written (see lockGrant) and the deletes below see them.
       const res = await trx.updateTable('users').set({ disabled: disabled ? 1 : 0 }).where('zuid', '=', zuid).executeTakeFirst();
       if (disabled) {
         // A disabled account keeps nothing live: sign-ins and tokens end now.
         await trx.deleteFrom('sessions').where('zuid', '=', zuid).execute();
+        await trx.deleteFrom('auth_codes').where('zuid', '=', zuid).execute();
         await trx.deleteFrom('access_tokens').where('zuid', '=', zuid).execute();
         await trx.deleteFrom('refresh_tokens').where('zuid', '=', zuid).execute();
       }
@@ -220,11 +257,12 @@ export class KyselyStore implements Store {
 
   async deleteClient(clientId: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
+      // First, so it waits for tokens being written (see lockGrant) and the deletes below see them.
+      const res = await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
       await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).execute();
       await trx.deleteFrom('refresh_tokens').where('client_id', '=', clientId).execute();
       await trx.deleteFrom('auth_codes').where('client_id', '=', clientId).execute();
       await trx.deleteFrom('consents').where('client_id', '=', clientId).execute();
-      const res = await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
       return Number(res.numDeletedRows) > 0;
     });
   }
@@ -267,6 +305,8 @@ export class KyselyStore implements Store {
 
   async revokeTokensFromCode(codeHash: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
+      const code = await trx.selectFrom('auth_codes').select(['zuid', 'client_id']).where('code_hash', '=', codeHash).executeTakeFirst();
+      if (code) await this.lockGrant(trx, Number(code.zuid), code.client_id);
       const refresh = await trx.selectFrom('refresh_tokens').select('id').where('code_hash', '=', codeHash).execute();
       const ids = refresh.map((r) => Number(r.id));
       let revoked = ids.length;
@@ -283,10 +323,10 @@ export class KyselyStore implements Store {
   async issueTokens(input: IssueTokensInput): Promise<{ refreshTokenId: number | null; evicted: number }> {
     const { access, refresh, now } = input;
     return this.db.transaction().execute(async (trx) => {
+      await this.requireLiveGrant(trx, access.zuid, access.clientId);
       let refreshTokenId: number | null = null;
       let evicted = 0;
       if (refresh) {
-        await this.lock(trx, `rt:${access.zuid}:${access.clientId}`);
         const row = await trx
           .insertInto('refresh_tokens')
           .values({
@@ -350,14 +390,18 @@ export class KyselyStore implements Store {
   async mintAccessToken(input: MintAccessTokenInput): Promise<MintAccessTokenResult> {
     const { now } = input;
     return this.db.transaction().execute(async (trx): Promise<MintAccessTokenResult> => {
-      const found = await trx
-        .selectFrom('refresh_tokens')
-        .selectAll()
-        .where('token_hash', '=', input.refreshTokenHash)
-        .where('client_id', '=', input.clientId)
-        .executeTakeFirst();
+      const findToken = () =>
+        trx
+          .selectFrom('refresh_tokens')
+          .selectAll()
+          .where('token_hash', '=', input.refreshTokenHash)
+          .where('client_id', '=', input.clientId)
+          .executeTakeFirst();
+      const unlocked = await findToken();
+      if (!unlocked || !(await this.lockGrant(trx, Number(unlocked.zuid), unlocked.client_id))) return { outcome: 'unknown' };
+      // Read again under the lock: a concurrent request may have rotated or revoked it meanwhile.
+      const found = await findToken();
       if (!found) return { outcome: 'unknown' };
-      await this.lock(trx, `at:${found.id}`);
       const rt = toRefreshToken({ ...found, id: Number(found.id) });
       if (rt.rotatedAt !== null) {
         // A rotated token came back: someone holds a stolen copy. End the whole family.
@@ -422,7 +466,10 @@ export class KyselyStore implements Store {
   }
 
   async saveAccessToken(token: NewAccessToken, now: number): Promise<void> {
-    await this.insertAccessToken(this.db, token, now);
+    await this.db.transaction().execute(async (trx) => {
+      await this.requireLiveGrant(trx, token.zuid, token.clientId);
+      await this.insertAccessToken(trx, token, now);
+    });
   }
 
   async findAccessToken(tokenHash: string): Promise<AccessTokenInfo | undefined> {
@@ -449,10 +496,12 @@ export class KyselyStore implements Store {
 
   async revokeToken(tokenHash: string, clientId?: string): Promise<'refresh' | 'access' | 'unknown'> {
     return this.db.transaction().execute(async (trx) => {
-      let rq = trx.selectFrom('refresh_tokens').select(['id', 'family_id']).where('token_hash', '=', tokenHash);
+      let rq = trx.selectFrom('refresh_tokens').select(['zuid', 'client_id', 'family_id']).where('token_hash', '=', tokenHash);
       if (clientId !== undefined) rq = rq.where('client_id', '=', clientId);
       const rt = await rq.executeTakeFirst();
       if (rt) {
+        // The family is read under the lock, so a rotation racing with this revocation is included.
+        await this.lockGrant(trx, Number(rt.zuid), rt.client_id);
         const family = await trx.selectFrom('refresh_tokens').select('id').where('family_id', '=', rt.family_id).execute();
         const ids = family.map((r) => Number(r.id));
         await trx.deleteFrom('access_tokens').where('refresh_token_id', 'in', ids).execute();
@@ -569,6 +618,7 @@ export class KyselyStore implements Store {
 
   async removeConnectedApp(zuid: number, clientId: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
+      await this.lockGrant(trx, zuid, clientId);
       await trx.deleteFrom('access_tokens').where('zuid', '=', zuid).where('client_id', '=', clientId).execute();
       await trx.deleteFrom('refresh_tokens').where('zuid', '=', zuid).where('client_id', '=', clientId).execute();
       await trx.deleteFrom('auth_codes').where('zuid', '=', zuid).where('client_id', '=', clientId).execute();

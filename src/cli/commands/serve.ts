@@ -1,0 +1,43 @@
+/** `tollgate serve`: open the store, build the app, listen, print the URL (SPEC R10). */
+import type { Command } from 'commander';
+import { ensureDemo } from '../../core/demo.ts';
+import { openStore } from '../../store/open-store.ts';
+import { buildApp } from '../../server/app.ts';
+import { addConfigOptions, configFrom } from '../options.ts';
+
+export function register(program: Command): void {
+  addConfigOptions(program.command('serve').description('Run the authorization server.')).action(async (opts: Record<string, unknown>) => {
+    const config = configFrom(opts);
+    const store = await openStore(config.db);
+    const app = await buildApp(config, store);
+    const address = await app.listen({ port: config.port, host: config.host });
+    const url = address.replace('://[::1]', '://localhost');
+    app.tollgate.setListeningAddress(url);
+    process.stdout.write(`Tollgate is listening on ${url} (profile ${config.profile}, store ${store.dialect})\n`);
+    if (config.demo) {
+      const demo = await ensureDemo(store, config.db, app.tollgate.issuer, Date.now());
+      app.tollgate.setDemo(demo);
+      process.stdout.write(
+        [
+          '',
+          `  Open ${app.tollgate.issuer}/ to walk through the OAuth flow step by step.`,
+          `  Demo user:  ${demo.email}  password: ${demo.password}`,
+          `  Demo app:   client_id ${demo.clientId}`,
+          `              client_secret ${demo.clientSecret}`,
+          `              redirect_uri ${demo.redirectUri}`,
+          '',
+        ].join('\n'),
+      );
+    }
+    let closing = false;
+    const shutdown = async (): Promise<void> => {
+      if (closing) return;
+      closing = true;
+      // Stop accepting connections, let in-flight requests finish, then close the store.
+      await app.close();
+      await store.close();
+    };
+    process.once('SIGTERM', () => void shutdown());
+    process.once('SIGINT', () => void shutdown());
+  });
+}

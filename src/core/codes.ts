@@ -1,0 +1,49 @@
+/**
+ * Minting authorization codes: for the authorization endpoint and for self clients' console.
+ * Only the hash is stored; the code is returned once.
+ */
+import { accessDenied } from './errors.ts';
+import { generateToken, hashSecret } from './ids.ts';
+import type { AuthorizationCode, Store } from '../store/types.ts';
+
+export interface MintCodeOptions {
+  clientId: string;
+  zuid: number;
+  scopes: string[];
+  redirectUri: string | null;
+  offline: boolean;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | 'plain' | null;
+  state: string | null;
+  description?: string | null;
+  lifetimeSeconds: number;
+  now: number;
+  /** SPEC R5.5: at most `limit` codes per client per window, else access_denied. */
+  throttle: { limit: number; windowMs: number } | null;
+}
+
+export async function mintCode(store: Store, options: MintCodeOptions): Promise<{ code: string; expiresAt: number }> {
+  if (options.throttle) {
+    const hit = await store.hitCounter(`codes:${options.clientId}`, options.throttle.windowMs, options.now);
+    if (hit.count > options.throttle.limit) {
+      throw accessDenied('Too many authorization codes were requested for this app. Please try again later.');
+    }
+  }
+  const code = generateToken();
+  const record: AuthorizationCode = {
+    codeHash: hashSecret(code),
+    clientId: options.clientId,
+    zuid: options.zuid,
+    scopes: options.scopes,
+    redirectUri: options.redirectUri,
+    offline: options.offline,
+    codeChallenge: options.codeChallenge,
+    codeChallengeMethod: options.codeChallengeMethod,
+    state: options.state,
+    description: options.description ?? null,
+    expiresAt: options.now + options.lifetimeSeconds * 1000,
+    createdAt: options.now,
+  };
+  await store.saveCode(record);
+  return { code, expiresAt: record.expiresAt };
+}

@@ -1,0 +1,60 @@
+/**
+ * First run: a demo user and a demo app, so `npm start` shows the whole flow at once. The
+ * plaintext credentials are kept beside the database (mode 0600) so every start can print them.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { hashPassword } from './passwords.ts';
+import { registerClient } from './registration.ts';
+import type { Store } from '../store/types.ts';
+
+export interface DemoCredentials {
+  email: string;
+  password: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
+
+export const DEMO_EMAIL = 'demo@tollgate.local';
+
+/** The redirect URI of the demo app: the walkthrough's own callback page. */
+export const demoRedirectUri = (issuer: string): string => `${issuer}/demo/callback`;
+
+/** Creates the demo user and app once; on later starts, reads them back and follows the issuer. */
+export async function ensureDemo(store: Store, dbLocation: string, issuer: string, now: number): Promise<DemoCredentials> {
+  const file = dbLocation.startsWith('postgres') || dbLocation === ':memory:' ? undefined : join(dirname(dbLocation), 'demo-credentials.json');
+  const redirectUri = demoRedirectUri(issuer);
+  if (file && existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
+    const client = await store.findClient(saved.clientId);
+    if (client && (await store.findUserByEmail(saved.email))) {
+      if (!client.redirectUris.includes(redirectUri)) {
+        await store.updateClient(client.clientId, { redirectUris: [...client.redirectUris, redirectUri].slice(-20) });
+      }
+      return { ...saved, redirectUri };
+    }
+  }
+  const password = randomBytes(9).toString('base64url');
+  const existing = await store.findUserByEmail(DEMO_EMAIL);
+  const user =
+    existing ??
+    (await store.createUser(
+      { email: DEMO_EMAIL, passwordHash: await hashPassword(password), firstName: 'Demo', lastName: 'User', displayName: 'Demo User' },
+      now,
+    ));
+  const { client, clientSecret } = await registerClient(
+    store,
+    { name: 'Tollgate Demo App', domain: issuer, redirectUris: [redirectUri], type: 'server' },
+    user.zuid,
+    now,
+  );
+  const creds: DemoCredentials = { email: DEMO_EMAIL, password, clientId: client.clientId, clientSecret, redirectUri };
+  if (existing) {
+    // The user predates the credentials file: give it the new password so the printed one works.
+    await store.setUserPassword(user.zuid, await hashPassword(password));
+  }
+  if (file) writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+  return creds;
+}

@@ -1,0 +1,127 @@
+/**
+ * Client registration (SPEC R2), shared by the CLI, the developer console and the admin API,
+ * so every door applies the same rules.
+ */
+import { generateClientId, generateClientSecret, hashSecret } from './ids.ts';
+import { redirectUriProblem } from './redirect-uri.ts';
+import { isProfile, type Profile } from './profiles.ts';
+import type { Client, ClientType, Store } from '../store/types.ts';
+
+export const CLIENT_TYPES: readonly ClientType[] = ['server', 'client', 'mobile', 'self'];
+
+/** Public clients cannot keep a secret, so they must use PKCE and get rotating refresh tokens. */
+export const isPublicClient = (type: ClientType): boolean => type === 'client' || type === 'mobile';
+
+export interface ClientInput {
+  name: string;
+  domain: string;
+  redirectUris: string[];
+  type: ClientType;
+  profile?: Profile | null;
+}
+
+export type ClientField = 'name' | 'domain' | 'redirectUris' | 'type' | 'profile';
+
+/** Field-by-field problems, or an empty object when the input is valid. */
+export function checkClientInput(input: {
+  name?: unknown;
+  domain?: unknown;
+  redirectUris?: unknown;
+  type?: unknown;
+  profile?: unknown;
+}): Partial<Record<ClientField, string>> {
+  const problems: Partial<Record<ClientField, string>> = {};
+  const type = input.type ?? 'server';
+  if (typeof type !== 'string' || !(CLIENT_TYPES as readonly string[]).includes(type)) {
+    problems.type = `Client Type must be one of ${CLIENT_TYPES.join(', ')}.`;
+  }
+  const name = typeof input.name === 'string' ? input.name.trim() : '';
+  if (name.length === 0) problems.name = 'Client Name is required.';
+  else if ([...name].length > 100) problems.name = 'Client Name must be at most 100 characters.';
+  else if (/[\u0000-\u001f\u007f]/.test(name)) problems.name = 'Client Name must not contain control characters.';
+
+  const domain = typeof input.domain === 'string' ? input.domain.trim() : '';
+  let domainUrl: URL | undefined;
+  try {
+    domainUrl = new URL(domain);
+  } catch {
+    domainUrl = undefined;
+  }
+  if (!domainUrl || !['http:', 'https:'].includes(domainUrl.protocol) || domain.length > 2000) {
+    problems.domain = 'Client Domain must be an http(s) URL, e.g. https://example.com.';
+  }
+
+  const uris = Array.isArray(input.redirectUris) ? input.redirectUris : [];
+  if (type === 'self') {
+    if (uris.length > 0) problems.redirectUris = 'A self client has no redirect URI.';
+  } else if (uris.length === 0) {
+    problems.redirectUris = 'At least one Authorized Redirect URI is required.';
+  } else if (uris.length > 20) {
+    problems.redirectUris = 'At most 20 Authorized Redirect URIs can be registered.';
+  } else {
+    for (const uri of uris) {
+      const why = typeof uri === 'string' ? redirectUriProblem(uri, type as ClientType) : 'is not text';
+      if (why) {
+        problems.redirectUris = `${String(uri).slice(0, 200)} ${why}.`;
+        break;
+      }
+    }
+  }
+  if (input.profile !== undefined && input.profile !== null && !isProfile(input.profile)) {
+    problems.profile = 'Profile must be zoho, zoho-legacy or rfc.';
+  }
+  return problems;
+}
+
+export class ClientInputError extends Error {
+  readonly problems: Partial<Record<ClientField, string>>;
+  constructor(problems: Partial<Record<ClientField, string>>) {
+    super(Object.values(problems).join(' '));
+    this.name = 'ClientInputError';
+    this.problems = problems;
+  }
+}
+
+/** Normalises and validates input, throwing ClientInputError with every problem found. */
+export function parseClientInput(input: Parameters<typeof checkClientInput>[0]): ClientInput {
+  const problems = checkClientInput(input);
+  if (Object.keys(problems).length > 0) throw new ClientInputError(problems);
+  return {
+    name: String(input.name).trim(),
+    domain: String(input.domain).trim(),
+    redirectUris: [...new Set((input.redirectUris as string[] | undefined) ?? [])],
+    type: (input.type ?? 'server') as ClientType,
+    profile: (input.profile as Profile | undefined) ?? null,
+  };
+}
+
+/** Registers a client; the plaintext secret is returned once and only its hash is stored. */
+export async function registerClient(
+  store: Store,
+  input: Parameters<typeof checkClientInput>[0],
+  ownerZuid: number | null,
+  now: number,
+): Promise<{ client: Client; clientSecret: string }> {
+  const parsed = parseClientInput(input);
+  const clientSecret = generateClientSecret();
+  const client = await store.createClient(
+    {
+      clientId: generateClientId(),
+      secretHash: hashSecret(clientSecret),
+      name: parsed.name,
+      domain: parsed.domain,
+      type: parsed.type,
+      redirectUris: parsed.redirectUris,
+      ownerZuid,
+      profile: parsed.profile ?? null,
+    },
+    now,
+  );
+  return { client, clientSecret };
+}
+
+/** Replaces a client's secret; the old one stops working at once. */
+export async function rotateSecret(store: Store, clientId: string): Promise<string | undefined> {
+  const clientSecret = generateClientSecret();
+  return (await store.rotateClientSecret(clientId, hashSecret(clientSecret))) ? clientSecret : undefined;
+}

@@ -1,0 +1,45 @@
+/**
+ * Access-token validation for protected resources (SPEC R6, RFC 6750 §2.1): the token travels
+ * in `Authorization: Zoho-oauthtoken <token>` or `Bearer <token>`, never in a query string.
+ */
+import { invalidRequest, invalidToken, OAuthError } from '../core/errors.ts';
+import { hashSecret, TOKEN_PATTERN } from '../core/ids.ts';
+import type { Store } from '../store/types.ts';
+
+/** What a valid access token stands for. */
+export interface AccessTokenClaims {
+  /** The user's ZUID. */
+  userId: number;
+  clientId: string;
+  scopes: string[];
+  /** Unix milliseconds. */
+  expiresAt: number;
+}
+
+export const NO_TOKEN_DESCRIPTION = 'No access token was sent.';
+
+/**
+ * Takes the token out of an Authorization header.
+ * @throws OAuthError invalid_token (401) when absent, invalid_request for another scheme.
+ */
+export function extractToken(header: string | undefined): string {
+  if (header === undefined || header.trim() === '') {
+    throw new OAuthError('invalid_token', NO_TOKEN_DESCRIPTION, { status: 401, redirectable: false });
+  }
+  const match = /^(Zoho-oauthtoken|Bearer)\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[2]) {
+    const e = invalidRequest('The Authorization header must be "Zoho-oauthtoken <token>" or "Bearer <token>".');
+    throw new OAuthError(e.error, e.description, { status: 400, redirectable: false });
+  }
+  return match[2];
+}
+
+/** Local validation against the store. @throws OAuthError invalid_token */
+export async function verifyWithStore(store: Store, header: string | undefined, now: number): Promise<AccessTokenClaims> {
+  const token = extractToken(header);
+  if (!TOKEN_PATTERN.test(token)) throw invalidToken('The access token is malformed.');
+  const info = await store.findAccessToken(hashSecret(token));
+  if (!info) throw invalidToken('The access token is invalid or revoked.');
+  if (info.expiresAt <= now) throw invalidToken('The access token has expired.');
+  return { userId: info.zuid, clientId: info.clientId, scopes: info.scopes, expiresAt: info.expiresAt };
+}

@@ -1,0 +1,149 @@
+/**
+ * buildApp(config, store): the whole server as a Fastify instance, without listening, so tests
+ * can use `app.inject()` or listen on port 0. `tollgate serve` listens.
+ */
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import type { Config } from '../core/config.ts';
+import { invalidRequest, OAuthError } from '../core/errors.ts';
+import { loadScopeCatalogue, type ScopeCatalogue } from '../core/scopes.ts';
+import type { Store } from '../store/types.ts';
+import { ServerContext, type ServerContextOptions } from './context.ts';
+import { ALL_ROUTES, type RouteModule } from './routes.ts';
+import { loggerOptions } from './logging.ts';
+import { sendErrorPage, sendResourceError, sendTokenError, toOAuthError, type ErrorKind } from './render-error.ts';
+import { STYLESHEET } from './ui/layout.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tollgate: ServerContext;
+  }
+  interface FastifyContextConfig {
+    errorKind?: ErrorKind;
+  }
+}
+
+export interface BuildAppOptions extends ServerContextOptions {
+  /** A scope catalogue other than the configured one. */
+  scopes?: ScopeCatalogue;
+  /** Extra Fastify options (tests pass a log stream here). */
+  fastify?: Partial<FastifyServerOptions>;
+}
+
+/** The largest request body accepted anywhere (SPEC: oversized input is invalid_request). */
+export const BODY_LIMIT = 100 * 1024;
+
+
+function errorKindOf(url: string): ErrorKind {
+  if (url.startsWith('/oauth/v2/token') || url.startsWith('/oauth/v2/revoke') || url.startsWith('/oauth/v2/introspect')) return 'token';
+  if (url.startsWith('/api/') || url.startsWith('/oauth/user/')) return 'resource';
+  return 'page';
+}
+
+export async function buildApp(
+  config: Config,
+  store: Store,
+  options: BuildAppOptions = {},
+  routes: readonly RouteModule[] = ALL_ROUTES,
+): Promise<FastifyInstance> {
+  const ctx = new ServerContext(config, store, options.scopes ?? loadScopeCatalogue(config.scopesFile), options);
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel),
+    // One line per request, written in onResponse below, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+    ...options.fastify,
+  });
+  app.decorate('tollgate', ctx);
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  // Body formats (SPEC R4.1): url-encoded, multipart text fields, and an empty body of any type.
+  await app.register(formbody, { bodyLimit: BODY_LIMIT });
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fields: 100, fieldSize: 16 * 1024, files: 0, fileSize: 0, parts: 100 },
+    onFile: async () => {
+      throw invalidRequest('File parts are not accepted.');
+    },
+  });
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    defaultJson(request, body as string, done);
+  });
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    done(new OAuthError('invalid_request', 'Unsupported content type; send application/x-www-form-urlencoded.', { status: 415, redirectable: false }), undefined);
+  });
+
+  await app.register(cookie);
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: 'tg_csrf',
+    cookieOpts: { httpOnly: true, sameSite: 'strict', path: '/', secure: ctx.issuer.startsWith('https:') },
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        // No form-action: Chromium applies it to the redirect chain after a form post, and the
+        // consent and sign-in forms end in a redirect to the app.
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    frameguard: { action: 'deny' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+
+  app.get('/assets/style.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
+  );
+  app.get('/health', async (_request, reply) => {
+    await store.ping();
+    return reply.header('cache-control', 'no-store').send({ status: 'ok' });
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const kind = request.routeOptions.config.errorKind ?? errorKindOf(request.url);
+    let err = toOAuthError(error, request);
+    if ((error as { code?: string }).code === 'FST_CSRF_INVALID_TOKEN' || (error as { code?: string }).code === 'FST_CSRF_MISSING_SECRET') {
+      err = new OAuthError('invalid_request', 'This form has expired or did not come from this site. Go back, reload the page and try again.', { status: 403, redirectable: false });
+    }
+    if (kind === 'token') return sendTokenError(reply, err, ctx.config.profile);
+    if (kind === 'resource') return sendResourceError(reply, err, ctx.config.profile);
+    return sendErrorPage(reply, err);
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const err = new OAuthError('invalid_request', `There is nothing at ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}.`, { status: 404, redirectable: false });
+    const kind = errorKindOf(request.url);
+    if (kind === 'token') return sendTokenError(reply, err, ctx.config.profile);
+    if (kind === 'resource') return sendResourceError(reply, err, ctx.config.profile, 'not_found');
+    return sendErrorPage(reply, err);
+  });
+
+  for (const route of routes) await app.register(route);
+  return app;
+}

@@ -1,0 +1,81 @@
+/**
+ * Client authentication at the token, revocation and introspection endpoints: HTTP Basic or
+ * client_id + client_secret parameters, never both (RFC 6749 §2.3.1). Public clients send no
+ * secret. Wrong secrets are throttled per client, and an unknown client costs the same as a
+ * wrong secret, so answers do not reveal which client ids exist.
+ */
+import type { FastifyRequest } from 'fastify';
+import { invalidClient, invalidRequest, throttled } from '../core/errors.ts';
+import { hashSecret, safeEqual } from '../core/ids.ts';
+import { isPublicClient } from '../core/registration.ts';
+import type { Client } from '../store/types.ts';
+import type { ServerContext } from './context.ts';
+import { param, type Params } from './params.ts';
+
+export interface AuthenticatedClient {
+  client: Client;
+  /** How the client authenticated; `none` for public clients. */
+  method: 'client_secret_basic' | 'client_secret_post' | 'none';
+}
+
+function decodeBasic(header: string): { id: string; secret: string } | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
+    const formDecode = (s: string): string => decodeURIComponent(s.replace(/\+/g, ' '));
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the request carries HTTP Basic credentials (for the WWW-Authenticate answer). */
+export function usesBasicAuth(request: FastifyRequest): boolean {
+  return /^Basic\s/i.test(request.headers.authorization ?? '');
+}
+
+/**
+ * Finds and authenticates the client of a request.
+ * @throws OAuthError invalid_client, invalid_request or the throttle error.
+ */
+export async function authenticateClient(ctx: ServerContext, request: FastifyRequest, params: Params): Promise<AuthenticatedClient> {
+  const header = request.headers.authorization;
+  const basic = header !== undefined && /^Basic\s/i.test(header) ? decodeBasic(header) : undefined;
+  if (header !== undefined && /^Basic\s/i.test(header) && !basic) throw invalidClient('Malformed Basic credentials.');
+  const paramId = param(params, 'client_id');
+  const paramSecret = param(params, 'client_secret');
+  if (basic && paramSecret !== undefined) throw invalidRequest('Use one client authentication method, not both.');
+  if (basic && paramId !== undefined && paramId !== basic.id) throw invalidRequest('client_id differs from the Basic credentials.');
+  const clientId = basic?.id ?? paramId;
+  const secret = basic?.secret ?? paramSecret;
+  if (clientId === undefined) throw invalidClient('No client was identified.');
+
+  const now = ctx.now();
+  const throttleKey = `clientauth:${clientId.slice(0, 64)}`;
+  const throttleWindowMs = ctx.config.loginWindow * 1000;
+  if (ctx.config.throttle) {
+    const seen = await ctx.store.peekCounter(throttleKey, now);
+    if (seen.count >= ctx.config.clientAuthLimit) throw throttled((seen.resetAt - now) / 1000);
+  }
+
+  const client = clientId.length <= 64 ? await ctx.store.findClient(clientId) : undefined;
+  // Hash and compare even for an unknown client, so timing does not tell the two apart.
+  const expected = client?.secretHash ?? hashSecret(`decoy:${clientId}`);
+  const secretOk = secret !== undefined && safeEqual(hashSecret(secret), expected);
+
+  if (client && isPublicClient(client.type)) {
+    if (secret !== undefined && !secretOk) return fail();
+    return { client, method: 'none' };
+  }
+  if (!client || !secretOk) return fail();
+  return { client, method: basic ? 'client_secret_basic' : 'client_secret_post' };
+
+  async function fail(): Promise<never> {
+    if (ctx.config.throttle) await ctx.store.hitCounter(throttleKey, throttleWindowMs, now);
+    throw invalidClient();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * What every endpoint needs: config, store, scope catalogue, the clock, and the public URLs.
+ * The issuer may only be known once the server listens (port 0), so it is settable once.
+ */
+import type { Config } from '../core/config.ts';
+import type { Profile } from '../core/profiles.ts';
+import type { ScopeCatalogue } from '../core/scopes.ts';
+import type { Client, Store } from '../store/types.ts';
+import type { DemoCredentials } from '../core/demo.ts';
+
+export interface ServerContextOptions {
+  /** The clock, in Unix milliseconds (tests and emulation move time). */
+  now?: () => number;
+}
+
+export class ServerContext {
+  readonly config: Config;
+  readonly store: Store;
+  readonly scopes: ScopeCatalogue;
+  readonly now: () => number;
+  private issuerUrl: string;
+  private demoCredentials: DemoCredentials | undefined;
+
+  constructor(config: Config, store: Store, scopes: ScopeCatalogue, options: ServerContextOptions = {}) {
+    this.config = config;
+    this.store = store;
+    this.scopes = scopes;
+    this.now = options.now ?? Date.now;
+    this.issuerUrl = config.issuer ?? `http://${config.host}:${config.port}`;
+  }
+
+  /** Public base URL, sent as `accounts-server` and in metadata. */
+  get issuer(): string {
+    return this.issuerUrl;
+  }
+
+  /** Called by `serve` once the real address is known, when no issuer was configured. */
+  setListeningAddress(url: string): void {
+    if (this.config.issuer === undefined) this.issuerUrl = url.replace(/\/+$/, '');
+  }
+
+  /** The demo user and app, when the server runs with `--demo` (the home page walkthrough uses them). */
+  get demo(): DemoCredentials | undefined {
+    return this.demoCredentials;
+  }
+
+  setDemo(demo: DemoCredentials): void {
+    this.demoCredentials = demo;
+  }
+
+  /** Sent as `api_domain`: the API beside Tollgate, never a real Zoho host (SPEC R4.3). */
+  get apiDomain(): string {
+    return this.config.apiDomain ?? this.issuer;
+  }
+
+  /** A client's own profile overrides the server's (SPEC R0). */
+  profileFor(client: Pick<Client, 'profile'> | undefined): Profile {
+    return client?.profile ?? this.config.profile;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * grant_type=client_credentials, for self clients only: an access token for the client's owner
+ * (SPEC R4.6; RFC 6749 §4.4). No refresh token.
+ */
+import { invalidRequest, unauthorizedClient } from '../../core/errors.ts';
+import { generateToken, hashSecret } from '../../core/ids.ts';
+import { requireParam } from '../params.ts';
+import { tokenResponse, type Grant } from './types.ts';
+
+export const clientCredentialsGrant: Grant = {
+  grantType: 'client_credentials',
+  async handle({ ctx, params, client, profile }) {
+    const { clientId, type, ownerZuid } = client.client;
+    if (type !== 'self') throw unauthorizedClient('Only self clients may use client_credentials.');
+    if (ownerZuid === null) throw unauthorizedClient('This self client has no owner to act for.');
+    const owner = await ctx.store.findUser(ownerZuid);
+    if (!owner || owner.disabled) throw unauthorizedClient("The self client's owner account is not active.");
+    const scopes = ctx.scopes.parse(requireParam(params, 'scope'));
+    if (scopes.length === 0) throw invalidRequest('scope is required.');
+    const now = ctx.now();
+    const accessToken = generateToken();
+    await ctx.store.saveAccessToken(
+      {
+        tokenHash: hashSecret(accessToken),
+        clientId,
+        zuid: ownerZuid,
+        scopes,
+        expiresAt: now + ctx.config.accessTokenTtl * 1000,
+        refreshTokenId: null,
+        codeHash: null,
+      },
+      now,
+    );
+    return tokenResponse(ctx, profile, { accessToken, scopes });
+  },
+};

@@ -1,0 +1,42 @@
+/**
+ * grant_type=refresh_token (SPEC R4.5, R5.3, R5.5; RFC 6749 §6). Zoho does not rotate refresh
+ * tokens; public clients' tokens rotate, and reusing a rotated one ends its family (RFC 9700 §4.14).
+ */
+import { invalidGrant, throttled } from '../../core/errors.ts';
+import { generateToken, hashSecret } from '../../core/ids.ts';
+import { isPublicClient } from '../../core/registration.ts';
+import { requireParam } from '../params.ts';
+import { tokenResponse, type Grant } from './types.ts';
+
+export const refreshTokenGrant: Grant = {
+  grantType: 'refresh_token',
+  async handle({ ctx, params, client, profile }) {
+    const refreshToken = requireParam(params, 'refresh_token');
+    const now = ctx.now();
+    const accessToken = generateToken();
+    const rotated = isPublicClient(client.client.type) ? generateToken() : null;
+    const result = await ctx.store.mintAccessToken({
+      now,
+      refreshTokenHash: hashSecret(refreshToken),
+      clientId: client.client.clientId,
+      access: { tokenHash: hashSecret(accessToken), expiresAt: now + ctx.config.accessTokenTtl * 1000 },
+      accessTokenCap: ctx.config.accessTokensPerRefresh,
+      throttle: ctx.config.throttle ? { limit: ctx.config.refreshMintLimit, windowMs: ctx.config.throttleWindow * 1000 } : null,
+      rotateTo: rotated === null ? null : hashSecret(rotated),
+    });
+    switch (result.outcome) {
+      case 'unknown':
+        throw invalidGrant('The refresh token is unknown or revoked.');
+      case 'reused-rotated':
+        throw invalidGrant('The refresh token was already rotated; its family is now revoked.');
+      case 'throttled':
+        throw throttled(result.retryAfterMs / 1000);
+      case 'minted':
+        return tokenResponse(ctx, profile, {
+          accessToken,
+          refreshToken: rotated ?? undefined,
+          scopes: result.refreshToken.scopes,
+        });
+    }
+  },
+};

@@ -1,0 +1,144 @@
+/**
+ * The one place that decides how an error looks on the wire, per profile (SPEC R0) and per
+ * kind of endpoint: token-style JSON, resource-API JSON, a redirect, or an HTML page.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { OAuthError, serverError, temporarilyUnavailable } from '../core/errors.ts';
+import { isZohoProfile, type Profile } from '../core/profiles.ts';
+import { html } from './ui/html.ts';
+import { page } from './ui/layout.ts';
+
+/** How errors of a route are shown. Set per route in `config.errorKind`. */
+export type ErrorKind = 'token' | 'resource' | 'page';
+
+/** The exact body Zoho sends when a caller is throttled (SPEC R0). */
+export const ZOHO_THROTTLE_BODY = {
+  error: 'Access Denied',
+  error_description: 'You have made too many requests continuously. Please try again after some time.',
+  status: 'failure',
+} as const;
+
+/**
+ * Numeric codes of the SalesIQ API's error object. 1001, 1002, 1004, 1005 and 1006 are the
+ * codes SalesIQ documents; the others are Tollgate's, in the same range.
+ */
+export const RESOURCE_ERROR_CODES: Record<string, number> = {
+  server_error: 1001,
+  invalid_request: 1002,
+  invalid_token: 1003,
+  method_not_allowed: 1004,
+  invalid_portal: 1005,
+  not_found: 1006,
+  insufficient_scope: 1007,
+  invalid_input: 1008,
+  slow_down: 1009,
+  temporarily_unavailable: 1010,
+};
+
+function rfcBody(err: OAuthError): Record<string, string> {
+  return err.expose ? { error: err.error, error_description: err.description } : { error: err.error };
+}
+
+function setRetryAfter(reply: FastifyReply, err: OAuthError): void {
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfter))));
+}
+
+/** Token, revoke and introspect endpoints. @see RFC 6749 §5.2 */
+export function sendTokenError(reply: FastifyReply, err: OAuthError, profile: Profile, basicAuthUsed = false): FastifyReply {
+  reply.header('cache-control', 'no-store');
+  if (isZohoProfile(profile)) {
+    if (err.status >= 500) {
+      setRetryAfter(reply, err);
+      return reply.status(err.status).send({ error: err.error });
+    }
+    if (err.zohoError === 'Access Denied') return reply.status(200).send(ZOHO_THROTTLE_BODY);
+    return reply.status(200).send({ error: err.zohoError ?? err.error });
+  }
+  setRetryAfter(reply, err);
+  if (err.error === 'invalid_client' && basicAuthUsed) {
+    reply.header('www-authenticate', 'Basic realm="tollgate", charset="UTF-8"');
+  }
+  return reply.status(err.status).send(rfcBody(err));
+}
+
+const quote = (s: string): string => `"${s.replace(/["\\\r\n]/g, ' ')}"`;
+
+/** Protected resources (user info, the SalesIQ-style API). @see RFC 6750 §3 */
+export function sendResourceError(reply: FastifyReply, err: OAuthError, profile: Profile, code?: string): FastifyReply {
+  reply.header('cache-control', 'no-store');
+  const name = code ?? err.error;
+  if (isZohoProfile(profile) && err.status < 500) {
+    return reply.status(200).send({ error: { code: RESOURCE_ERROR_CODES[name] ?? 1008, message: err.description } });
+  }
+  setRetryAfter(reply, err);
+  if (err.status === 401 || err.status === 403 || err.error === 'invalid_request') {
+    const params = [`realm="tollgate"`];
+    if (err.status !== 401 || err.description !== 'No access token was sent.') {
+      params.push(`error=${quote(err.error)}`, `error_description=${quote(err.description)}`);
+    }
+    if (err.scope) params.push(`scope=${quote(err.scope)}`);
+    reply.header('www-authenticate', `Bearer ${params.join(', ')}`);
+  }
+  if (isZohoProfile(profile)) {
+    return reply.status(err.status).send({ error: { code: RESOURCE_ERROR_CODES[name] ?? 1001, message: err.description } });
+  }
+  return reply.status(err.status).send(rfcBody(err));
+}
+
+/** A readable page for a person; never a redirect. */
+export function sendErrorPage(reply: FastifyReply, err: OAuthError): FastifyReply {
+  setRetryAfter(reply, err);
+  const status = err.error === 'slow_down' ? 429 : err.status;
+  const body = html`<div class="card"><h1>Something is not right</h1>
+<p class="error">${err.expose ? err.description : 'An unexpected error occurred. Please try again.'}</p>
+<p class="muted">Error code: <code>${err.error}</code></p>
+<p><a href="/">Back to the start page</a></p></div>`;
+  return reply
+    .status(status)
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(page({ title: 'Error', body }));
+}
+
+/** Sends an authorization error to a validated redirect URI. @see RFC 6749 §4.1.2.1 */
+export function redirectWithError(reply: FastifyReply, redirectUri: string, err: OAuthError, state: string | undefined): FastifyReply {
+  const params: Record<string, string> = { error: err.error };
+  if (err.expose) params.error_description = err.description;
+  if (state !== undefined) params.state = state;
+  return reply.header('cache-control', 'no-store').redirect(appendParams(redirectUri, params), 302);
+}
+
+/** Adds query parameters to a URI, keeping its own query. */
+export function appendParams(uri: string, params: Record<string, string>): string {
+  const query = new URLSearchParams(params).toString();
+  const hashAt = uri.indexOf('#');
+  const base = hashAt >= 0 ? uri.slice(0, hashAt) : uri;
+  return base + (base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?') + query;
+}
+
+/** Turns anything thrown into an OAuthError: framework errors about the request become invalid_request. */
+export function toOAuthError(error: unknown, request?: FastifyRequest): OAuthError {
+  if (error instanceof OAuthError) return error;
+  const e = error as { statusCode?: number; code?: string; message?: string };
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    const tooLarge = e.statusCode === 413;
+    return new OAuthError('invalid_request', tooLarge ? 'The request body is too large.' : `Malformed request: ${e.message ?? ''}`.slice(0, 300), {
+      status: e.statusCode === 404 ? 404 : e.statusCode === 405 ? 405 : tooLarge ? 413 : 400,
+      redirectable: false,
+    });
+  }
+  if (isUnavailable(error)) return temporarilyUnavailable();
+  request?.log.error({ err: error }, 'unexpected error');
+  return serverError();
+}
+
+/** Database connection failures: the caller should retry soon (503 with Retry-After). */
+function isUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  const code = typeof e.code === 'string' ? e.code : '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_FULL', 'SQLITE_IOERR', '57P01', '57P03', '08006', '08001', '08003'].includes(code) ||
+    code.startsWith('SQLITE_IOERR') ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(e.message ?? '')
+  );
+}

@@ -1,0 +1,40 @@
+/**
+ * The consent page (SPEC R9): the app's name and domain, each scope in plain words, and the
+ * buttons Accept and Deny. The original authorization request travels in a hidden field and
+ * is validated again when the form comes back.
+ */
+import type { ScopeCatalogue } from '../../core/scopes.ts';
+import type { Client, User } from '../../store/types.ts';
+import { html } from './html.ts';
+import { page } from './layout.ts';
+
+export interface ConsentPageOptions {
+  client: Client;
+  user: User;
+  scopes: string[];
+  offline: boolean;
+  catalogue: ScopeCatalogue;
+  /** The authorization request's query string. */
+  request: string;
+  csrfToken: string;
+}
+
+export function consentPage({ client, user, scopes, offline, catalogue, request, csrfToken }: ConsentPageOptions): string {
+  const items = scopes.map((s) => html`<li>${catalogue.find(s)?.description ?? s} <span class="muted">(<code>${s}</code>)</span></li>`);
+  const body = html`<div class="card">
+<h1><span class="app-name">${client.name}</span> wants to access your account</h1>
+<p>App website: <span class="app-domain">${client.domain}</span></p>
+<p>Signed in as <strong>${user.email}</strong>. If you accept, the app will be able to:</p>
+<ul class="scopes">${items}</ul>
+${offline ? html`<p class="muted">The app asks for offline access: it can keep using these permissions while you are away, until you remove it from your connected apps.</p>` : ''}
+<form method="post" action="/oauth/v2/auth">
+<input type="hidden" name="_csrf" value="${csrfToken}">
+<input type="hidden" name="request" value="${request}">
+<div class="actions">
+<button type="submit" name="decision" value="accept">Accept</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</div>
+</form>
+</div>`;
+  return page({ title: `Allow ${client.name}?`, body, signedInAs: user.email, csrfToken });
+}

@@ -1,0 +1,66 @@
+/**
+ * The shared page frame: one stylesheet, readable on a phone, no inline script.
+ */
+import { html, type SafeHtml } from './html.ts';
+
+export interface PageOptions {
+  title: string;
+  body: SafeHtml;
+  /** Shown top right when someone is signed in. */
+  signedInAs?: string;
+  csrfToken?: string;
+}
+
+export function page({ title, body, signedInAs, csrfToken }: PageOptions): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title} · Tollgate</title>
+<link rel="stylesheet" href="/assets/style.css">
+</head>
+<body>
+<header class="top"><a class="brand" href="/">Tollgate</a>
+${signedInAs
+  ? html`<nav><a href="/console">Console</a> <a href="/account/connected-apps">Connected apps</a>
+<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${csrfToken ?? ''}"><button class="link" type="submit">Sign out ${signedInAs}</button></form></nav>`
+  : ''}
+</header>
+<main>
+${body}
+</main>
+</body>
+</html>`.value;
+}
+
+export const STYLESHEET = `
+:root { --fg:#1d2330; --muted:#5b6475; --accent:#1f5fd1; --bad:#b3261e; --bg:#f6f7fb; --card:#fff; --line:#d9dde7; }
+* { box-sizing: border-box; }
+body { margin:0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--fg); background:var(--bg); }
+header.top { display:flex; flex-wrap:wrap; gap:1rem; align-items:center; justify-content:space-between; padding:.75rem 1.25rem; background:var(--card); border-bottom:1px solid var(--line); }
+header.top nav { display:flex; flex-wrap:wrap; gap:1rem; align-items:center; }
+.brand { font-weight:700; color:var(--fg); text-decoration:none; }
+main { max-width:46rem; margin:1.5rem auto; padding:0 1rem; }
+.card { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:1.25rem 1.5rem; margin-bottom:1rem; }
+h1 { font-size:1.5rem; margin:.25rem 0 1rem; }
+h2 { font-size:1.15rem; margin:1.25rem 0 .5rem; }
+label { display:block; font-weight:600; margin:.75rem 0 .25rem; }
+input[type=text], input[type=email], input[type=password], input[type=url], select, textarea { width:100%; padding:.55rem .6rem; border:1px solid var(--line); border-radius:6px; font:inherit; }
+textarea { min-height:5rem; }
+button, .button { display:inline-block; padding:.55rem 1.1rem; border-radius:6px; border:1px solid var(--accent); background:var(--accent); color:#fff; font:inherit; cursor:pointer; text-decoration:none; }
+button.secondary, .button.secondary { background:#fff; color:var(--accent); }
+button.danger { background:var(--bad); border-color:var(--bad); }
+button.link { background:none; border:none; color:var(--accent); padding:0; }
+form.inline { display:inline; }
+.actions { display:flex; gap:.75rem; margin-top:1.25rem; flex-wrap:wrap; }
+.error { color:var(--bad); font-weight:600; }
+.field-error { color:var(--bad); font-size:.9rem; margin:.25rem 0 0; }
+.muted { color:var(--muted); }
+ul.scopes { padding-left:1.2rem; }
+code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:.9rem; }
+pre { background:#0f1420; color:#e6e9f0; padding:.75rem; border-radius:6px; overflow-x:auto; white-space:pre-wrap; word-break:break-all; }
+table { width:100%; border-collapse:collapse; }
+th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
+`;

@@ -1,0 +1,28 @@
+/** The sign-in page (SPEC R9: inputs labelled Email and Password, button Sign in). */
+import { html } from './html.ts';
+import { page } from './layout.ts';
+
+export interface LoginPageOptions {
+  returnTo: string;
+  csrfToken: string;
+  email?: string;
+  error?: string;
+}
+
+export function loginPage({ returnTo, csrfToken, email, error }: LoginPageOptions): string {
+  const body = html`<div class="card">
+<h1>Sign in</h1>
+<p class="muted">Sign in to continue to the app that sent you here.</p>
+${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<form method="post" action="/login">
+<input type="hidden" name="_csrf" value="${csrfToken}">
+<input type="hidden" name="return_to" value="${returnTo}">
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" required value="${email ?? ''}">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<div class="actions"><button type="submit">Sign in</button></div>
+</form>
+</div>`;
+  return page({ title: 'Sign in', body });
+}
