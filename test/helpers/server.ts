@@ -1,0 +1,216 @@
+/**
+ * A real Tollgate server for HTTP tests: listening on port 0 over a fresh store, with helpers
+ * to create users and apps and to walk the browser part of the flow (sign in, consent) with
+ * plain HTTP requests, the way a browser would.
+ */
+import type { FastifyInstance } from 'fastify';
+import { parseConfig, type ConfigInput } from '../../src/core/config.ts';
+import { hashPassword } from '../../src/core/passwords.ts';
+import { registerClient } from '../../src/core/registration.ts';
+import { buildApp, type BuildAppOptions } from '../../src/server/app.ts';
+import type { ClientType, Store, User } from '../../src/store/types.ts';
+import type { StoreKind } from './stores.ts';
+
+export interface TestServer {
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  /** Moves the server's clock forward. */
+  advance(ms: number): void;
+  now(): number;
+  addUser(email?: string, password?: string): Promise<User & { password: string }>;
+  addClient(options?: {
+    type?: ClientType;
+    redirectUris?: string[];
+    name?: string;
+    owner?: number | null;
+    profile?: 'zoho' | 'zoho-legacy' | 'rfc';
+  }): Promise<{ clientId: string; clientSecret: string; redirectUri: string }>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startServer(kind: StoreKind, config: ConfigInput = {}, options: BuildAppOptions = {}): Promise<TestServer> {
+  const store = await kind.open();
+  let offset = 0;
+  const now = (): number => Date.now() + offset;
+  const app = await buildApp(parseConfig({ logLevel: 'silent', port: 0, ...config }), store, { now, ...options });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  app.tollgate.setListeningAddress(address);
+  return {
+    url: address,
+    app,
+    store,
+    now,
+    advance(ms) {
+      offset += ms;
+    },
+    async addUser(email, password = 'correct horse battery') {
+      const user = await store.createUser(
+        {
+          email: email ?? `user${++counter}-${Math.random().toString(36).slice(2, 8)}@example.com`,
+          passwordHash: await hashPassword(password),
+          firstName: 'Ada',
+          lastName: 'Lovelace',
+          displayName: 'Ada Lovelace',
+        },
+        now(),
+      );
+      return { ...user, password };
+    },
+    async addClient({ type = 'server', redirectUris, name = 'Test App', owner = null, profile } = {}) {
+      const uris = redirectUris ?? (type === 'self' ? [] : ['https://app.example.com/callback']);
+      const { client, clientSecret } = await registerClient(
+        store,
+        { name, domain: 'https://app.example.com', redirectUris: uris, type, profile },
+        owner,
+        now(),
+      );
+      return { clientId: client.clientId, clientSecret, redirectUri: uris[0] ?? '' };
+    },
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+/** A minimal cookie jar for fetch. */
+export class Browser {
+  private cookies = new Map<string, string>();
+  constructor(private readonly base: string) {}
+
+  private store(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair?.indexOf('=') ?? -1;
+      if (!pair || eq < 0) continue;
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
+    const res = await fetch(new URL(path, this.base), { redirect: 'manual', headers: { cookie: this.cookieHeader(), ...headers } });
+    this.store(res);
+    return res;
+  }
+
+  async post(path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+    const res = await fetch(new URL(path, this.base), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form).toString(),
+    });
+    this.store(res);
+    return res;
+  }
+}
+
+/** The value of a hidden input in an HTML page. */
+export function hiddenField(html: string, name: string): string {
+  const match = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
+  if (!match?.[1] && match?.[1] !== '') throw new Error(`no hidden field ${name} in page`);
+  return match[1].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+}
+
+export interface AuthorizeOptions {
+  clientId: string;
+  redirectUri: string;
+  scope?: string;
+  state?: string;
+  accessType?: 'online' | 'offline';
+  prompt?: string;
+  codeChallenge?: string;
+  codeChallengeMethod?: string;
+  extra?: Record<string, string>;
+}
+
+export function authorizeUrl(o: AuthorizeOptions): string {
+  const q = new URLSearchParams({ response_type: 'code', client_id: o.clientId, redirect_uri: o.redirectUri, scope: o.scope ?? 'AaaServer.profile.READ' });
+  if (o.state !== undefined) q.set('state', o.state);
+  if (o.accessType) q.set('access_type', o.accessType);
+  if (o.prompt) q.set('prompt', o.prompt);
+  if (o.codeChallenge) q.set('code_challenge', o.codeChallenge);
+  if (o.codeChallengeMethod) q.set('code_challenge_method', o.codeChallengeMethod);
+  for (const [k, v] of Object.entries(o.extra ?? {})) q.set(k, v);
+  return `/oauth/v2/auth?${q.toString()}`;
+}
+
+/** Signs a browser in through the login form. */
+export async function signIn(browser: Browser, email: string, password: string, returnTo = '/'): Promise<Response> {
+  const loginPage = await (await browser.get(`/login?return_to=${encodeURIComponent(returnTo)}`)).text();
+  return browser.post('/login', { _csrf: hiddenField(loginPage, '_csrf'), return_to: returnTo, email, password });
+}
+
+/**
+ * Runs the browser part of the flow: sign in when asked, accept (or deny) consent when shown,
+ * and returns the final redirect's URL (to the app's redirect URI).
+ */
+export async function authorize(browser: Browser, user: { email: string; password: string }, o: AuthorizeOptions, decision: 'accept' | 'deny' = 'accept'): Promise<URL> {
+  const url = authorizeUrl(o);
+  let res = await browser.get(url);
+  if (res.status === 200) {
+    let html = await res.text();
+    if (html.includes('name="password"')) {
+      const login = await browser.post('/login', { _csrf: hiddenField(html, '_csrf'), return_to: url, email: user.email, password: user.password });
+      if (login.status !== 303) throw new Error(`sign-in failed with ${login.status}`);
+      res = await browser.get(login.headers.get('location') ?? '/');
+      if (res.status === 200) html = await res.text();
+    }
+    if (res.status === 200) {
+      if (!html.includes('value="accept"')) throw new Error(`expected the consent page, got: ${html.slice(0, 300)}`);
+      res = await browser.post('/oauth/v2/auth', { _csrf: hiddenField(html, '_csrf'), request: hiddenField(html, 'request'), decision });
+    }
+  }
+  const location = res.headers.get('location');
+  if (res.status !== 302 || !location) throw new Error(`expected a redirect to the app, got ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  return new URL(location);
+}
+
+/** POSTs form parameters to an endpoint and returns status, headers and the parsed body. */
+export async function postForm(
+  base: string,
+  path: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const res = await fetch(new URL(path, base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+  const text = await res.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    body = { raw: text };
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+/** The complete seed flow: authorize, then exchange the code. */
+export async function obtainTokens(
+  server: TestServer,
+  o: Partial<AuthorizeOptions> & { clientId: string; clientSecret?: string; redirectUri: string },
+  user?: { email: string; password: string },
+  browser = new Browser(server.url),
+): Promise<{ status: number; body: Record<string, unknown>; browser: Browser; user: { email: string; password: string } }> {
+  const who = user ?? (await server.addUser());
+  const redirect = await authorize(browser, who, { scope: 'AaaServer.profile.READ', state: 'xyz', ...o });
+  const code = redirect.searchParams.get('code');
+  if (!code) throw new Error(`no code in ${redirect.toString()}`);
+  const form: Record<string, string> = { grant_type: 'authorization_code', code, client_id: o.clientId, redirect_uri: o.redirectUri };
+  if (o.clientSecret) form.client_secret = o.clientSecret;
+  const res = await postForm(server.url, '/oauth/v2/token', form);
+  return { ...res, browser, user: who };
+}
