@@ -8,9 +8,14 @@ import { UsageError } from './usage-error.ts';
 import * as serve from './commands/serve.ts';
 import * as user from './commands/user.ts';
 import * as client from './commands/client.ts';
+import * as login from './commands/login.ts';
+import * as token from './commands/token.ts';
+import * as whoami from './commands/whoami.ts';
+import * as logout from './commands/logout.ts';
+import * as selfClient from './commands/self-client.ts';
 
 /** Command modules, each exporting `register(program)`. Add new commands to this list. */
-const COMMANDS: { register(program: Command): void }[] = [serve, user, client];
+const COMMANDS: { register(program: Command): void }[] = [serve, user, client, login, token, whoami, logout, selfClient];
 
 export function buildProgram(): Command {
   const program = new Command('tollgate')

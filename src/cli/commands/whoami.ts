@@ -1,0 +1,22 @@
+/** `tollgate whoami`: who a saved profile's tokens belong to (`GET /oauth/user/info`). */
+import type { Command } from 'commander';
+import { openSavedProfile } from '../../client/index.ts';
+import { addProfileOptions } from './token.ts';
+
+/** Registers `tollgate whoami`. */
+export function register(program: Command): void {
+  addProfileOptions(program.command('whoami').description('Show the signed-in user of a profile'))
+    .option('--json', 'print the user info as JSON')
+    .action(async (opts: { profile: string; tokenFile?: string; json?: boolean }) => {
+      const { client } = await openSavedProfile({
+        profile: opts.profile,
+        ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
+      });
+      const info = await client.userInfo();
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify(info, null, 2)}\n`
+          : `${info.Display_Name} <${info.Email}> (ZUID ${info.ZUID})\n`,
+      );
+    });
+}
