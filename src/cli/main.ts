@@ -13,9 +13,10 @@ import * as token from './commands/token.ts';
 import * as whoami from './commands/whoami.ts';
 import * as logout from './commands/logout.ts';
 import * as selfClient from './commands/self-client.ts';
+import * as adminKey from './commands/admin-key.ts';
 
 /** Command modules, each exporting `register(program)`. Add new commands to this list. */
-const COMMANDS: { register(program: Command): void }[] = [serve, user, client, login, token, whoami, logout, selfClient];
+const COMMANDS: { register(program: Command): void }[] = [serve, user, client, login, token, whoami, logout, selfClient, adminKey];
 
 export function buildProgram(): Command {
   const program = new Command('tollgate')

@@ -222,7 +222,21 @@ export interface CounterStore {
   resetCounter(key: string): Promise<void>;
 }
 
-export interface Store extends UserStore, ClientStore, GrantStore, ConsentStore, SessionStore, CounterStore {
+/** An operator's key for the admin JSON API; only its hash is stored (SPEC R1). */
+export interface AdminKey {
+  id: string;
+  label: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface AdminKeyStore {
+  createAdminKey(key: AdminKey & { keyHash: string }): Promise<void>;
+  /** Finds a key by its hash and records that it was used. */
+  useAdminKey(keyHash: string, now: number): Promise<AdminKey | undefined>;
+}
+
+export interface Store extends UserStore, ClientStore, GrantStore, ConsentStore, SessionStore, CounterStore, AdminKeyStore {
   readonly dialect: 'sqlite' | 'postgres';
   /** Checks the database answers (for /health and fault recovery). */
   ping(): Promise<void>;

@@ -9,6 +9,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Profile } from '../../core/profiles.ts';
 import type {
   AccessTokenInfo,
+  AdminKey,
   AuthorizationCode,
   Client,
   ClientType,
@@ -504,9 +505,12 @@ export class KyselyStore implements Store {
         await this.lockGrant(trx, Number(rt.zuid), rt.client_id);
         const family = await trx.selectFrom('refresh_tokens').select('id').where('family_id', '=', rt.family_id).execute();
         const ids = family.map((r) => Number(r.id));
-        await trx.deleteFrom('access_tokens').where('refresh_token_id', 'in', ids).execute();
-        await trx.deleteFrom('refresh_tokens').where('id', 'in', ids).execute();
-        return 'refresh';
+        // Empty when a concurrent request revoked the family while this one waited for the lock.
+        if (ids.length > 0) {
+          await trx.deleteFrom('access_tokens').where('refresh_token_id', 'in', ids).execute();
+          await trx.deleteFrom('refresh_tokens').where('id', 'in', ids).execute();
+          return 'refresh';
+        }
       }
       let aq = trx.deleteFrom('access_tokens').where('token_hash', '=', tokenHash);
       if (clientId !== undefined) aq = aq.where('client_id', '=', clientId);
@@ -625,6 +629,22 @@ export class KyselyStore implements Store {
       const res = await trx.deleteFrom('consents').where('zuid', '=', zuid).where('client_id', '=', clientId).executeTakeFirst();
       return Number(res.numDeletedRows) > 0;
     });
+  }
+
+  // ---- admin keys ----
+
+  async createAdminKey(key: AdminKey & { keyHash: string }): Promise<void> {
+    await this.db
+      .insertInto('admin_keys')
+      .values({ id: key.id, key_hash: key.keyHash, label: key.label, created_at: key.createdAt, last_used_at: key.lastUsedAt })
+      .execute();
+  }
+
+  async useAdminKey(keyHash: string, now: number): Promise<AdminKey | undefined> {
+    const row = await this.db.selectFrom('admin_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
+    if (!row) return undefined;
+    await this.db.updateTable('admin_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
+    return { id: row.id, label: row.label, createdAt: Number(row.created_at), lastUsedAt: now };
   }
 
   // ---- sessions ----

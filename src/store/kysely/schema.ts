@@ -88,6 +88,14 @@ export interface CountersTable {
   count: number;
 }
 
+export interface AdminKeysTable {
+  id: string;
+  key_hash: string;
+  label: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   clients: ClientsTable;
@@ -97,4 +105,5 @@ export interface Database {
   consents: ConsentsTable;
   sessions: SessionsTable;
   counters: CountersTable;
+  admin_keys: AdminKeysTable;
 }

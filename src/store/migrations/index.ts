@@ -4,12 +4,14 @@
  */
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import { coreMigration } from './001-core.ts';
+import { adminKeysMigration } from './002-admin-keys.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '001-core': coreMigration(dialect),
+    '002-admin-keys': adminKeysMigration(),
   };
 }
 
