@@ -32,9 +32,10 @@ export async function loginEndpoints(app: FastifyInstance): Promise<void> {
     const now = ctx.now();
     const windowMs = ctx.config.loginWindow * 1000;
     const keys = [`login:acct:${email.toLowerCase()}`, `login:addr:${request.ip}`];
+    const limits = [ctx.config.loginLimit, ctx.config.loginAddressLimit];
     if (ctx.config.throttle) {
       const counts = await Promise.all(keys.map((k) => ctx.store.peekCounter(k, now)));
-      if (counts.some((c) => c.count >= ctx.config.loginLimit)) {
+      if (counts.some((c, i) => c.count >= (limits[i] as number))) {
         const wait = Math.max(...counts.map((c) => c.resetAt - now));
         reply.header('retry-after', String(Math.max(1, Math.ceil(wait / 1000))));
         return show(429, 'Too many failed sign-ins. Please wait a few minutes and try again.');
