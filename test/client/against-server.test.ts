@@ -127,6 +127,30 @@ describe.each(WIRE_PROFILES)('the SDK against a Tollgate server speaking %s', (p
     expect((wrong as OAuthError).hint).toContain(server.url);
   });
 
+  it('R4.5, RFC 8252 §7.3: a public mobile client on any loopback port, with PKCE and rotating refresh tokens', async () => {
+    const mobile = await server.addClient({
+      type: 'mobile',
+      redirectUris: ['http://127.0.0.1/callback'],
+    });
+    const store = createMemoryStore();
+    const client = createClient({
+      accountsUrl: server.url,
+      clientId: mobile.clientId,
+      redirectUri: 'http://127.0.0.1:54321/callback',
+      scopes: SCOPES,
+      store,
+    });
+    const first = await client.handleCallback(
+      await consentOverHttp(server, client, user, { prompt: 'consent' }),
+    );
+    const second = await client.refresh();
+    const third = await client.refresh();
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(third.refreshToken).not.toBe(second.refreshToken);
+    expect((await store.get())?.refreshToken).toBe(third.refreshToken);
+    expect(await client.userInfo()).toMatchObject({ Email: user.email });
+  });
+
   it('4 processes sharing a file store make 1 refresh request, counted at the server', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tollgate-client-procs-'));
     try {
