@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError, serverError, temporarilyUnavailable } from '../core/errors.ts';
 import { isZohoProfile, type Profile } from '../core/profiles.ts';
+import { resourceErrorResponse } from '../resource/error-response.ts';
 import { html } from './ui/html.ts';
 import { page } from './ui/layout.ts';
 
@@ -17,23 +18,6 @@ export const ZOHO_THROTTLE_BODY = {
   error_description: 'You have made too many requests continuously. Please try again after some time.',
   status: 'failure',
 } as const;
-
-/**
- * Numeric codes of the SalesIQ API's error object. 1001, 1002, 1004, 1005 and 1006 are the
- * codes SalesIQ documents; the others are Tollgate's, in the same range.
- */
-export const RESOURCE_ERROR_CODES: Record<string, number> = {
-  server_error: 1001,
-  invalid_request: 1002,
-  invalid_token: 1003,
-  method_not_allowed: 1004,
-  invalid_portal: 1005,
-  not_found: 1006,
-  insufficient_scope: 1007,
-  invalid_input: 1008,
-  slow_down: 1009,
-  temporarily_unavailable: 1010,
-};
 
 function rfcBody(err: OAuthError): Record<string, string> {
   return err.expose ? { error: err.error, error_description: err.description } : { error: err.error };
@@ -61,28 +45,10 @@ export function sendTokenError(reply: FastifyReply, err: OAuthError, profile: Pr
   return reply.status(err.status).send(rfcBody(err));
 }
 
-const quote = (s: string): string => `"${s.replace(/["\\\r\n]/g, ' ')}"`;
-
 /** Protected resources (user info, the SalesIQ-style API). @see RFC 6750 §3 */
 export function sendResourceError(reply: FastifyReply, err: OAuthError, profile: Profile, code?: string): FastifyReply {
-  reply.header('cache-control', 'no-store');
-  const name = code ?? err.error;
-  if (isZohoProfile(profile) && err.status < 500) {
-    return reply.status(200).send({ error: { code: RESOURCE_ERROR_CODES[name] ?? 1008, message: err.description } });
-  }
-  setRetryAfter(reply, err);
-  if (err.status === 401 || err.status === 403 || err.error === 'invalid_request') {
-    const params = [`realm="tollgate"`];
-    if (err.status !== 401 || err.description !== 'No access token was sent.') {
-      params.push(`error=${quote(err.error)}`, `error_description=${quote(err.description)}`);
-    }
-    if (err.scope) params.push(`scope=${quote(err.scope)}`);
-    reply.header('www-authenticate', `Bearer ${params.join(', ')}`);
-  }
-  if (isZohoProfile(profile)) {
-    return reply.status(err.status).send({ error: { code: RESOURCE_ERROR_CODES[name] ?? 1001, message: err.description } });
-  }
-  return reply.status(err.status).send(rfcBody(err));
+  const { status, headers, body } = resourceErrorResponse(err, profile, code);
+  return reply.status(status).headers(headers).send(body);
 }
 
 /** A readable page for a person; never a redirect. */
@@ -127,9 +93,18 @@ export function toOAuthError(error: unknown, request?: FastifyRequest): OAuthErr
       redirectable: false,
     });
   }
+  if (isMalformedBodyError(error)) {
+    return new OAuthError('invalid_request', 'The request body is malformed.', { status: 400, redirectable: false });
+  }
   if (isUnavailable(error)) return temporarilyUnavailable();
   request?.log.error({ err: error }, 'unexpected error');
   return serverError();
+}
+
+/** The multipart parser (busboy) throws plain errors, without a status code, for broken bodies. */
+function isMalformedBodyError(error: unknown): boolean {
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' && /^(Multipart: |Unexpected end of (form|multipart)|Malformed (part header|urlencoded form))/.test(message);
 }
 
 /** Database connection failures: the caller should retry soon (503 with Retry-After). */
