@@ -60,6 +60,13 @@ export const CONFIG_SCHEMA = {
   sessionTtl: option({ type: 'integer', default: 86400, min: 60, unit: 's', description: 'Lifetime of a sign-in session.' }),
   scopesFile: option<string | undefined>({ type: 'string', default: undefined, description: 'JSON file of extra scopes `{"scopes":[{"name","description"}]}` added to the catalogue.' }),
   logLevel: option({ type: 'string', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level (pino).' }),
+  tokenCacheTtl: option({
+    type: 'integer',
+    default: 0,
+    min: 0,
+    unit: 's',
+    description: 'How long the SalesIQ-style API remembers a validated access token (0: off). A revoked token stays usable on an instance for at most this long (SPEC R5.6).',
+  }),
   demo: option({ type: 'boolean', default: false, description: 'Create a demo user and a demo app on first start and print their credentials.' }),
 } as const;
 

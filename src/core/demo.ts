@@ -1,5 +1,6 @@
 /**
- * First run: a demo user and a demo app, so `npm start` shows the whole flow at once. The
+ * First run: a demo user and a demo app (and the SalesIQ-style API's demo portal, of which the
+ * demo user is a member), so `npm start` shows the whole flow at once. The
  * plaintext credentials are kept beside the database (mode 0600) so every start can print them.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword } from './passwords.ts';
 import { registerClient } from './registration.ts';
 import type { Store } from '../store/types.ts';
+import { ensureDemoPortal } from '../api/demo-portal.ts';
 
 export interface DemoCredentials {
   email: string;
@@ -29,7 +31,9 @@ export async function ensureDemo(store: Store, dbLocation: string, issuer: strin
   if (file && existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
     const client = await store.findClient(saved.clientId);
-    if (client && (await store.findUserByEmail(saved.email))) {
+    const savedUser = await store.findUserByEmail(saved.email);
+    if (client && savedUser) {
+      await ensureDemoPortal(store, savedUser, now);
       if (!client.redirectUris.includes(redirectUri)) {
         await store.updateClient(client.clientId, { redirectUris: [...client.redirectUris, redirectUri].slice(-20) });
       }
@@ -44,6 +48,7 @@ export async function ensureDemo(store: Store, dbLocation: string, issuer: strin
       { email: DEMO_EMAIL, passwordHash: await hashPassword(password), firstName: 'Demo', lastName: 'User', displayName: 'Demo User' },
       now,
     ));
+  await ensureDemoPortal(store, user, now);
   const { client, clientSecret } = await registerClient(
     store,
     { name: 'Tollgate Demo App', domain: issuer, redirectUris: [redirectUri], type: 'server' },

@@ -5,6 +5,7 @@
 import { invalidRequest, invalidToken, OAuthError } from '../core/errors.ts';
 import { hashSecret, TOKEN_PATTERN } from '../core/ids.ts';
 import type { Store } from '../store/types.ts';
+import { NO_TOKEN_DESCRIPTION } from './error-response.ts';
 
 /** What a valid access token stands for. */
 export interface AccessTokenClaims {
@@ -15,8 +16,6 @@ export interface AccessTokenClaims {
   /** Unix milliseconds. */
   expiresAt: number;
 }
-
-export const NO_TOKEN_DESCRIPTION = 'No access token was sent.';
 
 /**
  * Takes the token out of an Authorization header.

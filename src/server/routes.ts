@@ -1,5 +1,6 @@
 /** Every route module of the server, in registration order. Add new endpoint modules here. */
 import type { FastifyInstance } from 'fastify';
+import { salesiqApi } from '../api/salesiq-api.ts';
 import { authorizeEndpoint } from './endpoints/authorize.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
 import { loginEndpoints } from './endpoints/login.ts';
@@ -22,4 +23,4 @@ export const CORE_ROUTES: readonly RouteModule[] = [
   userInfoEndpoint,
 ];
 
-export const ALL_ROUTES: readonly RouteModule[] = [...CORE_ROUTES];
+export const ALL_ROUTES: readonly RouteModule[] = [...CORE_ROUTES, salesiqApi];

@@ -5,6 +5,7 @@
  * control the clock. Secrets, codes and tokens arrive here already hashed.
  */
 import type { Profile } from '../core/profiles.ts';
+import type { SalesIqStore } from './salesiq-types.ts';
 
 export type ClientType = 'server' | 'client' | 'mobile' | 'self';
 
@@ -236,7 +237,7 @@ export interface AdminKeyStore {
   useAdminKey(keyHash: string, now: number): Promise<AdminKey | undefined>;
 }
 
-export interface Store extends UserStore, ClientStore, GrantStore, ConsentStore, SessionStore, CounterStore, AdminKeyStore {
+export interface Store extends UserStore, ClientStore, GrantStore, ConsentStore, SessionStore, CounterStore, AdminKeyStore, SalesIqStore {
   readonly dialect: 'sqlite' | 'postgres';
   /** Checks the database answers (for /health and fault recovery). */
   ping(): Promise<void>;

@@ -33,6 +33,7 @@ import type { AuthCodesTable, ClientsTable, Database, RefreshTokensTable, UsersT
 import type { Dialect } from '../migrations/index.ts';
 import { generateZuid } from '../../core/ids.ts';
 import { TollgateError } from '../../core/errors.ts';
+import { KyselySalesIqStore } from './salesiq-store.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -94,12 +95,13 @@ function toRefreshToken(row: Omit<RefreshTokensTable, 'id'> & { id: number }): R
   };
 }
 
-export class KyselyStore implements Store {
+export class KyselyStore extends KyselySalesIqStore implements Store {
   readonly dialect: Dialect;
   readonly db: Kysely<Database>;
   private readonly onClose: () => Promise<void>;
 
   constructor(db: Kysely<Database>, dialect: Dialect, onClose: () => Promise<void> = () => db.destroy()) {
+    super();
     this.db = db;
     this.dialect = dialect;
     this.onClose = onClose;

@@ -107,3 +107,85 @@ export interface Database {
   counters: CountersTable;
   admin_keys: AdminKeysTable;
 }
+
+// ---- SalesIQ-style API data (migration 003-salesiq) ----
+
+export interface SalesIqPortalsTable {
+  id: Generated<number>;
+  /** Lower case; unique. */
+  screen_name: string;
+  name: string;
+  created_at: number;
+}
+
+export interface SalesIqOperatorsTable {
+  id: Generated<number>;
+  portal_id: number;
+  zuid: number | null;
+  name: string;
+  nick_name: string;
+  email: string;
+  role: string;
+  status: string;
+  created_at: number;
+}
+
+export interface SalesIqDepartmentsTable {
+  id: Generated<number>;
+  portal_id: number;
+  name: string;
+  description: string;
+  is_public: number;
+  /** JSON array of operator ids. */
+  operator_ids: string;
+  created_at: number;
+}
+
+export interface SalesIqVisitorsTable {
+  id: Generated<number>;
+  portal_id: number;
+  name: string;
+  email: string;
+  phone: string;
+  city: string;
+  country: string;
+  browser: string;
+  os: string;
+  ip: string;
+  first_visit_at: number;
+  last_visit_at: number;
+  visits: number;
+}
+
+export interface SalesIqConversationsTable {
+  id: Generated<number>;
+  portal_id: number;
+  reference_id: number;
+  question: string;
+  status: string;
+  visitor_id: number;
+  department_id: number | null;
+  operator_id: number | null;
+  start_time: number;
+  end_time: number | null;
+}
+
+export interface SalesIqMessagesTable {
+  id: Generated<number>;
+  conversation_id: number;
+  sender_type: string;
+  sender_id: number | null;
+  sender_name: string;
+  text: string;
+  time: number;
+}
+
+/** Merged into the Database interface above (TypeScript declaration merging). */
+export interface Database {
+  salesiq_portals: SalesIqPortalsTable;
+  salesiq_operators: SalesIqOperatorsTable;
+  salesiq_departments: SalesIqDepartmentsTable;
+  salesiq_visitors: SalesIqVisitorsTable;
+  salesiq_conversations: SalesIqConversationsTable;
+  salesiq_messages: SalesIqMessagesTable;
+}

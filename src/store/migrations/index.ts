@@ -5,6 +5,7 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import { coreMigration } from './001-core.ts';
 import { adminKeysMigration } from './002-admin-keys.ts';
+import { salesiqMigration } from './003-salesiq.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -12,6 +13,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '001-core': coreMigration(dialect),
     '002-admin-keys': adminKeysMigration(),
+    '003-salesiq': salesiqMigration(dialect),
   };
 }
 

@@ -1,0 +1,57 @@
+/**
+ * A plain `(req, res, next)` middleware for Express-style servers (Express, Connect, Polka, or
+ * bare `node:http`):
+ *
+ * ```ts
+ * app.get('/operators', requireScopeMiddleware({ verifier, scopes: ['SalesIQ.operators.READ'] }), handler);
+ * ```
+ *
+ * On success it sets `req.accessToken` and calls `next()`; otherwise it writes the refusal in
+ * the profile's shape (SPEC R0) and does not call `next`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { OAuthError } from '../core/errors.ts';
+import type { Profile } from '../core/profiles.ts';
+import { resourceErrorResponse } from './error-response.ts';
+import { authorizeRequest } from './fastify-plugin.ts';
+import type { TokenVerifier } from './verifier.ts';
+import type { AccessTokenClaims } from './verify.ts';
+
+export interface RequireScopeMiddlewareOptions {
+  verifier: TokenVerifier;
+  /** Every scope the route needs (`Service.resource.ALL` covers its operations). */
+  scopes: readonly string[];
+  /** How refusals look: `zoho` (default), `zoho-legacy` or `rfc`. */
+  profile?: Profile;
+  /** Told about unexpected failures (e.g. the authorization server unreachable). */
+  onError?: (error: unknown) => void;
+}
+
+/** A request that passed the check. */
+export type AuthorizedRequest = IncomingMessage & { accessToken?: AccessTokenClaims };
+
+/** The connect-style middleware signature. */
+export type Middleware = (req: AuthorizedRequest, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+/**
+ * Builds the middleware for one route.
+ * @see RFC 6750 §2.1, §3.1
+ */
+export function requireScopeMiddleware(options: RequireScopeMiddlewareOptions): Middleware {
+  const profile = options.profile ?? 'zoho';
+  return (req, res, next) => {
+    authorizeRequest(options.verifier, req.url ?? '/', req.headers.authorization, options.scopes).then(
+      (claims) => {
+        req.accessToken = claims;
+        next();
+      },
+      (error: unknown) => {
+        if (!(error instanceof OAuthError) || error.status >= 500) options.onError?.(error);
+        const { status, headers, body } = resourceErrorResponse(error, profile);
+        const text = JSON.stringify(body);
+        res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      },
+    );
+  };
+}
