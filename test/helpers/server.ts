@@ -155,8 +155,12 @@ export async function signIn(browser: Browser, email: string, password: string, 
  * Runs the browser part of the flow: sign in when asked, accept (or deny) consent when shown,
  * and returns the final redirect's URL (to the app's redirect URI).
  */
-export async function authorize(browser: Browser, user: { email: string; password: string }, o: AuthorizeOptions, decision: 'accept' | 'deny' = 'accept'): Promise<URL> {
-  const url = authorizeUrl(o);
+export function authorize(browser: Browser, user: { email: string; password: string }, o: AuthorizeOptions, decision: 'accept' | 'deny' = 'accept'): Promise<URL> {
+  return authorizeAt(browser, user, authorizeUrl(o), decision);
+}
+
+/** The same, for an authorization URL built elsewhere (e.g. by a standard client library). */
+export async function authorizeAt(browser: Browser, user: { email: string; password: string }, url: string, decision: 'accept' | 'deny' = 'accept'): Promise<URL> {
   let res = await browser.get(url);
   if (res.status === 200) {
     let html = await res.text();
