@@ -32,6 +32,8 @@ export interface BuildAppOptions extends ServerContextOptions {
   scopes?: ScopeCatalogue;
   /** Extra Fastify options (tests pass a log stream here). */
   fastify?: Partial<FastifyServerOptions>;
+  /** Where log lines go (default: standard output). */
+  logStream?: { write(line: string): void };
 }
 
 /** The largest request body accepted anywhere (SPEC: oversized input is invalid_request). */
@@ -52,7 +54,7 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const ctx = new ServerContext(config, store, options.scopes ?? loadScopeCatalogue(config.scopesFile), options);
   const app = Fastify({
-    logger: loggerOptions(config.logLevel),
+    logger: options.logStream ? { ...loggerOptions(config.logLevel), stream: options.logStream } : loggerOptions(config.logLevel),
     // One line per request, written in onResponse below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
