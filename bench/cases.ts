@@ -1,0 +1,201 @@
+/**
+ * The benchmark cases: what each one sends, against which server, and which baseline it is
+ * compared with. Requests rotate through the seeded tokens so the load is spread like real
+ * traffic (many users, many refresh tokens); codes are single-use and consumed in order.
+ */
+import type { Request } from 'autocannon';
+import type { Fixtures } from './load-tokens.ts';
+import { REDIRECT_URI } from './load-tokens.ts';
+
+export type Baseline = 'A' | 'B';
+export type CaseId =
+  | 'baseline-get'
+  | 'baseline-post'
+  | 'userinfo'
+  | 'introspect'
+  | 'operators'
+  | 'refresh-params'
+  | 'refresh-basic'
+  | 'code-exchange';
+
+export interface CaseSpec {
+  id: CaseId;
+  label: string;
+  /** The server the case loads. */
+  server: 'tollgate' | 'baseline';
+  /** The baseline it is compared with; none for the baselines themselves. */
+  baseline: Baseline | null;
+  /** Builds the autocannon requests (called once per warm-up and measured run). */
+  requests(input: CaseInput): Request[];
+}
+
+export interface CaseInput {
+  fixtures: Fixtures;
+  /** Codes for the code exchange, consumed in order. */
+  codes: string[];
+  /** The screen name of the portal the operators case reads. */
+  screenName?: string;
+}
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+/** Round-robin over a list, shared by every connection of a run. */
+function rotate<T>(items: readonly T[]): () => T {
+  if (items.length === 0) throw new Error('Nothing to rotate over.');
+  let i = 0;
+  return () => {
+    const item = items[i % items.length] as T;
+    i++;
+    return item;
+  };
+}
+
+/** Takes each item once; after the last one it keeps answering the last (the run then shows errors). */
+function takeOnce<T>(items: T[]): () => T {
+  if (items.length === 0) throw new Error('Nothing to take.');
+  let i = 0;
+  return () => items[Math.min(i++, items.length - 1)] as T;
+}
+
+function form(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString();
+}
+
+function basic(id: string, secret: string): string {
+  // RFC 6749 §2.3.1: form-urlencode both parts, then Base64.
+  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+function post(path: string, build: (req: Request) => Request): Request {
+  return { method: 'POST', path, headers: FORM, setupRequest: build };
+}
+
+export const CASES: readonly CaseSpec[] = [
+  {
+    id: 'baseline-get',
+    label: 'Baseline A: bare Fastify GET, small JSON',
+    server: 'baseline',
+    baseline: null,
+    requests: () => [{ method: 'GET', path: '/baseline/get' }],
+  },
+  {
+    id: 'baseline-post',
+    label: 'Baseline B: bare Fastify url-encoded POST',
+    server: 'baseline',
+    baseline: null,
+    requests: ({ fixtures }) => {
+      const next = rotate(fixtures.refreshTokens);
+      const { clientId, clientSecret } = fixtures;
+      return [
+        post('/baseline/post', (req) => ({
+          ...req,
+          body: form({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: next() }),
+        })),
+      ];
+    },
+  },
+  {
+    id: 'userinfo',
+    label: 'GET /oauth/user/info',
+    server: 'tollgate',
+    baseline: 'A',
+    requests: ({ fixtures }) => {
+      const next = rotate(fixtures.accessTokens);
+      return [
+        {
+          method: 'GET',
+          path: '/oauth/user/info',
+          setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Zoho-oauthtoken ${next()}` } }),
+        },
+      ];
+    },
+  },
+  {
+    id: 'introspect',
+    label: 'POST /oauth/v2/introspect (Basic)',
+    server: 'tollgate',
+    baseline: 'A',
+    requests: ({ fixtures }) => {
+      const next = rotate(fixtures.accessTokens);
+      const authorization = basic(fixtures.clientId, fixtures.clientSecret);
+      return [post('/oauth/v2/introspect', (req) => ({ ...req, headers: { ...req.headers, authorization }, body: form({ token: next() }) }))];
+    },
+  },
+  {
+    id: 'operators',
+    label: 'GET /api/v2/{screen_name}/operators',
+    server: 'tollgate',
+    baseline: 'A',
+    requests: ({ fixtures, screenName }) => {
+      const next = rotate(fixtures.accessTokens);
+      return [
+        {
+          method: 'GET',
+          path: `/api/v2/${encodeURIComponent(screenName ?? 'bench')}/operators`,
+          setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Zoho-oauthtoken ${next()}` } }),
+        },
+      ];
+    },
+  },
+  {
+    id: 'refresh-params',
+    label: 'refresh_token grant, client_id/client_secret params',
+    server: 'tollgate',
+    baseline: 'B',
+    requests: ({ fixtures }) => {
+      const next = rotate(fixtures.refreshTokens);
+      const { clientId, clientSecret } = fixtures;
+      return [
+        post('/oauth/v2/token', (req) => ({
+          ...req,
+          body: form({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: next() }),
+        })),
+      ];
+    },
+  },
+  {
+    id: 'refresh-basic',
+    label: 'refresh_token grant, HTTP Basic',
+    server: 'tollgate',
+    baseline: 'B',
+    requests: ({ fixtures }) => {
+      const next = rotate(fixtures.refreshTokens);
+      const authorization = basic(fixtures.clientId, fixtures.clientSecret);
+      return [
+        post('/oauth/v2/token', (req) => ({
+          ...req,
+          headers: { ...req.headers, authorization },
+          body: form({ grant_type: 'refresh_token', refresh_token: next() }),
+        })),
+      ];
+    },
+  },
+  {
+    id: 'code-exchange',
+    label: 'authorization_code exchange (offline)',
+    server: 'tollgate',
+    baseline: 'B',
+    requests: ({ fixtures, codes }) => {
+      const next = takeOnce(codes);
+      const { clientId, clientSecret } = fixtures;
+      return [
+        post('/oauth/v2/token', (req) => ({
+          ...req,
+          body: form({
+            grant_type: 'authorization_code',
+            client_id: clientId,
+            client_secret: clientSecret,
+            redirect_uri: REDIRECT_URI,
+            code: next(),
+          }),
+        })),
+      ];
+    },
+  },
+];
+
+export function caseById(id: CaseId): CaseSpec {
+  const found = CASES.find((c) => c.id === id);
+  if (!found) throw new Error(`Unknown case ${id}`);
+  return found;
+}

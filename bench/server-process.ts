@@ -1,0 +1,104 @@
+/**
+ * The servers under load run in their own processes (`node --import tsx ...`), apart from the
+ * load generator; this starts one, waits for its "listening on URL" line, samples its resident
+ * memory, and stops it (SIGTERM, so `--cpu-prof` profiles get written).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  /** Starts sampling RSS; the returned function stops and gives the peak in bytes. */
+  sampleRss(): () => number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Node flags before `--import tsx` (e.g. `--cpu-prof`). */
+  nodeFlags?: string[];
+  /** Seconds to wait for the listening line. */
+  timeoutSeconds?: number;
+}
+
+/** Resident set size of a process in bytes (Linux /proc, else `ps`). */
+export function readRss(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (match?.[1]) return Number(match[1]) * 1024;
+  } catch {
+    // Not Linux, or the process is gone: fall back to ps below.
+  }
+  try {
+    return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** Spawns `node [flags] --import tsx <script> ...args` and resolves once it prints its URL. */
+export async function startServer(script: string, args: string[], options: StartOptions = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', script, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not start within ${options.timeoutSeconds ?? 60} s:\n${output}`));
+    }, (options.timeoutSeconds ?? 60) * 1000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1].replace(/\/+$/, ''));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code ?? 'a signal'} before listening:\n${output}`));
+    });
+  });
+  // Keep draining output so a chatty server never blocks on a full pipe.
+  child.stdout?.resume();
+  const pid = child.pid ?? 0;
+  return {
+    url,
+    pid,
+    sampleRss() {
+      let peak = readRss(pid);
+      const timer = setInterval(() => {
+        peak = Math.max(peak, readRss(pid));
+      }, 250);
+      return () => {
+        clearInterval(timer);
+        return Math.max(peak, readRss(pid));
+      };
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      if (!(await waitForExit(child, 15_000))) {
+        child.kill('SIGKILL');
+        await waitForExit(child, 5_000);
+      }
+    },
+  };
+}
