@@ -1,11 +1,17 @@
 /** Every route module of the server, in registration order. Add new endpoint modules here. */
 import type { FastifyInstance } from 'fastify';
 import { salesiqApi } from '../api/salesiq-api.ts';
+import { adminApiEndpoints } from './endpoints/admin-api.ts';
+import { assetEndpoints } from './endpoints/assets.ts';
 import { authorizeEndpoint } from './endpoints/authorize.ts';
+import { connectedAppsEndpoints } from './endpoints/connected-apps.ts';
+import { consoleEndpoints } from './endpoints/console.ts';
+import { homeEndpoints } from './endpoints/home.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
 import { loginEndpoints } from './endpoints/login.ts';
 import { metadataEndpoint } from './endpoints/metadata.ts';
 import { revokeEndpoints } from './endpoints/revoke.ts';
+import { selfClientEndpoints } from './endpoints/self-client.ts';
 import { tokenEndpoint } from './endpoints/token.ts';
 import { userInfoEndpoint } from './endpoints/userinfo.ts';
 
@@ -23,4 +29,14 @@ export const CORE_ROUTES: readonly RouteModule[] = [
   userInfoEndpoint,
 ];
 
-export const ALL_ROUTES: readonly RouteModule[] = [...CORE_ROUTES, salesiqApi];
+/** Pages for people (issues 2 and 3) and the admin JSON API. */
+export const PAGE_ROUTES: readonly RouteModule[] = [
+  assetEndpoints,
+  homeEndpoints,
+  consoleEndpoints,
+  selfClientEndpoints,
+  connectedAppsEndpoints,
+  adminApiEndpoints,
+];
+
+export const ALL_ROUTES: readonly RouteModule[] = [...CORE_ROUTES, salesiqApi, ...PAGE_ROUTES];

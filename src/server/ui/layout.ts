@@ -20,6 +20,7 @@ export function page({ title, body, signedInAs, csrfToken }: PageOptions): strin
 <meta name="referrer" content="no-referrer">
 <title>${title} · Tollgate</title>
 <link rel="stylesheet" href="/assets/style.css">
+<script src="/assets/app.js" defer></script>
 </head>
 <body>
 <header class="top"><a class="brand" href="/">Tollgate</a>
@@ -59,8 +60,27 @@ form.inline { display:inline; }
 .field-error { color:var(--bad); font-size:.9rem; margin:.25rem 0 0; }
 .muted { color:var(--muted); }
 ul.scopes { padding-left:1.2rem; }
+ul.plain { list-style:none; padding:0; margin:0; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:.9rem; }
 pre { background:#0f1420; color:#e6e9f0; padding:.75rem; border-radius:6px; overflow-x:auto; white-space:pre-wrap; word-break:break-all; }
 table { width:100%; border-collapse:collapse; }
+.hint { color:var(--muted); font-size:.9rem; margin:0 0 .25rem; }
+.has-error input, .has-error textarea, .has-error select { border-color:var(--bad); }
+.notice { padding:.6rem .8rem; border-radius:6px; background:#e8f1e4; border:1px solid #9cc48c; }
+.notice.warn { background:#fff5d6; border-color:#e0c060; }
+.copyable { display:flex; gap:.5rem; align-items:flex-start; margin:.25rem 0 .75rem; }
+.copyable pre, .copyable code { flex:1; min-width:0; margin:0; }
+code.secret { display:block; padding:.5rem .6rem; background:#eef1f7; border-radius:6px; word-break:break-all; }
+dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:.25rem 1rem; margin:0; }
+dl.facts dt { font-weight:600; }
+dl.facts dd { margin:0; word-break:break-all; }
+fieldset { border:1px solid var(--line); border-radius:6px; margin:.75rem 0; padding:.5rem .75rem; }
+fieldset legend { font-weight:600; padding:0 .25rem; }
+.scope-list { max-height:18rem; overflow-y:auto; }
+.scope-list label { font-weight:400; display:flex; gap:.5rem; align-items:flex-start; margin:.35rem 0; }
+ol.steps > li { margin-bottom:1rem; }
+.step-done { color:#2c7a2c; font-weight:600; }
+.app-list li { margin:.35rem 0; }
+@media (max-width: 32rem) { dl.facts { grid-template-columns:1fr; } .copyable { flex-direction:column; } main { padding:0 .5rem; } .card { padding:1rem; } }
 th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
 `;

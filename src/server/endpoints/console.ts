@@ -1,0 +1,107 @@
+/**
+ * The developer console (SPEC R2, R9; issue 3): register, list, edit, rotate and delete apps.
+ * Each person sees only the apps they own; anyone else's app id answers 404, like a missing one.
+ * Every rule comes from core/registration.ts, shared with the CLI and the admin API.
+ */
+import type { FastifyInstance } from 'fastify';
+import { checkClientInput, parseClientInput, registerClient, rotateSecret } from '../../core/registration.ts';
+import { appNotFound, findOwnClient, formFields, requireUser, sendHtml } from '../pages.ts';
+import { appPage, deleteConfirmPage } from '../ui/app-page.ts';
+import { consolePage, splitRedirectUris, type ClientFormValues } from '../ui/console-page.ts';
+import { credentialsPage } from '../ui/credentials-page.ts';
+
+const MESSAGES: Record<string, string> = {
+  deleted: 'The app was deleted and every code and token it held was revoked.',
+  saved: 'Your changes were saved.',
+};
+
+function messageFrom(query: unknown): string | undefined {
+  const done = (query as Record<string, unknown> | undefined)?.done;
+  return typeof done === 'string' ? MESSAGES[done] : undefined;
+}
+
+export async function consoleEndpoints(app: FastifyInstance): Promise<void> {
+  const ctx = app.tollgate;
+  const page = { config: { errorKind: 'page' as const } };
+  const form = { ...page, preHandler: app.csrfProtection };
+
+  app.get('/console', page, async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    const clients = await ctx.store.listClients(user.zuid);
+    return sendHtml(reply, consolePage({ user, csrfToken: reply.generateCsrf(), clients, message: messageFrom(request.query) }));
+  });
+
+  app.post('/console/apps', form, async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    const fields = formFields(request);
+    const values: ClientFormValues = {
+      name: fields.name ?? '',
+      domain: fields.domain ?? '',
+      redirectUris: fields.redirect_uris ?? '',
+      type: fields.type ?? 'server',
+    };
+    const input = { name: values.name, domain: values.domain, redirectUris: splitRedirectUris(values.redirectUris), type: values.type };
+    const problems = checkClientInput(input);
+    if (Object.keys(problems).length > 0) {
+      const clients = await ctx.store.listClients(user.zuid);
+      return sendHtml(reply, consolePage({ user, csrfToken: reply.generateCsrf(), clients, values, problems }), 400);
+    }
+    const { client, clientSecret } = await registerClient(ctx.store, input, user.zuid, ctx.now());
+    return sendHtml(reply, credentialsPage({ user, csrfToken: reply.generateCsrf(), client, clientSecret, issuer: ctx.issuer, rotated: false }));
+  });
+
+  app.get('/console/apps/:id', page, async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    const client = await findOwnClient(ctx, user, (request.params as { id: string }).id);
+    return sendHtml(reply, appPage({ user, csrfToken: reply.generateCsrf(), client, catalogue: ctx.scopes, message: messageFrom(request.query) }));
+  });
+
+  app.post('/console/apps/:id', form, async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    const client = await findOwnClient(ctx, user, (request.params as { id: string }).id);
+    const fields = formFields(request);
+    const values: ClientFormValues = {
+      name: fields.name ?? '',
+      domain: fields.domain ?? '',
+      redirectUris: client.type === 'self' ? '' : (fields.redirect_uris ?? ''),
+      type: client.type,
+    };
+    const input = { name: values.name, domain: values.domain, redirectUris: splitRedirectUris(values.redirectUris), type: client.type };
+    const problems = checkClientInput(input);
+    if (Object.keys(problems).length > 0) {
+      return sendHtml(reply, appPage({ user, csrfToken: reply.generateCsrf(), client, catalogue: ctx.scopes, values, problems }), 400);
+    }
+    const parsed = parseClientInput(input);
+    const updated = await ctx.store.updateClient(client.clientId, { name: parsed.name, domain: parsed.domain, redirectUris: parsed.redirectUris });
+    if (!updated) throw appNotFound();
+    return reply.redirect(`/console/apps/${client.clientId}?done=saved`, 303);
+  });
+
+  app.post('/console/apps/:id/rotate-secret', form, async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    const client = await findOwnClient(ctx, user, (request.params as { id: string }).id);
+    const clientSecret = await rotateSecret(ctx.store, client.clientId);
+    if (clientSecret === undefined) throw appNotFound();
+    return sendHtml(reply, credentialsPage({ user, csrfToken: reply.generateCsrf(), client, clientSecret, issuer: ctx.issuer, rotated: true }));
+  });
+
+  app.get('/console/apps/:id/delete', page, async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    const client = await findOwnClient(ctx, user, (request.params as { id: string }).id);
+    return sendHtml(reply, deleteConfirmPage({ user, csrfToken: reply.generateCsrf(), client }));
+  });
+
+  app.post('/console/apps/:id/delete', form, async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    const client = await findOwnClient(ctx, user, (request.params as { id: string }).id);
+    await ctx.store.deleteClient(client.clientId);
+    return reply.redirect('/console?done=deleted', 303);
+  });
+}
