@@ -3,6 +3,7 @@
  * (SPEC R3.2: exact string equality; RFC 8252 §7.3: any port for a mobile app's loopback URI).
  */
 import type { ClientType } from '../store/types.ts';
+import { hasControlCharacters } from './text.ts';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
@@ -13,7 +14,7 @@ export function isLoopbackHost(hostname: string): boolean {
 /** Why a URI cannot be registered, or undefined when it can. */
 export function redirectUriProblem(uri: string, type: ClientType): string | undefined {
   if (uri.length > 2000) return 'is longer than 2000 characters';
-  if (/[\s<>"`\\]/.test(uri) || /[\u0000-\u001f\u007f]/.test(uri)) return 'contains characters not allowed in a URI';
+  if (/[\s<>"`\\]/.test(uri) || hasControlCharacters(uri)) return 'contains characters not allowed in a URI';
   let url: URL;
   try {
     url = new URL(uri);

@@ -4,6 +4,7 @@
  */
 import { generateClientId, generateClientSecret, hashSecret } from './ids.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
+import { hasControlCharacters } from './text.ts';
 import { isProfile, type Profile } from './profiles.ts';
 import type { Client, ClientType, Store } from '../store/types.ts';
 
@@ -38,7 +39,7 @@ export function checkClientInput(input: {
   const name = typeof input.name === 'string' ? input.name.trim() : '';
   if (name.length === 0) problems.name = 'Client Name is required.';
   else if ([...name].length > 100) problems.name = 'Client Name must be at most 100 characters.';
-  else if (/[\u0000-\u001f\u007f]/.test(name)) problems.name = 'Client Name must not contain control characters.';
+  else if (hasControlCharacters(name)) problems.name = 'Client Name must not contain control characters.';
 
   const domain = typeof input.domain === 'string' ? input.domain.trim() : '';
   let domainUrl: URL | undefined;

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasScope, loadScopeCatalogue } from '../../src/core/scopes.ts';
-import { OAuthError } from '../../src/core/errors.ts';
+import type { OAuthError } from '../../src/core/errors.ts';
 
 const catalogue = loadScopeCatalogue();
 
