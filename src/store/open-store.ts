@@ -63,7 +63,7 @@ async function openPostgres(location: string, options: OpenStoreOptions): Promis
   // An idle client losing its server (restart, network) must not crash the process.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  if (options.migrate ?? true) await migrateToLatest(db, 'postgres');
+  if (options.migrate ?? true) await migrateToLatest(db, 'postgres', schema);
   return new KyselyStore(db, 'postgres');
 }
 

@@ -17,11 +17,16 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
   };
 }
 
-/** Brings the database up to the latest migration. */
-export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promise<void> {
+/**
+ * Brings the database up to the latest migration. On PostgreSQL, `schema` names the schema the
+ * store lives in: Kysely looks for its bookkeeping tables in every schema unless told which,
+ * and would find another store's.
+ */
+export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect, schema?: string): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(migrations(dialect)) },
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
