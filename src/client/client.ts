@@ -141,7 +141,8 @@ export interface TollgateClient {
   userInfo(): Promise<UserInfo>;
   /**
    * `fetch` with `Authorization: Zoho-oauthtoken ...`; a relative path resolves against the
-   * token's `api_domain`. When the API rejects the token, refreshes and retries once.
+   * token's `api_domain`. When the API rejects the token, refreshes and retries once (not
+   * when the body is a stream, which cannot be sent twice).
    *
    * @see RFC 6750 §3.1
    */

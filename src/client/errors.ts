@@ -32,7 +32,7 @@ export class OAuthError extends Error {
   readonly error: string;
   /** The server's `error_description`, when it sent one. */
   readonly description: string | undefined;
-  /** The HTTP status (200 for Zoho-profile errors). */
+  /** The HTTP status (200 for Zoho-profile errors; 0 for an error that came back by redirect). */
   readonly status: number;
   /** The parsed response body. */
   readonly body: unknown;
