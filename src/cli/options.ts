@@ -4,7 +4,6 @@
  */
 import { Option, type Command } from 'commander';
 import { CONFIG_SCHEMA, flagName, parseConfig, type Config, type ConfigInput } from '../core/config.ts';
-import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/types.ts';
 
 /** Adds every config option of the schema to a command, as flags. */
@@ -40,6 +39,8 @@ export function addDbOption(command: Command): Command {
 }
 
 export async function withStore<T>(opts: { db?: string }, run: (store: Store) => Promise<T>): Promise<T> {
+  // Loaded on demand, so commands that need no database start fast.
+  const { openStore } = await import('../store/open-store.ts');
   const store = await openStore(opts.db ?? process.env.TOLLGATE_DB ?? CONFIG_SCHEMA.db.default);
   try {
     return await run(store);

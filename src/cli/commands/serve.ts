@@ -1,13 +1,16 @@
 /** `tollgate serve`: open the store, build the app, listen, print the URL (SPEC R10). */
 import type { Command } from 'commander';
-import { ensureDemo } from '../../core/demo.ts';
-import { openStore } from '../../store/open-store.ts';
-import { buildApp } from '../../server/app.ts';
 import { addConfigOptions, configFrom } from '../options.ts';
 
 export function register(program: Command): void {
   addConfigOptions(program.command('serve').description('Run the authorization server.')).action(async (opts: Record<string, unknown>) => {
     const config = configFrom(opts);
+    // Loaded here, not at the top, so other commands start without the server and drivers.
+    const [{ openStore }, { buildApp }, { ensureDemo }] = await Promise.all([
+      import('../../store/open-store.ts'),
+      import('../../server/app.ts'),
+      import('../../core/demo.ts'),
+    ]);
     const store = await openStore(config.db);
     const app = await buildApp(config, store);
     const address = await app.listen({ port: config.port, host: config.host });
