@@ -57,10 +57,9 @@ export function startWalkthrough(now: number): { cookie: string; walkthrough: Wa
 
 const SECRET_PARAMS = new Set(['client_secret', 'refresh_token', 'token', 'access_token']);
 
+/** The encoded parameters as sent, with secret values masked (left unencoded so they read well). */
 function maskParams(params: URLSearchParams): string {
-  const shown = new URLSearchParams();
-  for (const [k, v] of params) shown.append(k, SECRET_PARAMS.has(k) ? maskToken(v) : v);
-  return shown.toString();
+  return [...params].map(([k, v]) => (SECRET_PARAMS.has(k) ? `${k}=${maskToken(v)}` : new URLSearchParams([[k, v]]).toString())).join('&');
 }
 
 function maskJson(text: string): string {

@@ -78,9 +78,13 @@ fieldset { border:1px solid var(--line); border-radius:6px; margin:.75rem 0; pad
 fieldset legend { font-weight:600; padding:0 .25rem; }
 .scope-list { max-height:18rem; overflow-y:auto; }
 .scope-list label { font-weight:400; display:flex; gap:.5rem; align-items:flex-start; margin:.35rem 0; }
+ol.steps { padding-left:1.5rem; }
 ol.steps > li { margin-bottom:1rem; }
+main code { overflow-wrap:anywhere; }
 .step-done { color:#2c7a2c; font-weight:600; }
 .app-list li { margin:.35rem 0; }
+.card > h2:first-child, .card > h1:first-child { margin-top:0; }
+.connected-app dl.facts { margin:.75rem 0; }
 @media (max-width: 32rem) { dl.facts { grid-template-columns:1fr; } .copyable { flex-direction:column; } main { padding:0 .5rem; } .card { padding:1rem; } }
 th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
 `;
