@@ -107,6 +107,20 @@ describe.each(storeKinds)('tokens on $name', (kind) => {
       expect(await store.findRefreshToken(t.refreshHash)).toBeUndefined();
       expect(await countOrphans(store)).toBe(0);
     });
+    it('R2: issues nothing for a client deleted meanwhile (grant_revoked)', async () => {
+      await store.deleteClient(client.clientId);
+      const input = issueInput(client.clientId, user.zuid);
+      await expect(store.issueTokens(input)).rejects.toMatchObject({ code: 'grant_revoked' });
+      expect(await store.findAccessToken(input.accessHash)).toBeUndefined();
+      expect(await countOrphans(store)).toBe(0);
+    });
+
+    it('issues nothing for a user disabled meanwhile (grant_revoked)', async () => {
+      await store.setUserDisabled(user.zuid, true);
+      const input = issueInput(client.clientId, user.zuid, { refresh: false });
+      await expect(store.issueTokens(input)).rejects.toMatchObject({ code: 'grant_revoked' });
+      expect(await store.findAccessToken(input.accessHash)).toBeUndefined();
+    });
   });
 
   describe('mintAccessToken', () => {
@@ -283,6 +297,23 @@ describe.each(storeKinds)('tokens on $name', (kind) => {
         expiresAt: NOW + HOUR,
         refreshTokenId: null,
       });
+    });
+
+    it('R4.6: refuses a client-credentials token for a deleted client (grant_revoked)', async () => {
+      await store.deleteClient(client.clientId);
+      const token = {
+        tokenHash: hash(),
+        clientId: client.clientId,
+        zuid: user.zuid,
+        scopes: [],
+        expiresAt: NOW + HOUR,
+        refreshTokenId: null,
+        codeHash: null,
+      };
+      await expect(store.saveAccessToken(token, NOW)).rejects.toMatchObject({
+        code: 'grant_revoked',
+      });
+      expect(await store.findAccessToken(token.tokenHash)).toBeUndefined();
     });
 
     it('R5.4: findAccessToken returns an expired token with its expiry, for the caller to refuse', async () => {
