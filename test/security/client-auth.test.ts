@@ -1,0 +1,97 @@
+/**
+ * Attack tests: guessing client secrets and probing for client ids (SPEC R1, R5.5; RFC 6749
+ * §2.3.1, §10.10; RFC 6819 §4.3.2, §5.1.4.2.3, §5.2.3.7).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeKinds } from '../helpers/stores.ts';
+import { postForm, startServer, type TestServer } from '../helpers/server.ts';
+import { median } from './attack-helpers.ts';
+
+const THROTTLED = {
+  error: 'Access Denied',
+  error_description: 'You have made too many requests continuously. Please try again after some time.',
+  status: 'failure',
+};
+
+describe.each(storeKinds)('attack: client authentication on $name', (kind) => {
+  let server: TestServer;
+  let rfc: TestServer;
+  beforeAll(async () => {
+    server = await startServer(kind);
+    rfc = await startServer(kind, { profile: 'rfc' });
+  });
+  afterAll(async () => {
+    await server.close();
+    await rfc.close();
+  });
+
+  const tryRefresh = (s: TestServer, clientId: string, secret: string, basic = false) =>
+    basic
+      ? postForm(s.url, '/oauth/v2/token', { grant_type: 'refresh_token', refresh_token: 'x' }, { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` })
+      : postForm(s.url, '/oauth/v2/token', { grant_type: 'refresh_token', refresh_token: 'x', client_id: clientId, client_secret: secret });
+
+  it('R5.5: after 20 wrong secrets the client is throttled, even with the right secret, until the window ends', async () => {
+    const app = await server.addClient();
+    for (let i = 0; i < 20; i++) expect((await tryRefresh(server, app.clientId, `wrong${i}`, i % 2 === 1)).body).toEqual({ error: 'invalid_client' });
+    expect((await tryRefresh(server, app.clientId, 'wrong again')).body).toEqual(THROTTLED);
+    expect((await tryRefresh(server, app.clientId, app.clientSecret)).body).toEqual(THROTTLED);
+    server.advance(901_000);
+    expect((await tryRefresh(server, app.clientId, app.clientSecret)).body).toEqual({ error: 'invalid_code' });
+  });
+
+  it('R5.5: in the rfc profile the throttle is HTTP 429 with Retry-After', async () => {
+    const app = await rfc.addClient();
+    for (let i = 0; i < 20; i++) expect((await tryRefresh(rfc, app.clientId, `wrong${i}`)).status).toBe(401);
+    const res = await tryRefresh(rfc, app.clientId, app.clientSecret);
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('R5.5: probing an unknown client id is throttled the same way', async () => {
+    const unknown = '1000.ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ';
+    for (let i = 0; i < 20; i++) expect((await tryRefresh(server, unknown, `guess${i}`)).body).toEqual({ error: 'invalid_client' });
+    expect((await tryRefresh(server, unknown, 'guess')).body).toEqual(THROTTLED);
+  });
+
+  it('R1: a wrong secret and an unknown client get the same answer, in both profiles', async () => {
+    for (const s of [server, rfc]) {
+      const app = await s.addClient();
+      const wrong = await tryRefresh(s, app.clientId, 'f'.repeat(42));
+      const unknown = await tryRefresh(s, '1000.YYYYYYYYYYYYYYYYYYYYYYYYYYYYYY', 'f'.repeat(42));
+      expect(unknown.status).toBe(wrong.status);
+      expect(unknown.body).toEqual(wrong.body);
+      expect(unknown.headers.get('www-authenticate')).toBe(wrong.headers.get('www-authenticate'));
+    }
+  });
+
+  it('R1: a public client that sends a wrong secret is refused, not treated as public', async () => {
+    const app = await server.addClient({ type: 'mobile', redirectUris: ['http://127.0.0.1/cb'] });
+    expect((await tryRefresh(server, app.clientId, 'f'.repeat(42))).body).toEqual({ error: 'invalid_client' });
+  });
+
+  it('R1: a wrong secret and an unknown client take comparable time (medians of 80 interleaved tries within 2x)', async () => {
+    const quiet = await startServer(kind, { throttle: false });
+    try {
+      const app = await quiet.addClient();
+      const time = async (clientId: string): Promise<number> => {
+        const start = process.hrtime.bigint();
+        const res = await tryRefresh(quiet, clientId, 'f'.repeat(42));
+        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        expect(res.body).toEqual({ error: 'invalid_client' });
+        return ms;
+      };
+      for (let i = 0; i < 10; i++) await time(app.clientId);
+      const wrongSecret: number[] = [];
+      const unknownClient: number[] = [];
+      for (let i = 0; i < 80; i++) {
+        wrongSecret.push(await time(app.clientId));
+        unknownClient.push(await time(`1000.${String(i).padStart(30, 'Q')}`));
+      }
+      const ratio = median(wrongSecret) / median(unknownClient);
+      expect(ratio, `wrong secret ${median(wrongSecret).toFixed(2)} ms, unknown client ${median(unknownClient).toFixed(2)} ms`).toBeGreaterThan(0.5);
+      expect(ratio).toBeLessThan(2);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
