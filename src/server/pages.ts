@@ -12,7 +12,8 @@ import { signedInUser } from './session.ts';
 export async function requireUser(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<User | undefined> {
   const user = await signedInUser(ctx, request);
   if (user) return user;
-  const back = request.method === 'GET' ? request.url : (request.routeOptions.url ?? '/').replace(/\/:.*$/, '');
+  // A form post cannot be replayed after sign-in, so it returns to the page the form was on.
+  const back = request.method === 'GET' ? request.url : request.url.startsWith('/account/') ? '/account/connected-apps' : '/console';
   await reply.redirect(`/login?return_to=${encodeURIComponent(back)}`, 303);
   return undefined;
 }

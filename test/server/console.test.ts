@@ -36,6 +36,10 @@ describe.each(storeKinds)('developer console on $name', (kind) => {
     const res = await new Browser(server.url).get('/console');
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/login?return_to=%2Fconsole');
+    const form = new Browser(server.url);
+    const csrf = hiddenField(await (await form.get('/login')).text(), '_csrf');
+    const posted = await form.post('/console/apps/1000.X/rotate-secret', { _csrf: csrf });
+    expect(posted.headers.get('location')).toBe('/login?return_to=%2Fconsole');
   });
 
   it.each([
