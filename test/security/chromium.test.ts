@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { storeKinds } from '../helpers/stores.ts';
 import { authorizeUrl, startServer, type TestServer } from '../helpers/server.ts';
@@ -61,7 +61,7 @@ describeInBrowser('attack: in Chromium', () => {
   }
 
   /** Sends the victim to the attacker's page, which posts a form to Tollgate; returns Tollgate's answer. */
-  async function forgedPost(page: import('playwright-core').Page, path: string, fields: Record<string, string>): Promise<number> {
+  async function forgedPost(page: Page, path: string, fields: Record<string, string>): Promise<number> {
     const name = `/attack-${Math.random().toString(36).slice(2)}`;
     site.pages.set(name, autoSubmit(`${server.url}${path}`, fields));
     const answer = page.waitForResponse((r) => r.url() === `${server.url}${path}` && r.request().method() === 'POST');
