@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import type { Database } from './kysely/schema.ts';
 import { KyselyStore } from './kysely/kysely-store.ts';
 import { migrateToLatest } from './migrations/index.ts';
@@ -67,6 +67,32 @@ async function openPostgres(location: string, options: OpenStoreOptions): Promis
   return new KyselyStore(db, 'postgres');
 }
 
+/** Distinct SQL texts kept prepared; the store issues a few dozen, `in (...)` lists add more. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every query anew, and preparing (parsing and planning the SQL)
+ * costs more than running a primary-key lookup. Statements are keyed by their SQL text, whose
+ * values are all bound parameters, so a cached statement is reused with the new values.
+ * better-sqlite3 runs each statement to completion synchronously, so one is never busy twice.
+ */
+function withStatementCache(database: SqliteDatabase.Database): KyselySqliteDatabase {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sqlText: string) {
+      let statement = cache.get(sqlText);
+      if (statement === undefined) {
+        // Bounded: start over rather than track recency; the hot statements come back at once.
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+        statement = database.prepare(sqlText);
+        cache.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 async function openSqlite(location: string, options: OpenStoreOptions): Promise<KyselyStore> {
   if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
   const database = new SqliteDatabase(location);
@@ -74,7 +100,7 @@ async function openSqlite(location: string, options: OpenStoreOptions): Promise<
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   if (options.migrate ?? true) await migrateToLatest(db, 'sqlite');
   return new KyselyStore(db, 'sqlite');
 }
