@@ -3,7 +3,7 @@
  * kind of endpoint: token-style JSON, resource-API JSON, a redirect, or an HTML page.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { OAuthError, serverError, temporarilyUnavailable } from '../core/errors.ts';
+import { invalidGrant, OAuthError, serverError, temporarilyUnavailable, TollgateError } from '../core/errors.ts';
 import { isZohoProfile, type Profile } from '../core/profiles.ts';
 import { resourceErrorResponse } from '../resource/error-response.ts';
 import { html } from './ui/html.ts';
@@ -92,6 +92,10 @@ export function toOAuthError(error: unknown, request?: FastifyRequest): OAuthErr
       status: e.statusCode === 404 ? 404 : e.statusCode === 405 ? 405 : tooLarge ? 413 : 400,
       redirectable: false,
     });
+  }
+  if (error instanceof TollgateError && error.code === 'grant_revoked') {
+    // The grant ended (client deleted, user disabled, code replayed) while this request ran.
+    return invalidGrant(error.message);
   }
   if (isMalformedBodyError(error)) {
     return new OAuthError('invalid_request', 'The request body is malformed.', { status: 400, redirectable: false });

@@ -54,6 +54,18 @@ describe.each(storeKinds)('authorization codes on $name', (kind) => {
     expect(await store.consumeCode(code.codeHash, NOW + 2)).toEqual({ outcome: 'replayed', code });
   });
 
+  it('R4.4: a replay that revokes the code before its first exchange issues tokens leaves no tokens', async () => {
+    const code = newCode(client.clientId, user.zuid);
+    await store.saveCode(code);
+    expect((await store.consumeCode(code.codeHash, NOW + 1)).outcome).toBe('consumed');
+    expect((await store.consumeCode(code.codeHash, NOW + 2)).outcome).toBe('replayed');
+    await store.revokeTokensFromCode(code.codeHash);
+    const input = issueInput(client.clientId, user.zuid, { codeHash: code.codeHash });
+    await expect(store.issueTokens(input)).rejects.toMatchObject({ code: 'grant_revoked' });
+    expect(await store.findAccessToken(input.accessHash)).toBeUndefined();
+    expect(await store.countLiveRefreshTokens(user.zuid, client.clientId)).toBe(0);
+  });
+
   it('R4.4: an unknown code reports unknown', async () => {
     expect(await store.consumeCode('no-such-code', NOW)).toEqual({ outcome: 'unknown' });
   });

@@ -319,6 +319,8 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
         await trx.deleteFrom('refresh_tokens').where('id', 'in', ids).execute();
       }
       const a = await trx.deleteFrom('access_tokens').where('code_hash', '=', codeHash).executeTakeFirst();
+      // Forget the code too: an exchange of it still in flight then finds it gone (issueTokens).
+      await trx.deleteFrom('auth_codes').where('code_hash', '=', codeHash).execute();
       return revoked + Number(a.numDeletedRows);
     });
   }
@@ -327,6 +329,11 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
     const { access, refresh, now } = input;
     return this.db.transaction().execute(async (trx) => {
       await this.requireLiveGrant(trx, access.zuid, access.clientId);
+      if (access.codeHash !== null) {
+        // A replay of the code may have revoked it between consumeCode and now (RFC 6749 §4.1.2).
+        const code = await trx.selectFrom('auth_codes').select('code_hash').where('code_hash', '=', access.codeHash).executeTakeFirst();
+        if (!code) throw new TollgateError('grant_revoked', 'The code was revoked while its tokens were being issued.');
+      }
       let refreshTokenId: number | null = null;
       let evicted = 0;
       if (refresh) {
