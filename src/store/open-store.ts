@@ -7,10 +7,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import type { Database } from './kysely/schema.ts';
 import { KyselyStore } from './kysely/kysely-store.ts';
 import { migrateToLatest } from './migrations/index.ts';
+import { SqliteDialectKeepingErrors } from './sqlite-dialect.ts';
 import type { Store } from './types.ts';
 
 export interface OpenStoreOptions {
@@ -63,7 +64,7 @@ async function openPostgres(location: string, options: OpenStoreOptions): Promis
   // An idle client losing its server (restart, network) must not crash the process.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  if (options.migrate ?? true) await migrateToLatest(db, 'postgres', schema);
+  if (options.migrate ?? true) await migrateToLatest(db, 'postgres');
   return new KyselyStore(db, 'postgres');
 }
 
@@ -100,7 +101,7 @@ async function openSqlite(location: string, options: OpenStoreOptions): Promise<
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialectKeepingErrors({ database: withStatementCache(database) }, database) });
   if (options.migrate ?? true) await migrateToLatest(db, 'sqlite');
   return new KyselyStore(db, 'sqlite');
 }

@@ -2,7 +2,7 @@
  * The one migration set for SQLite and PostgreSQL. Add a file per change, named by number, and
  * list it here; never edit a migration that has shipped.
  */
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { coreMigration } from './001-core.ts';
 import { adminKeysMigration } from './002-admin-keys.ts';
 import { salesiqMigration } from './003-salesiq.ts';
@@ -18,19 +18,28 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 }
 
 /**
- * Brings the database up to the latest migration. On PostgreSQL, `schema` names the schema the
- * store lives in: Kysely looks for its bookkeeping tables in every schema unless told which,
- * and would find another store's.
+ * Brings the database up to the latest migration, in one transaction. A small table of its own
+ * records what ran. (Kysely's Migrator is not used: it introspects every schema of the database,
+ * which breaks when other schemas of a shared PostgreSQL server are dropped meanwhile, as
+ * parallel test runs do.) On PostgreSQL an advisory lock, per schema, keeps two instances
+ * starting at once from both migrating.
  */
-export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect, schema?: string): Promise<void> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: () => Promise.resolve(migrations(dialect)) },
-    ...(schema ? { migrationTableSchema: schema } : {}),
+export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (dialect === 'postgres') {
+      await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':tollgate_migrations'))`.execute(trx);
+    }
+    await sql`create table if not exists tollgate_migrations (name text primary key, applied_at bigint not null)`.execute(trx);
+    const applied = await sql<{ name: string }>`select name from tollgate_migrations`.execute(trx);
+    const done = new Set(applied.rows.map((r) => r.name));
+    for (const [name, migration] of Object.entries(migrations(dialect)).sort(([a], [b]) => a.localeCompare(b))) {
+      if (done.has(name)) continue;
+      try {
+        await migration.up(trx);
+      } catch (error) {
+        throw new Error(`Migration ${name} failed: ${String(error)}`);
+      }
+      await sql`insert into tollgate_migrations (name, applied_at) values (${name}, ${Date.now()})`.execute(trx);
+    }
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
-  }
 }
