@@ -5,7 +5,9 @@
 import { CONVERSATION_STATUSES, type ConversationFilter, type ConversationStatus, type PageRequest } from '../store/salesiq-types.ts';
 import { invalidInput } from './errors.ts';
 
+/** Page size when `limit` is not given. */
 export const DEFAULT_LIMIT = 20;
+/** SalesIQ's largest page. */
 export const MAX_LIMIT = 99;
 /** Deep pages cost a long scan; nobody pages this far through a demo. */
 export const MAX_INDEX = 10_000;

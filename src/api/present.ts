@@ -14,10 +14,13 @@ export interface Envelope<T> {
   data: T;
 }
 
+/** Wraps data in the envelope (SPEC R8). */
 export const envelope = <T>(url: string, object: string, data: T): Envelope<T> => ({ url, object, data });
 
+/** A portal as `GET /api/v2/portals` lists it. */
 export const presentPortal = (p: Portal) => ({ id: str(p.id), screenname: p.screenName, name: p.name, created_time: str(p.createdAt) });
 
+/** An operator as `GET /api/v2/{screen_name}/operators` lists it. */
 export const presentOperator = (o: Operator) => ({
   id: str(o.id),
   name: o.name,
@@ -28,6 +31,7 @@ export const presentOperator = (o: Operator) => ({
   created_time: str(o.createdAt),
 });
 
+/** A department, with its operators' ids. */
 export const presentDepartment = (d: Department) => ({
   id: str(d.id),
   name: d.name,
@@ -37,6 +41,7 @@ export const presentDepartment = (d: Department) => ({
   created_time: str(d.createdAt),
 });
 
+/** A visitor of the portal's website. */
 export const presentVisitor = (v: Visitor) => ({
   id: str(v.id),
   name: v.name,
@@ -59,6 +64,7 @@ export interface ConversationContext {
   departments: ReadonlyMap<number, Department>;
 }
 
+/** A conversation with its visitor, attender and department named. */
 export const presentConversation = (c: Conversation, ctx: ConversationContext) => {
   const visitor = ctx.visitors.get(c.visitorId);
   const operator = c.operatorId === null ? undefined : ctx.operators.get(c.operatorId);
@@ -76,6 +82,7 @@ export const presentConversation = (c: Conversation, ctx: ConversationContext) =
   };
 };
 
+/** One message of a conversation. */
 export const presentMessage = (m: Message) => ({
   id: str(m.id),
   message: { text: m.text },
