@@ -6,7 +6,6 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import type { Config } from '../core/config.ts';
 import { invalidRequest, OAuthError } from '../core/errors.ts';
@@ -15,6 +14,7 @@ import type { Store } from '../store/types.ts';
 import { ServerContext, type ServerContextOptions } from './context.ts';
 import { ALL_ROUTES, type RouteModule } from './routes.ts';
 import { loggerOptions } from './logging.ts';
+import { addSecurityHeaders } from './security-headers.ts';
 import { sendErrorPage, sendResourceError, sendTokenError, toOAuthError, type ErrorKind } from './render-error.ts';
 import { STYLESHEET } from './ui/layout.ts';
 
@@ -98,7 +98,7 @@ export async function buildApp(
     cookieKey: 'tg_csrf',
     cookieOpts: { httpOnly: true, sameSite: 'strict', path: '/', secure: ctx.issuer.startsWith('https:') },
   });
-  await app.register(helmet, {
+  addSecurityHeaders(app, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
