@@ -1,7 +1,7 @@
 /**
  * Attack tests where a browser is part of the attack, in Chromium: forged cross-site posts from
- * another site (RFC 9700 §4.7; RFC 6819 §4.4.1.8), framing (clickjacking, RFC 9700 §4.16;
- * RFC 6819 §4.4.1.9), Referer leaks (RFC 9700 §4.2.4) and markup in the consent page's DOM.
+ * another site (RFC 9700 §4.7), framing (clickjacking, RFC 9700 §4.16; RFC 6819
+ * §4.4.1.9, §5.2.2.6), Referer leaks (RFC 9700 §4.2.4) and markup in the consent page's DOM.
  * The attacker's site is http://localhost:PORT, another site than Tollgate's http://127.0.0.1:PORT.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';

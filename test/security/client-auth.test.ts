@@ -1,6 +1,6 @@
 /**
  * Attack tests: guessing client secrets and probing for client ids (SPEC R1, R5.5; RFC 6749
- * §2.3.1, §10.10; RFC 6819 §4.3.2, §5.1.4.2.3, §5.2.3.7).
+ * §2.3.1, §10.10; RFC 6819 §4.3.5, §5.1.4.2.2, §5.1.4.2.3; RFC 9700 §2.5).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKinds } from '../helpers/stores.ts';

@@ -1,6 +1,6 @@
 /**
  * Attack tests: cross-site request forgery on every form (RFC 9700 §4.7 for the consent form,
- * RFC 6819 §4.4.1.8, §5.3.5 for login CSRF; the console and connected-apps forms likewise).
+ * login CSRF, and the console and connected-apps forms likewise; OWASP CSRF).
  * A forged post comes in three shapes: no token, the attacker's own valid token, or the
  * victim's token without the CSRF cookie (what a cross-site post carries under SameSite=Strict).
  * Each is refused with 403 and changes nothing. Chromium repeats the real cross-site case in

@@ -1,6 +1,6 @@
 /**
- * Attack tests: every user-controlled string is escaped where a page shows it (RFC 6819
- * §4.4.1.9-style injection into consent, OWASP XSS). The strings come from app developers (name,
+ * Attack tests: every user-controlled string is escaped where a page shows it (OWASP XSS;
+ * RFC 6819 §5.2.4.2: the consent page must show the person what the app really is). The strings come from app developers (name,
  * domain), the operator's scopes file (descriptions), people (emails, code descriptions) and
  * request parameters (state, return_to, paths, parameter names). Chromium checks the DOM of the
  * consent page in chromium.test.ts.

@@ -1,6 +1,6 @@
 /**
- * Attack tests: account enumeration at sign-in and session fixation (SPEC R5.5, R9; RFC 6819
- * §4.4.1.12, §5.1.4.2.3; OWASP session management).
+ * Attack tests: account enumeration at sign-in, password guessing and session fixation (SPEC R5.5,
+ * R9; RFC 6819 §5.1.4.2.3, §5.1.4.2.4; RFC 9700 §4.13; OWASP session management).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/core/ids.ts';
@@ -75,6 +75,23 @@ describe.each(storeKinds)('attack: sign-in on $name', (kind) => {
       await quiet.close();
     }
   }, 120_000);
+
+  it('R5.5: the per-address throttle counts the connection\'s address; a forged X-Forwarded-For does not escape it (RFC 9700 §4.13)', async () => {
+    const strict = await startServer(kind, { loginAddressLimit: 3 });
+    try {
+      const browser = new Browser(strict.url);
+      const csrf = hiddenField(await (await browser.get('/login')).text(), '_csrf');
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await browser.post('/login', { _csrf: csrf, return_to: '/', email: `someone${i}@example.com`, password: 'x' }, { 'x-forwarded-for': `203.0.113.${i}` });
+        await res.body?.cancel();
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429]);
+    } finally {
+      await strict.close();
+    }
+  }, 60_000);
 
   it('R9: a session id planted before sign-in is not adopted (no session fixation)', async () => {
     const user = await server.addUser();

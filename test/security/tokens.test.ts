@@ -1,6 +1,6 @@
 /**
  * Attack tests: stolen, revoked, evicted, forged and misplaced tokens (SPEC R4.5, R5.2, R5.3,
- * R6.2, R6.3; RFC 9700 §2.2, §4.3.2, §4.14; RFC 6819 §5.1.5, §5.2.2, §5.2.3.4, §5.3.5).
+ * R6.2, R6.3; RFC 9700 §2.2, §2.4, §4.3.2, §4.14; RFC 6819 §5.1.5.8, §5.2.2.2, §5.2.2.4).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKinds } from '../helpers/stores.ts';
@@ -143,6 +143,19 @@ describe.each(storeKinds)('attack: tokens on $name', (kind) => {
     await server.store.setUserDisabled(user.zuid, true);
     expect(await tokenWorks(server, tokens.access)).toBe(false);
     expect((await refresh(app, tokens.refresh)).body).toEqual({ error: 'invalid_code' });
+  });
+
+  it('RFC 9700 §2.4, §2.1.2: the password grant and the implicit grant are not offered', async () => {
+    const app = await server.addClient();
+    const user = await server.addUser();
+    const password = await postForm(server.url, '/oauth/v2/token', { grant_type: 'password', username: user.email, password: user.password, client_id: app.clientId, client_secret: app.clientSecret });
+    expect(password.body).toEqual({ error: 'unsupported_grant_type' });
+    const browser = new Browser(server.url);
+    await authorize(browser, user, { clientId: app.clientId, redirectUri: app.redirectUri });
+    const implicit = await browser.get(`/oauth/v2/auth?response_type=token&client_id=${app.clientId}&redirect_uri=${encodeURIComponent(app.redirectUri)}&scope=AaaServer.profile.READ`);
+    const to = new URL(implicit.headers.get('location') ?? '');
+    expect(to.searchParams.get('error')).toBe('unsupported_response_type');
+    expect(`${to.search}${to.hash}`).not.toContain('access_token');
   });
 
   it('R6.1: a token for other scopes does not read the profile', async () => {
