@@ -14,6 +14,8 @@ export interface Measurement {
   p99: number;
   /** Peak resident memory of the server process during the measured window, in MB. */
   rssMb: number;
+  /** Server CPU time (user + system) per completed request, in microseconds; steadier than req/s on a shared machine. */
+  cpuUsPerRequest: number;
   requests: number;
   errors: number;
   non2xx: number;

@@ -147,12 +147,13 @@ async function createLocation(kind: StoreKind): Promise<Location> {
 
 // ---- measuring ----
 
-function toMeasurement(result: Result, rssBytes: number): Measurement {
+function toMeasurement(result: Result, rssBytes: number, cpuUs: number): Measurement {
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     rssMb: rssBytes / 1024 / 1024,
+    cpuUsPerRequest: result.requests.total > 0 ? cpuUs / result.requests.total : 0,
     requests: result.requests.total,
     errors: result.errors,
     non2xx: result.non2xx,
@@ -167,14 +168,15 @@ function fire(url: string, requests: Request[], seconds: number, connections: nu
 async function measure(server: ServerProcess, requests: Request[], opts: RunOptions): Promise<Measurement> {
   await fire(server.url, requests, opts.warmup, opts.connections);
   const stopSampling = server.sampleRss();
+  const cpuBefore = server.cpuTimeUs();
   const result = await fire(server.url, requests, opts.duration, opts.connections);
-  return toMeasurement(result, stopSampling());
+  return toMeasurement(result, stopSampling(), server.cpuTimeUs() - cpuBefore);
 }
 
 function describe(label: string, m: Measurement, extra = ''): void {
   const problems = m.errors + m.non2xx > 0 ? `  errors ${m.errors}, non-2xx ${m.non2xx}` : '';
   process.stdout.write(
-    `  ${label.padEnd(56)} ${Math.round(m.rps).toString().padStart(7)} req/s  p50 ${m.p50.toFixed(1).padStart(6)} ms  p99 ${m.p99.toFixed(1).padStart(6)} ms  RSS ${Math.round(m.rssMb).toString().padStart(4)} MB${extra}${problems}\n`,
+    `  ${label.padEnd(56)} ${Math.round(m.rps).toString().padStart(7)} req/s  p50 ${m.p50.toFixed(1).padStart(6)} ms  p99 ${m.p99.toFixed(1).padStart(6)} ms  RSS ${Math.round(m.rssMb).toString().padStart(4)} MB  CPU ${Math.round(m.cpuUsPerRequest).toString().padStart(5)} µs/req${extra}${problems}\n`,
   );
 }
 
@@ -258,6 +260,11 @@ async function runCases(kind: StoreKind, opts: RunOptions): Promise<Pick<StoreRe
         }
         const requests =
           id === 'operators' ? spec.requests({ ...input, fixtures: { ...fixtures, accessTokens: tokensOfFirstUser(fixtures) } }) : spec.requests(input);
+        if (opts.cpuProf) {
+          // One process per case, so each profile holds that case alone.
+          await tollgate.stop();
+          tollgate = await startTollgate(loc.location, opts, `${kind}-${id}`);
+        }
         const m = await measure(tollgate, requests, opts);
         describe(spec.label, m);
         cases.push({ ...m, id, label: spec.label, baseline: spec.baseline, ratio: null, p99Ratio: null });
@@ -268,6 +275,7 @@ async function runCases(kind: StoreKind, opts: RunOptions): Promise<Pick<StoreRe
         p50: (a.p50 + b.p50) / 2,
         p99: (a.p99 + b.p99) / 2,
         rssMb: Math.max(a.rssMb, b.rssMb),
+        cpuUsPerRequest: (a.cpuUsPerRequest + b.cpuUsPerRequest) / 2,
         requests: a.requests + b.requests,
         errors: a.errors + b.errors,
         non2xx: a.non2xx + b.non2xx,

@@ -6,12 +6,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/** The repository root: `--import tsx` resolves from there whatever the caller's folder. */
+const ROOT = resolve(import.meta.dirname, '..');
 
 export interface ServerProcess {
   url: string;
   pid: number;
   /** Starts sampling RSS; the returned function stops and gives the peak in bytes. */
   sampleRss(): () => number;
+  /** CPU time (user + system) the process has used so far, in microseconds; 0 where unknown. */
+  cpuTimeUs(): number;
   stop(): Promise<void>;
 }
 
@@ -37,6 +43,22 @@ export function readRss(pid: number): number {
   }
 }
 
+/** User + system CPU time of a process in microseconds, from /proc (Linux only; 0 elsewhere). */
+export function readCpuTimeUs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks / CLOCK_TICKS) * 1e6;
+  } catch {
+    return 0;
+  }
+}
+
+/** USER_HZ: 100 on every Linux platform Node supports. */
+const CLOCK_TICKS = 100;
+
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
@@ -51,6 +73,7 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 /** Spawns `node [flags] --import tsx <script> ...args` and resolves once it prints its URL. */
 export async function startServer(script: string, args: string[], options: StartOptions = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', script, ...args], {
+    cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
@@ -93,6 +116,7 @@ export async function startServer(script: string, args: string[], options: Start
         return Math.max(peak, readRss(pid));
       };
     },
+    cpuTimeUs: () => readCpuTimeUs(pid),
     async stop() {
       child.kill('SIGTERM');
       if (!(await waitForExit(child, 15_000))) {
