@@ -57,6 +57,13 @@ export const CONFIG_SCHEMA = {
   loginAddressLimit: option({ type: 'integer', default: 100, min: 1, description: 'Failed sign-ins per client address per login window (higher: many people may share an address).' }),
   loginWindow: option({ type: 'integer', default: 900, min: 1, unit: 's', description: 'Window of the sign-in throttle.' }),
   clientAuthLimit: option({ type: 'integer', default: 20, min: 1, description: 'Failed client authentications per client id per login window.' }),
+  requestTimeout: option({
+    type: 'integer',
+    default: 30,
+    min: 1,
+    unit: 's',
+    description: 'Time a client has to send its request headers, and again its body; slower connections are answered 408 and closed.',
+  }),
   sessionTtl: option({ type: 'integer', default: 86400, min: 60, unit: 's', description: 'Lifetime of a sign-in session.' }),
   scopesFile: option<string | undefined>({ type: 'string', default: undefined, description: 'JSON file of extra scopes `{"scopes":[{"name","description"}]}` added to the catalogue.' }),
   logLevel: option({ type: 'string', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level (pino).' }),

@@ -14,6 +14,7 @@ import type { Store } from '../store/types.ts';
 import { ServerContext, type ServerContextOptions } from './context.ts';
 import { ALL_ROUTES, type RouteModule } from './routes.ts';
 import { loggerOptions } from './logging.ts';
+import { addRequestDeadline } from './request-deadline.ts';
 import { addSecurityHeaders } from './security-headers.ts';
 import { sendErrorPage, sendResourceError, sendTokenError, toOAuthError, type ErrorKind } from './render-error.ts';
 import { STYLESHEET } from './ui/layout.ts';
@@ -59,12 +60,16 @@ export async function buildApp(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
-    requestTimeout: 30_000,
+    // Slow or stalled clients (slowloris): the headers must arrive within requestTimeout, checked
+    // every second rather than Node's default 30 s; the body has its own deadline below.
+    requestTimeout: config.requestTimeout * 1000,
+    http: { headersTimeout: config.requestTimeout * 1000, connectionsCheckingInterval: 1_000 },
     connectionTimeout: 60_000,
     keepAliveTimeout: 10_000,
     ...options.fastify,
   });
   app.decorate('tollgate', ctx);
+  addRequestDeadline(app, config.requestTimeout * 1000);
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
