@@ -14,6 +14,7 @@ import type { Store } from '../store/types.ts';
 import { ServerContext, type ServerContextOptions } from './context.ts';
 import { ALL_ROUTES, type RouteModule } from './routes.ts';
 import { loggerOptions } from './logging.ts';
+import { trackConnections } from './connection-drain.ts';
 import { addRequestDeadline } from './request-deadline.ts';
 import { addSecurityHeaders } from './security-headers.ts';
 import { sendErrorPage, sendResourceError, sendTokenError, toOAuthError, type ErrorKind } from './render-error.ts';
@@ -70,6 +71,11 @@ export async function buildApp(
   });
   app.decorate('tollgate', ctx);
   addRequestDeadline(app, config.requestTimeout * 1000);
+  const connections = trackConnections(app.server);
+  app.addHook('preClose', (done) => {
+    connections.drain();
+    done();
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
