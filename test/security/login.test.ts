@@ -143,6 +143,16 @@ describe.each(storeKinds)('attack: sign-in on $name', (kind) => {
     }
   });
 
+  it('passwords are stored as salted scrypt hashes (two accounts with one password store different hashes)', async () => {
+    const a = await server.addUser(undefined, 'same password');
+    const b = await server.addUser(undefined, 'same password');
+    const ha = (await server.store.findUserByEmail(a.email))?.passwordHash ?? '';
+    const hb = (await server.store.findUserByEmail(b.email))?.passwordHash ?? '';
+    expect(ha).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(ha).not.toBe(hb);
+    expect(ha).not.toContain('same password');
+  });
+
   it('R1: the session id is random and long, and only its hash is stored', async () => {
     const user = await server.addUser();
     const res = await signIn(new Browser(server.url), user.email, user.password);
