@@ -6,7 +6,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidToken } from '../core/errors.ts';
 import { tollgateResource } from '../resource/fastify-plugin.ts';
-import { createTokenVerifier } from '../resource/verifier.ts';
 import type { AccessTokenClaims } from '../resource/verify.ts';
 import { sendResourceError, toOAuthError } from '../server/render-error.ts';
 import type { Portal } from '../store/salesiq-types.ts';
@@ -74,8 +73,7 @@ export async function salesiqApi(app: FastifyInstance): Promise<void> {
   const ctx = app.tollgate;
   const { store } = ctx;
   const profile = ctx.config.profile;
-  const verifier = createTokenVerifier({ mode: 'local', store, now: ctx.now, cacheTtlMs: ctx.config.tokenCacheTtl * 1000 });
-  await app.register(tollgateResource, { verifier, profile });
+  await app.register(tollgateResource, { verifier: ctx.tokens, profile });
 
   // Bad JSON, an oversized body and every refusal below: the profile's shape, never a 5xx for input.
   app.setErrorHandler(async (error, request, reply: FastifyReply) => {

@@ -2,9 +2,7 @@
  * Access-token validation for protected resources (SPEC R6, RFC 6750 §2.1): the token travels
  * in `Authorization: Zoho-oauthtoken <token>` or `Bearer <token>`, never in a query string.
  */
-import { invalidRequest, invalidToken, OAuthError } from '../core/errors.ts';
-import { hashSecret, TOKEN_PATTERN } from '../core/ids.ts';
-import type { Store } from '../store/types.ts';
+import { invalidRequest, OAuthError } from '../core/errors.ts';
 import { NO_TOKEN_DESCRIPTION } from './error-response.ts';
 
 /** What a valid access token stands for. */
@@ -31,14 +29,4 @@ export function extractToken(header: string | undefined): string {
     throw new OAuthError(e.error, e.description, { status: 400, redirectable: false });
   }
   return match[2];
-}
-
-/** Local validation against the store. @throws OAuthError invalid_token */
-export async function verifyWithStore(store: Store, header: string | undefined, now: number): Promise<AccessTokenClaims> {
-  const token = extractToken(header);
-  if (!TOKEN_PATTERN.test(token)) throw invalidToken('The access token is malformed.');
-  const info = await store.findAccessToken(hashSecret(token));
-  if (!info) throw invalidToken('The access token is invalid or revoked.');
-  if (info.expiresAt <= now) throw invalidToken('The access token has expired.');
-  return { userId: info.zuid, clientId: info.clientId, scopes: info.scopes, expiresAt: info.expiresAt };
 }

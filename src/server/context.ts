@@ -7,6 +7,7 @@ import type { Profile } from '../core/profiles.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
 import type { Client, Store } from '../store/types.ts';
 import type { DemoCredentials } from '../core/demo.ts';
+import { createTokenVerifier, type TokenVerifier } from '../resource/verifier.ts';
 
 export interface ServerContextOptions {
   /** The clock, in Unix milliseconds (tests and emulation move time). */
@@ -18,6 +19,8 @@ export class ServerContext {
   readonly store: Store;
   readonly scopes: ScopeCatalogue;
   readonly now: () => number;
+  /** Local access-token validation, shared by user info and the API (one cache per instance). */
+  readonly tokens: TokenVerifier;
   private issuerUrl: string;
   private demoCredentials: DemoCredentials | undefined;
 
@@ -26,6 +29,7 @@ export class ServerContext {
     this.store = store;
     this.scopes = scopes;
     this.now = options.now ?? Date.now;
+    this.tokens = createTokenVerifier({ mode: 'local', store, now: this.now, cacheTtlMs: config.tokenCacheTtl * 1000 });
     this.issuerUrl = config.issuer ?? `http://${config.host}:${config.port}`;
   }
 

@@ -16,9 +16,10 @@ export function register(program: Command): void {
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('://[::1]', '://localhost');
     app.tollgate.setListeningAddress(url);
+    // Seed the demo before announcing the URL, so whoever acts on the line finds it ready.
+    const demo = config.demo ? await ensureDemo(store, config.db, app.tollgate.issuer, Date.now()) : undefined;
     process.stdout.write(`Tollgate is listening on ${url} (profile ${config.profile}, store ${store.dialect})\n`);
-    if (config.demo) {
-      const demo = await ensureDemo(store, config.db, app.tollgate.issuer, Date.now());
+    if (demo) {
       app.tollgate.setDemo(demo);
       process.stdout.write(
         [

@@ -24,7 +24,7 @@ function authorizationUrl(ctx: ServerContext, w: Walkthrough): string {
   const q = new URLSearchParams({
     response_type: 'code',
     client_id: demo?.clientId ?? '',
-    scope: 'AaaServer.profile.READ',
+    scope: 'AaaServer.profile.READ,SalesIQ.portals.READ,SalesIQ.operators.READ,SalesIQ.chatdetails.READ',
     redirect_uri: demo?.redirectUri ?? '',
     access_type: 'offline',
     prompt: 'consent',

@@ -5,7 +5,6 @@
 import type { FastifyInstance } from 'fastify';
 import { insufficientScope, invalidToken } from '../../core/errors.ts';
 import { hasScope } from '../../core/scopes.ts';
-import { verifyWithStore } from '../../resource/verify.ts';
 import { rejectQueryToken } from '../checks/check-no-query-token.ts';
 import { sendResourceError, toOAuthError } from '../render-error.ts';
 
@@ -16,7 +15,7 @@ export async function userInfoEndpoint(app: FastifyInstance): Promise<void> {
   app.get('/oauth/user/info', { config: { errorKind: 'resource' } }, async (request, reply) => {
     try {
       rejectQueryToken(request);
-      const claims = await verifyWithStore(ctx.store, request.headers.authorization, ctx.now());
+      const claims = await ctx.tokens.verifyAccessToken(request.headers.authorization);
       if (!hasScope(claims.scopes, PROFILE_SCOPE)) throw insufficientScope(PROFILE_SCOPE);
       const user = await ctx.store.findUser(claims.userId);
       if (!user || user.disabled) throw invalidToken('The account of this token is disabled.');
