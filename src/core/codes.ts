@@ -6,15 +6,8 @@ import { accessDenied } from './errors.ts';
 import { generateToken, hashSecret } from './ids.ts';
 import type { AuthorizationCode, Store } from '../store/types.ts';
 
-export interface MintCodeOptions {
-  clientId: string;
-  zuid: number;
-  scopes: string[];
-  redirectUri: string | null;
-  offline: boolean;
-  codeChallenge: string | null;
-  codeChallengeMethod: 'S256' | 'plain' | null;
-  state: string | null;
+export interface MintCodeOptions
+  extends Pick<AuthorizationCode, 'clientId' | 'zuid' | 'scopes' | 'redirectUri' | 'offline' | 'codeChallenge' | 'codeChallengeMethod' | 'state'> {
   description?: string | null;
   lifetimeSeconds: number;
   now: number;

@@ -31,21 +31,26 @@ async function dropSchema(schema: string): Promise<void> {
   }
 }
 
+/** Opens a store at a fresh location; closing it also deletes the location. */
+async function openFresh(kind: Pick<StoreKind, 'location'>): Promise<Store> {
+  const { location, cleanup } = await kind.location();
+  const store = await openStore(location);
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    await cleanup();
+  };
+  return store;
+}
+
 const sqliteKind: StoreKind = {
   name: 'sqlite',
   async location() {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
     return { location: join(dir, 'tollgate.db'), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
   },
-  async open() {
-    const { location, cleanup } = await this.location();
-    const store = await openStore(location);
-    const close = store.close.bind(store);
-    store.close = async () => {
-      await close();
-      await cleanup();
-    };
-    return store;
+  open() {
+    return openFresh(this);
   },
 };
 
@@ -57,15 +62,8 @@ const postgresKind: StoreKind = {
     url.searchParams.set('schema', schema);
     return { location: url.toString(), cleanup: () => dropSchema(schema) };
   },
-  async open() {
-    const { location, cleanup } = await this.location();
-    const store = await openStore(location);
-    const close = store.close.bind(store);
-    store.close = async () => {
-      await close();
-      await cleanup();
-    };
-    return store;
+  open() {
+    return openFresh(this);
   },
 };
 
