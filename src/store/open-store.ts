@@ -61,8 +61,12 @@ async function openPostgres(location: string, options: OpenStoreOptions): Promis
     connectionTimeoutMillis: 5_000,
     ...(schema ? { options: `-c search_path="${schema}"` } : {}),
   });
-  // An idle client losing its server (restart, network) must not crash the process.
+  // A client losing its server (restart, network) must not crash the process: the pool listens
+  // only while a client is idle, and a checked-out client between two statements of a
+  // transaction emitted an unhandled 'error'. Its next query fails instead (503), and the pool
+  // drops it on release.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (options.migrate ?? true) await migrateToLatest(db, 'postgres');
   return new KyselyStore(db, 'postgres');

@@ -5,6 +5,9 @@
  * server process serves again by itself, and nothing acknowledged before the crash is lost.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import { openStore } from '../../src/store/open-store.ts';
+import { KyselyStore } from '../../src/store/kysely/kysely-store.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, countByStatus, Ledger, startLoad, verifyLedger } from './helpers/mixed-load.ts';
 import { findPgBin, startPgCluster, type PgCluster } from './helpers/pg-cluster.ts';
@@ -77,5 +80,33 @@ describe.skipIf(!pgBin)('PostgreSQL stopped during load', () => {
     expect(result.liveChecked).toBeGreaterThan(30);
     expect(await tollgate.terminate()).toEqual({ code: 0, signal: null });
     server = undefined;
+  });
+
+  it('survives the database going away in the middle of a transaction (regression: unhandled pg error crashed the process)', { timeout: 30_000 }, async () => {
+    if (!cluster) throw new Error('no cluster');
+    const store = await openStore(cluster.url);
+    try {
+      if (!(store instanceof KyselyStore)) throw new Error('expected the Kysely store');
+      let crashed: unknown;
+      const onUncaught = (error: unknown): void => void (crashed = error);
+      process.prependListener('uncaughtException', onUncaught);
+      try {
+        const transaction = store.db.transaction().execute(async (trx) => {
+          await sql`select 1`.execute(trx);
+          cluster!.stop('immediate');
+          await sleep(500);
+          await sql`select 1`.execute(trx);
+        });
+        await expect(transaction).rejects.toThrow();
+        await sleep(200);
+      } finally {
+        process.off('uncaughtException', onUncaught);
+      }
+      expect(crashed).toBeUndefined();
+      cluster.start();
+      await expect(store.ping()).resolves.toBeUndefined();
+    } finally {
+      await store.close();
+    }
   });
 });
