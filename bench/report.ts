@@ -89,26 +89,28 @@ export function renderMarkdown(report: BenchReport, plotPath: string): string {
   );
   for (const store of report.stores) {
     lines.push(`### ${store.store === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`, '');
-    lines.push('| Case | req/s | p50 ms | p99 ms | server RSS MB | vs baseline | p99 vs baseline |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|');
+    lines.push('| Case | req/s | p50 ms | p99 ms | server RSS MB | server CPU µs/req | vs baseline | p99 vs baseline |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const key of ['A', 'B'] as const) {
       const b = store.baselines[key];
       const label = key === 'A' ? 'Baseline A: bare Fastify GET, small JSON' : 'Baseline B: bare Fastify url-encoded POST';
       lines.push(
-        `| ${label} (before ${f0(b.before.rps)}, after ${f0(b.after.rps)}) | ${f0(b.mean.rps)} | ${ms(b.mean.p50)} | ${ms(b.mean.p99)} | ${Math.round(b.mean.rssMb)} | 1 (${key}) | 1 |`,
+        `| ${label} (before ${f0(b.before.rps)}, after ${f0(b.after.rps)}) | ${f0(b.mean.rps)} | ${ms(b.mean.p50)} | ${ms(b.mean.p99)} | ${Math.round(b.mean.rssMb)} | ${Math.round(b.mean.cpuUsPerRequest)} | 1 (${key}) | 1 |`,
       );
     }
     for (const c of store.cases) {
       lines.push(
-        `| ${c.label} | ${f0(c.rps)} | ${ms(c.p50)} | ${ms(c.p99)} | ${Math.round(c.rssMb)} | ${c.ratio === null ? '' : `${f2(c.ratio)} of ${c.baseline}`} | ${c.p99Ratio === null ? '' : `${f2(c.p99Ratio)}x`} |`,
+        `| ${c.label} | ${f0(c.rps)} | ${ms(c.p50)} | ${ms(c.p99)} | ${Math.round(c.rssMb)} | ${Math.round(c.cpuUsPerRequest)} | ${c.ratio === null ? '' : `${f2(c.ratio)} of ${c.baseline}`} | ${c.p99Ratio === null ? '' : `${f2(c.p99Ratio)}x`} |`,
       );
     }
     lines.push('');
     if (store.scale.length > 0) {
       lines.push('Scale runs (filler tokens in the store; a twentieth as many refresh tokens beside them):', '');
-      lines.push('| Case | tokens | req/s | p50 ms | p99 ms | server RSS MB |');
-      lines.push('|---|---:|---:|---:|---:|---:|');
-      for (const r of store.scale) lines.push(`| ${r.id} | ${formatSize(r.size)} | ${f0(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${Math.round(r.rssMb)} |`);
+      lines.push('| Case | tokens | req/s | p50 ms | p99 ms | server RSS MB | server CPU µs/req |');
+      lines.push('|---|---:|---:|---:|---:|---:|---:|');
+      for (const r of store.scale) {
+        lines.push(`| ${r.id} | ${formatSize(r.size)} | ${f0(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${Math.round(r.rssMb)} | ${Math.round(r.cpuUsPerRequest)} |`);
+      }
       lines.push('');
       for (const r of store.scaleRatios) lines.push(`- ${r.id}: ${formatSize(r.largest)} / ${formatSize(r.smallest)} tokens = **${f2(r.ratio)}**`);
       lines.push('');

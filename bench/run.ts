@@ -9,12 +9,13 @@
  * --sizes 10k,1m[,10m] (sizes above 1M run on PostgreSQL only), --skip-scale,
  * --stores sqlite,postgres, --cases id,id (see bench/cases.ts), --log-level LEVEL,
  * --cpu-prof (the Tollgate server writes V8 CPU profiles to bench/results/profiles/),
- * --out DIR, --no-docs (do not rewrite BENCHMARKS.md).
+ * --out DIR, --no-docs (do not rewrite BENCHMARKS.md), --render FILE.json (measure nothing: rewrite
+ * BENCHMARKS.md and the plot from a results file).
  *
  * Exits 1 when a case made no requests or saw connection errors or non-2xx answers; speed is
  * reported, never asserted.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, availableParallelism, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -62,6 +63,7 @@ interface RunOptions {
   cpuProf: boolean;
   outDir: string;
   docs: boolean;
+  render: string | undefined;
 }
 
 function parseSize(raw: string): number {
@@ -87,6 +89,7 @@ function parseOptions(argv: string[]): RunOptions {
       'cpu-prof': { type: 'boolean', default: false },
       out: { type: 'string' },
       'no-docs': { type: 'boolean', default: false },
+      render: { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -112,6 +115,7 @@ function parseOptions(argv: string[]): RunOptions {
     cpuProf: values['cpu-prof'] ?? false,
     outDir,
     docs: !(values['no-docs'] ?? false) && !quick,
+    render: values.render,
   };
 }
 
@@ -394,8 +398,18 @@ const SKELETON = `# Benchmarks
 <!-- bench:end -->
 `;
 
+function writeDocs(report: BenchReport, svgPath: string): void {
+  writeFileSync(svgPath, renderSvg(report));
+  updateBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), renderMarkdown(report, relative(ROOT, svgPath)), SKELETON);
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
+  if (opts.render) {
+    writeDocs(JSON.parse(readFileSync(opts.render, 'utf8')) as BenchReport, join(opts.outDir, 'throughput.svg'));
+    process.stdout.write(`Rewrote BENCHMARKS.md and ${join(opts.outDir, 'throughput.svg')} from ${opts.render}\n`);
+    return;
+  }
   const started = performance.now();
   const loadBefore = loadavg();
   const stores: StoreResult[] = [];
@@ -437,10 +451,8 @@ async function main(): Promise<void> {
   const jsonPath = join(opts.outDir, opts.quick ? 'quick.json' : 'latest.json');
   const svgPath = join(opts.outDir, opts.quick ? 'quick.svg' : 'throughput.svg');
   writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(svgPath, renderSvg(report));
-  if (opts.docs) {
-    updateBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), renderMarkdown(report, relative(ROOT, svgPath)), SKELETON);
-  }
+  if (opts.docs) writeDocs(report, svgPath);
+  else writeFileSync(svgPath, renderSvg(report));
   process.stdout.write(`\nTargets:\n`);
   for (const t of report.targets) process.stdout.write(`  ${t.met ? 'met   ' : 'MISSED'} ${t.store} ${t.name}: ${t.value.toFixed(2)} (${t.limit})\n`);
   process.stdout.write(`\nWrote ${jsonPath} and ${svgPath}${opts.docs ? ' and BENCHMARKS.md' : ''} in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
