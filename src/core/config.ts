@@ -62,7 +62,7 @@ export const CONFIG_SCHEMA = {
     default: 30,
     min: 1,
     unit: 's',
-    description: 'Time a client has to send its request headers, and again its body; slower connections are answered 408 and closed.',
+    description: 'Time a client has to send a whole request (headers and body); slower connections are answered 408 and closed.',
   }),
   sessionTtl: option({ type: 'integer', default: 86400, min: 60, unit: 's', description: 'Lifetime of a sign-in session.' }),
   scopesFile: option<string | undefined>({ type: 'string', default: undefined, description: 'JSON file of extra scopes `{"scopes":[{"name","description"}]}` added to the catalogue.' }),

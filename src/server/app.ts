@@ -15,7 +15,6 @@ import { ServerContext, type ServerContextOptions } from './context.ts';
 import { ALL_ROUTES, type RouteModule } from './routes.ts';
 import { loggerOptions } from './logging.ts';
 import { trackConnections } from './connection-drain.ts';
-import { addRequestDeadline } from './request-deadline.ts';
 import { addSecurityHeaders } from './security-headers.ts';
 import { sendErrorPage, sendResourceError, sendTokenError, toOAuthError, type ErrorKind } from './render-error.ts';
 import { STYLESHEET } from './ui/layout.ts';
@@ -61,8 +60,9 @@ export async function buildApp(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
-    // Slow or stalled clients (slowloris): the headers must arrive within requestTimeout, checked
-    // every second rather than Node's default 30 s; the body has its own deadline below.
+    // Slow or stalled clients (slowloris, a trickled body): the whole request must arrive within
+    // requestTimeout. Given to Node when the server is created, and checked every second: set
+    // afterwards (Fastify's default), a body trickled a byte at a time kept its connection open.
     requestTimeout: config.requestTimeout * 1000,
     http: { headersTimeout: config.requestTimeout * 1000, connectionsCheckingInterval: 1_000 },
     connectionTimeout: 60_000,
@@ -70,7 +70,6 @@ export async function buildApp(
     ...options.fastify,
   });
   app.decorate('tollgate', ctx);
-  addRequestDeadline(app, config.requestTimeout * 1000);
   const connections = trackConnections(app.server);
   app.addHook('preClose', (done) => {
     connections.drain();
