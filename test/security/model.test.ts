@@ -447,8 +447,10 @@ class Revoke implements Cmd {
       else (t as MAccess).exists = false;
     };
     if (this.how === 'zoho') {
-      const known = t.exists;
       const res = await postForm(r.server.url, '/oauth/v2/token/revoke', { token: t.value });
+      // An expired access token's row may already be gone (see checkStore): either answer is right.
+      const expired = this.kind === 'access' && t.exists && !m.liveAccess(t as MAccess);
+      const known = expired ? res.body.status === 'success' : t.exists;
       expect(res.body).toEqual(known ? { status: 'success' } : { status: 'failure', error: 'invalid_token' });
       if (known) apply();
       return;
@@ -625,6 +627,8 @@ async function checkStore(m: Model, r: Real): Promise<void> {
   }
   for (const a of m.access) {
     const row = await store.findAccessToken(hashSecret(a.value));
+    // An expired token is dead either way; the store may clean its row up whenever it likes.
+    if (a.exists && !m.liveAccess(a) && row === undefined) a.exists = false;
     expect(row !== undefined, `access token ${a.value.slice(0, 12)} exists`).toBe(a.exists);
     if (row) expect(row.expiresAt > serverNow, 'access token live').toBe(m.liveAccess(a));
   }
