@@ -755,7 +755,7 @@ describe.each(storeKinds)('model-based: the server answers as SPEC R3-R6 say on 
     for (const { server } of servers.values()) await server.close();
   });
 
-  it.each(VARIANTS)('$name', async ({ variant, runs, limits }) => {
+  it.each(VARIANTS.map((v) => [v.name, v] as const))('%s', async (_name, { variant, runs, limits }) => {
     const { server, adminKey } = servers.get(variant) as { server: TestServer; adminKey: string };
     const tally = { steps: 0 };
     let sequences = 0;
