@@ -408,10 +408,16 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
           .where('client_id', '=', input.clientId)
           .executeTakeFirst();
       const unlocked = await findToken();
-      if (!unlocked || !(await this.lockGrant(trx, Number(unlocked.zuid), unlocked.client_id))) return { outcome: 'unknown' };
-      // Read again under the lock: a concurrent request may have rotated or revoked it meanwhile.
-      const found = await findToken();
-      if (!found) return { outcome: 'unknown' };
+      if (!unlocked) return { outcome: 'unknown' };
+      // On SQLite this transaction runs alone, and a refresh token only exists while its client
+      // and user do (deleting either deletes it), so the first read is final. On PostgreSQL take
+      // the grant lock, then read again: a concurrent request may have rotated or revoked it.
+      let found: typeof unlocked | undefined = unlocked;
+      if (this.dialect === 'postgres') {
+        if (!(await this.lockGrant(trx, Number(unlocked.zuid), unlocked.client_id))) return { outcome: 'unknown' };
+        found = await findToken();
+        if (!found) return { outcome: 'unknown' };
+      }
       const rt = toRefreshToken({ ...found, id: Number(found.id) });
       if (rt.rotatedAt !== null) {
         // A rotated token came back: someone holds a stolen copy. End the whole family.
@@ -461,16 +467,22 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
         },
         now,
       );
-      // SPEC R5.3: keep only the newest `cap` live access tokens of this refresh token.
-      const live = await trx
-        .selectFrom('access_tokens')
-        .select('id')
+      // SPEC R5.3: keep only the newest `cap` live access tokens of this refresh token, in one
+      // statement: delete from the (cap+1)-th newest live one down (none if there are fewer).
+      await trx
+        .deleteFrom('access_tokens')
         .where('refresh_token_id', '=', tokenId)
-        .where('expires_at', '>', now)
-        .orderBy('id', 'desc')
+        .where('id', '<=', (eb) =>
+          eb
+            .selectFrom('access_tokens')
+            .select('id')
+            .where('refresh_token_id', '=', tokenId)
+            .where('expires_at', '>', now)
+            .orderBy('id', 'desc')
+            .limit(1)
+            .offset(input.accessTokenCap),
+        )
         .execute();
-      const doomed = live.slice(input.accessTokenCap).map((r) => Number(r.id));
-      if (doomed.length > 0) await trx.deleteFrom('access_tokens').where('id', 'in', doomed).execute();
       return { outcome: 'minted', refreshToken: { ...rt, id: tokenId, lastUsedAt: now } };
     });
   }
