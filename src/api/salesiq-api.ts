@@ -68,7 +68,7 @@ function readNewPortal(request: FastifyRequest): { name: string; screenName: str
   return { name: name.trim(), screenName: screenname.toLowerCase() };
 }
 
-/** The route module: registered in the server's ALL_ROUTES. */
+/** The route module: registered in the server's API_ROUTES. */
 export async function salesiqApi(app: FastifyInstance): Promise<void> {
   const ctx = app.tollgate;
   const { store } = ctx;

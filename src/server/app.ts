@@ -12,7 +12,7 @@ import { invalidRequest, OAuthError } from '../core/errors.ts';
 import { loadScopeCatalogue, type ScopeCatalogue } from '../core/scopes.ts';
 import type { Store } from '../store/types.ts';
 import { ServerContext, type ServerContextOptions } from './context.ts';
-import { ALL_ROUTES, type RouteModule } from './routes.ts';
+import { API_ROUTES, BROWSER_ROUTES } from './routes.ts';
 import { loggerOptions } from './logging.ts';
 import { trackConnections } from './connection-drain.ts';
 import { addSecurityHeaders } from './security-headers.ts';
@@ -51,7 +51,6 @@ export async function buildApp(
   config: Config,
   store: Store,
   options: BuildAppOptions = {},
-  routes: readonly RouteModule[] = ALL_ROUTES,
 ): Promise<FastifyInstance> {
   const ctx = new ServerContext(config, store, options.scopes ?? loadScopeCatalogue(config.scopesFile), options);
   const app = Fastify({
@@ -85,13 +84,6 @@ export async function buildApp(
 
   // Body formats (SPEC R4.1): url-encoded, multipart text fields, and an empty body of any type.
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
-  await app.register(multipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fields: 100, fieldSize: 16 * 1024, files: 0, fileSize: 0, parts: 100 },
-    onFile: async () => {
-      throw invalidRequest('File parts are not accepted.');
-    },
-  });
   const defaultJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
     if (body === '') return done(null, undefined);
@@ -102,12 +94,6 @@ export async function buildApp(
     done(new OAuthError('invalid_request', 'Unsupported content type; send application/x-www-form-urlencoded.', { status: 415, redirectable: false }), undefined);
   });
 
-  await app.register(cookie);
-  await app.register(csrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieKey: 'tg_csrf',
-    cookieOpts: { httpOnly: true, sameSite: 'strict', path: '/', secure: ctx.issuer.startsWith('https:') },
-  });
   addSecurityHeaders(app, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -156,6 +142,27 @@ export async function buildApp(
     return sendErrorPage(reply, err);
   });
 
-  for (const route of routes) await app.register(route);
+  // Pages for people get cookies and CSRF protection; the protocol endpoints and APIs never read
+  // cookies, so they skip those hooks (and their cost on every request), and take multipart
+  // bodies (SPEC R4.1). Each group is its own encapsulated Fastify context.
+  await app.register(async (pages) => {
+    await pages.register(cookie);
+    await pages.register(csrf, {
+      sessionPlugin: '@fastify/cookie',
+      cookieKey: 'tg_csrf',
+      cookieOpts: { httpOnly: true, sameSite: 'strict', path: '/', secure: ctx.issuer.startsWith('https:') },
+    });
+    for (const route of BROWSER_ROUTES) await pages.register(route);
+  });
+  await app.register(async (api) => {
+    await api.register(multipart, {
+      attachFieldsToBody: 'keyValues',
+      limits: { fields: 100, fieldSize: 16 * 1024, files: 0, fileSize: 0, parts: 100 },
+      onFile: async () => {
+        throw invalidRequest('File parts are not accepted.');
+      },
+    });
+    for (const route of API_ROUTES) await api.register(route);
+  });
   return app;
 }

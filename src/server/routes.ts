@@ -18,25 +18,24 @@ import { userInfoEndpoint } from './endpoints/userinfo.ts';
 /** A Fastify plugin that adds one endpoint or page (or a small family of them). */
 export type RouteModule = (app: FastifyInstance) => Promise<void>;
 
-/** The OAuth core: what SPEC R3-R6 need. */
-export const CORE_ROUTES: readonly RouteModule[] = [
-  metadataEndpoint,
+/** Pages for people: registered where sign-in cookies and CSRF protection are available. */
+export const BROWSER_ROUTES: readonly RouteModule[] = [
   authorizeEndpoint,
   loginEndpoints,
-  tokenEndpoint,
-  revokeEndpoints,
-  introspectEndpoint,
-  userInfoEndpoint,
-];
-
-/** Pages for people (issues 2 and 3) and the admin JSON API. */
-export const PAGE_ROUTES: readonly RouteModule[] = [
-  assetEndpoints,
   homeEndpoints,
   consoleEndpoints,
   selfClientEndpoints,
   connectedAppsEndpoints,
-  adminApiEndpoints,
 ];
 
-export const ALL_ROUTES: readonly RouteModule[] = [...CORE_ROUTES, salesiqApi, ...PAGE_ROUTES];
+/** Protocol endpoints (SPEC R4-R6), the SalesIQ-style API, the admin API and static assets: no cookies. */
+export const API_ROUTES: readonly RouteModule[] = [
+  metadataEndpoint,
+  tokenEndpoint,
+  revokeEndpoints,
+  introspectEndpoint,
+  userInfoEndpoint,
+  salesiqApi,
+  adminApiEndpoints,
+  assetEndpoints,
+];
