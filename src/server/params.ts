@@ -27,10 +27,10 @@ function addAll(into: Map<string, string>, source: unknown, where: string): void
 }
 
 /** Query string and body parameters, merged. */
-export function readParams(request: FastifyRequest, { body = true } = {}): Params {
+export function readParams(request: FastifyRequest): Params {
   const params = new Map<string, string>();
   addAll(params, request.query, 'query string');
-  if (body) addAll(params, request.body, 'request body');
+  addAll(params, request.body, 'request body');
   return params;
 }
 

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { insufficientScope, invalidToken } from '../../core/errors.ts';
 import { hasScope } from '../../core/scopes.ts';
-import { rejectQueryToken } from '../checks/check-no-query-token.ts';
+import { rejectQueryToken } from '../../resource/query-token.ts';
 import { sendResourceError, toOAuthError } from '../render-error.ts';
 
 export const PROFILE_SCOPE = 'AaaServer.profile.READ';
@@ -14,7 +14,7 @@ export async function userInfoEndpoint(app: FastifyInstance): Promise<void> {
   const ctx = app.tollgate;
   app.get('/oauth/user/info', { config: { errorKind: 'resource' } }, async (request, reply) => {
     try {
-      rejectQueryToken(request);
+      rejectQueryToken(request.url);
       const claims = await ctx.tokens.verifyAccessToken(request.headers.authorization);
       if (!hasScope(claims.scopes, PROFILE_SCOPE)) throw insufficientScope(PROFILE_SCOPE);
       const user = await ctx.store.findUser(claims.userId);
