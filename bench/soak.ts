@@ -8,7 +8,7 @@
  * revocation was lost or memory grew. Not part of CI: it takes the minutes it is given.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { countByStatus, Ledger, percentile, startLoad, verifyLedger, type Sample
 import { findPgBin, startPgCluster, type PgCluster } from '../test/faults/helpers/pg-cluster.ts';
 import { seedStore, type Seed } from '../test/faults/helpers/seed.ts';
 import { readRss, startTollgate, type TollgateProcess } from '../test/faults/helpers/tollgate-process.ts';
+import { fillDisk, mountTmpfs } from '../test/faults/helpers/os-faults.ts';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, rate: { type: 'string', default: '50' } } });
 const minutes = Number(values.minutes);
@@ -84,31 +85,6 @@ async function idleFlood(durationMs: number): Promise<void> {
   for (const s of [...sockets, slow]) s.destroy();
 }
 
-function fillDisk(dir: string): string {
-  const path = join(dir, 'filler');
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(256 * 1024);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-  return path;
-}
-
-function mountTmpfs(): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-soak-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m,mode=0700', 'tmpfs', dir], { stdio: 'pipe' });
-    return dir;
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-}
-
 /** One half of the soak: a store, its load and its faults, then the ledger check. */
 async function half(label: string, db: string, seed: Seed, endAt: number, injections: { at: number; name: string; run: () => Promise<void> }[]): Promise<Verification> {
   const ledger = new Ledger([...seed.codes]);
@@ -139,7 +115,8 @@ const sampler = setInterval(() => {
 const results: Record<string, Verification> = {};
 const cleanups: (() => void)[] = [];
 try {
-  const tmpfs = mountTmpfs();
+  const mounted = mountTmpfs('64m');
+  const tmpfs = 'dir' in mounted ? mounted.dir : undefined;
   const sqliteDir = tmpfs ?? mkdtempSync(join(tmpdir(), 'tollgate-soak-'));
   cleanups.push(() => {
     if (tmpfs) execFileSync('umount', [tmpfs]);

@@ -5,8 +5,7 @@
  * `PRAGMA integrity_check`, and service recovers by itself once space is freed.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
@@ -14,33 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { call, countByStatus, Ledger, startLoad, verifyLedger } from './helpers/mixed-load.ts';
 import { SCOPE, seedStore } from './helpers/seed.ts';
 import { startTollgate, type TollgateProcess } from './helpers/tollgate-process.ts';
-
-/** Mounts a tmpfs of `size` at a fresh folder, or says why it cannot. */
-function mountTmpfs(size: string): { dir: string } | { reason: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-full-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
-    return { dir };
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    return { reason: String((error as { stderr?: Buffer }).stderr ?? error).trim() };
-  }
-}
-
-/** Writes a file until the disk is full; returns its path. */
-function fillDisk(dir: string): string {
-  const path = join(dir, 'filler');
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(64 * 1024);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-  return path;
-}
+import { fillDisk, mountTmpfs } from './helpers/os-faults.ts';
 
 const mounted = mountTmpfs('16m');
 if ('reason' in mounted) {

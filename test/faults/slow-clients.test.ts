@@ -3,49 +3,22 @@
  * byte at a time are cut off at the request timeout (answered 408 and closed); oversized bodies
  * and headers are refused; 1,000 idle connections do not stop others being served.
  */
-import { connect, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from './helpers/mixed-load.ts';
 import { SCOPE, seedStore, type Seed } from './helpers/seed.ts';
 import { startTollgate, type TollgateProcess } from './helpers/tollgate-process.ts';
+import { openRaw, within, type RawConnection } from './helpers/os-faults.ts';
 
 /** The server under test gets 2 s to receive headers, and 2 s more for a body. */
 const REQUEST_TIMEOUT_S = 2;
-
-interface RawConnection {
-  socket: Socket;
-  received: () => string;
-  /** Resolves with the ms from opening to the server closing the connection. */
-  closed: Promise<number>;
-}
-
-function open(port: number, first = ''): Promise<RawConnection> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    let received = '';
-    const socket = connect(port, '127.0.0.1', () => {
-      if (first) socket.write(first);
-      resolve({ socket, received: () => received, closed });
-    });
-    const closed = new Promise<number>((done) => socket.once('close', () => done(performance.now() - started)));
-    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-    socket.on('error', () => undefined);
-    socket.once('error', reject);
-  });
-}
 
 /** Writes one byte every `ms` until the connection closes. */
 function trickle(connection: RawConnection, ms: number): void {
   const timer = setInterval(() => (connection.socket.writable ? connection.socket.write('x') : clearInterval(timer)), ms);
   void connection.closed.then(() => clearInterval(timer));
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([promise, sleep(ms).then(() => Promise.reject(new Error(`${what} took longer than ${ms} ms`)))]);
 }
 
 describe('slow clients and floods', () => {
@@ -70,11 +43,11 @@ describe('slow clients and floods', () => {
     call(base, 'POST', '/oauth/v2/token', { timeoutMs: 5_000, form: { grant_type: 'client_credentials', scope: SCOPE, client_id: seed.self.clientId, client_secret: seed.self.clientSecret } });
 
   it('cuts off trickled headers and bodies at the request timeout while 1,000 idle connections wait and others are served', { timeout: 30_000 }, async () => {
-    const slowHeaders = await open(port, 'GET /health HTTP/1.1\r\nHost: localhost\r\n');
+    const slowHeaders = await openRaw(port, 'GET /health HTTP/1.1\r\nHost: localhost\r\n');
     trickle(slowHeaders, 200);
-    const slowBody = await open(port, 'POST /oauth/v2/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000\r\n\r\ngrant_type=');
+    const slowBody = await openRaw(port, 'POST /oauth/v2/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000\r\n\r\ngrant_type=');
     trickle(slowBody, 200);
-    for (let i = 0; i < 1_000; i++) connections.push(await open(port));
+    for (let i = 0; i < 1_000; i++) connections.push(await openRaw(port));
 
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? mint(server!.url) : call(server!.url, 'GET', '/health', { timeoutMs: 5_000 }))));
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
