@@ -3,26 +3,19 @@ import type { Client, Store, User } from '../../src/store/types.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import {
   NOW,
-  addClient,
-  addUser,
   issueInput,
   issueRefresh,
   mintInput,
   newCode,
+  openWithGrant,
 } from './fixtures.ts';
 
 describe.each(storeKinds)('authorization codes on $name', (kind) => {
   let store: Store;
   let user: User;
   let client: Client;
-  beforeEach(async () => {
-    store = await kind.open();
-    user = await addUser(store);
-    client = await addClient(store);
-  });
-  afterEach(async () => {
-    await store.close();
-  });
+  beforeEach(async () => ({ store, user, client } = await openWithGrant(kind)));
+  afterEach(() => store.close());
 
   it('R4.4: the first consumeCode of a code gets it back whole, as saved', async () => {
     const code = newCode(client.clientId, user.zuid, {

@@ -7,14 +7,13 @@ import type { Client, Store, User } from '../../src/store/types.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import {
   NOW,
-  addClient,
-  addUser,
   countAccessRows,
   countOrphans,
   issueInput,
   issueRefresh,
   mintInput,
   newCode,
+  openWithGrant,
 } from './fixtures.ts';
 
 const N = 50;
@@ -27,14 +26,8 @@ describe.each(storeKinds)('concurrency on $name', (kind) => {
   let store: Store;
   let user: User;
   let client: Client;
-  beforeEach(async () => {
-    store = await kind.open();
-    user = await addUser(store);
-    client = await addClient(store);
-  });
-  afterEach(async () => {
-    await store.close();
-  });
+  beforeEach(async () => ({ store, user, client } = await openWithGrant(kind)));
+  afterEach(() => store.close());
 
   it('R4.4: 50 concurrent consumeCode of one code: exactly one consumed, 49 replayed', async () => {
     const code = newCode(client.clientId, user.zuid);

@@ -11,20 +11,15 @@ import {
   issueRefresh,
   mintInput,
   newCode,
+  openWithGrant,
 } from './fixtures.ts';
 
 describe.each(storeKinds)('consents and connected apps on $name', (kind) => {
   let store: Store;
   let user: User;
   let client: Client;
-  beforeEach(async () => {
-    store = await kind.open();
-    user = await addUser(store);
-    client = await addClient(store);
-  });
-  afterEach(async () => {
-    await store.close();
-  });
+  beforeEach(async () => ({ store, user, client } = await openWithGrant(kind)));
+  afterEach(() => store.close());
 
   it('R5.1: the first recordConsent of a user to a client reports first, later ones do not', async () => {
     expect(await store.findConsent(user.zuid, client.clientId)).toBeUndefined();

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { KyselyStore } from '../../src/store/kysely/kysely-store.ts';
+import type { StoreKind } from '../helpers/stores.ts';
 import type {
   AuthorizationCode,
   Client,
@@ -163,4 +164,10 @@ export async function countAccessRows(store: Store, refreshTokenId: number): Pro
     .where('refresh_token_id', '=', refreshTokenId)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** A fresh store of `kind` holding one user and one client: the starting point of most tests. */
+export async function openWithGrant(kind: StoreKind): Promise<{ store: Store; user: User; client: Client }> {
+  const store = await kind.open();
+  return { store, user: await addUser(store), client: await addClient(store) };
 }

@@ -12,20 +12,15 @@ import {
   issueInput,
   issueRefresh,
   mintInput,
+  openWithGrant,
 } from './fixtures.ts';
 
 describe.each(storeKinds)('tokens on $name', (kind) => {
   let store: Store;
   let user: User;
   let client: Client;
-  beforeEach(async () => {
-    store = await kind.open();
-    user = await addUser(store);
-    client = await addClient(store);
-  });
-  afterEach(async () => {
-    await store.close();
-  });
+  beforeEach(async () => ({ store, user, client } = await openWithGrant(kind)));
+  afterEach(() => store.close());
 
   describe('issueTokens', () => {
     it('R4.3: issues an access token and a refresh token with the same scopes', async () => {
