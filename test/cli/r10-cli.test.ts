@@ -99,3 +99,14 @@ describe('R10 command line', () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe('client commands and the server\'s environment', () => {
+  it('TOLLGATE_PROFILE (the server\'s wire profile) does not pick the token profile; TOLLGATE_TOKEN_PROFILE does', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tollgate-tokens-')), 'tokens.json');
+    const wire = run(['token', '--token-file', file], { TOLLGATE_PROFILE: 'rfc' });
+    expect(wire.code).toBe(1);
+    expect(wire.stderr).toMatch(/No profile default/);
+    const named = run(['token', '--token-file', file], { TOLLGATE_TOKEN_PROFILE: 'work' });
+    expect(named.stderr).toMatch(/No profile work/);
+  });
+});

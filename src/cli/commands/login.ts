@@ -16,6 +16,7 @@ import {
 } from '../../client/index.ts';
 import type { DataCentre, TokenSet } from '../../client/index.ts';
 import { UsageError } from '../usage-error.ts';
+import { addProfileOptions } from './token.ts';
 
 interface LoginOptions {
   dc?: string;
@@ -186,8 +187,7 @@ async function login(opts: LoginOptions): Promise<void> {
 
 /** Registers `tollgate login`. */
 export function register(program: Command): void {
-  program
-    .command('login')
+  addProfileOptions(program.command('login'))
     .description('Sign in through the browser (loopback redirect) and save the tokens to a profile')
     .option('--dc <dc>', 'Zoho data centre: us, eu, in, au, jp, ca, sa, uk, cn')
     .option('--accounts-url <url>', 'accounts server URL, e.g. a Tollgate server')
@@ -205,15 +205,6 @@ export function register(program: Command): void {
     .option(
       '--redirect-uri <uri>',
       'loopback redirect URI to listen on (default http://127.0.0.1:<free port>/callback)',
-    )
-    .option(
-      '--profile <name>',
-      'profile name in the token file',
-      process.env['TOLLGATE_PROFILE'] ?? 'default',
-    )
-    .option(
-      '--token-file <path>',
-      'token file (default $TOLLGATE_TOKEN_FILE or ~/.config/tollgate/tokens.json)',
     )
     .option('--no-open', 'do not try to open a browser')
     .option('--timeout <seconds>', 'give up waiting for the redirect after this long', '300')

@@ -11,8 +11,8 @@ export function addProfileOptions(command: Command): Command {
   return command
     .option(
       '--profile <name>',
-      'profile name in the token file',
-      process.env['TOLLGATE_PROFILE'] ?? 'default',
+      'profile name in the token file (default $TOLLGATE_TOKEN_PROFILE or default)',
+      process.env['TOLLGATE_TOKEN_PROFILE'] ?? 'default',
     )
     .option(
       '--token-file <path>',
