@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so a clone needs no build step.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// The `tollgate` command runs the compiled JavaScript in dist/ (built by `npm install` in a clone,
+// through the `prepare` script, and shipped in the package).
+try {
+  await import('../dist/cli/main.js');
+} catch (error) {
+  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/cli/main.js')) {
+    process.stderr.write('tollgate: the compiled CLI is missing; run `npm run build` in the checkout first.\n');
+    process.exit(1);
+  }
+  throw error;
+}

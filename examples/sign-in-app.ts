@@ -20,8 +20,8 @@ import {
   isDataCentre,
   OAuthError,
   TollgateClientError,
-} from '../src/client/index.ts';
-import type { CallbackChecks } from '../src/client/index.ts';
+} from '@tollgate/client';
+import type { CallbackChecks } from '@tollgate/client';
 
 /** Options of {@link startExampleApp}. */
 export interface ExampleAppOptions {

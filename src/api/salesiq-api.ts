@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidToken } from '../core/errors.ts';
-import { tollgateResource } from '../resource/fastify-plugin.ts';
-import type { AccessTokenClaims } from '../resource/verify.ts';
+import type { AccessTokenClaims } from '@tollgate/resource';
+import { tollgateResource } from '@tollgate/resource/fastify';
 import { sendResourceError, toOAuthError } from '../server/render-error.ts';
 import type { Portal } from '../store/salesiq-types.ts';
 import type { Store } from '../store/types.ts';

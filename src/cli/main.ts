@@ -2,6 +2,7 @@
  * The `tollgate` command. Each command lives in cli/commands/ and registers itself; one catch
  * here turns errors into one clear line and the exit code (0 ok, 1 error, 2 bad usage).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { TollgateError } from '../core/errors.ts';
 import { UsageError } from './usage-error.ts';
@@ -18,8 +19,14 @@ import * as adminKey from './commands/admin-key.ts';
 /** Command modules, each exporting `register(program)`. Add new commands to this list. */
 const COMMANDS: { register(program: Command): void }[] = [serve, user, client, login, token, whoami, logout, selfClient, adminKey];
 
+/** The package's version: src/cli and dist/cli are both two levels below package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('tollgate')
+    .version(packageVersion(), '-V, --version', 'Print the version and exit.')
     .description('Tollgate: a self-hostable OAuth 2.0 authorization server that speaks Zoho Accounts\' protocol.')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })

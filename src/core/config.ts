@@ -78,6 +78,17 @@ export const CONFIG_SCHEMA = {
 } as const;
 
 type Schema = typeof CONFIG_SCHEMA;
+
+/** A bad option value; `option` is the schema key, the message names the flag. */
+export class ConfigError extends TollgateError {
+  readonly option: string;
+  readonly problem: string;
+  constructor(option: string, problem: string) {
+    super('config_invalid', `--${flagName(option)}: ${problem}`);
+    this.option = option;
+    this.problem = problem;
+  }
+}
 export type ConfigKey = keyof Schema;
 export type Config = { readonly [K in ConfigKey]: Schema[K]['default'] };
 export type ConfigInput = { [K in ConfigKey]?: unknown };
@@ -88,7 +99,7 @@ export const envName = (key: string): string =>
 
 function coerce(key: string, spec: OptionSpec<unknown>, raw: unknown): unknown {
   const fail = (why: string): never => {
-    throw new TollgateError('config_invalid', `--${flagName(key)}: ${why} (got ${JSON.stringify(raw)})`);
+    throw new ConfigError(key, `${why} (got ${JSON.stringify(raw)})`);
   };
   switch (spec.type) {
     case 'integer': {

@@ -2,6 +2,7 @@
  * Protocol errors. One class, built through factories, rendered per profile by the server.
  * @see RFC 6749 §5.2, RFC 6750 §3.1
  */
+import { OAuthError as BaseOAuthError, type OAuthErrorOptions as BaseOAuthErrorOptions } from '@tollgate/resource';
 
 /** The RFC error codes Tollgate can answer with. */
 export type OAuthErrorCode =
@@ -22,42 +23,25 @@ export type OAuthErrorCode =
 /** Codes that only the Zoho profiles use on the wire (SPEC R0's mapping table). */
 export type ZohoErrorCode = 'invalid_code' | 'invalid_redirect_uri' | 'Access Denied';
 
-export interface OAuthErrorOptions {
+export interface OAuthErrorOptions extends BaseOAuthErrorOptions {
   /** The code the zoho profiles send instead of `error`, when they differ. */
   zohoError?: ZohoErrorCode;
-  /** HTTP status in the rfc profile. */
-  status?: number;
-  /** Whether the description may be shown to the caller (false for unexpected errors). */
-  expose?: boolean;
   /** Whether the error may be sent to the client's redirect URI (only once it is validated). */
   redirectable?: boolean;
-  /** Seconds after which a throttled caller may try again. */
-  retryAfter?: number;
-  /** For insufficient_scope: the scope the resource needs. */
-  scope?: string;
 }
 
-export class OAuthError extends Error {
-  readonly error: OAuthErrorCode;
-  readonly description: string;
+/**
+ * A protocol error of the authorization server. It extends the resource package's error, so
+ * refusals of protected resources and of the server are one family with one renderer.
+ */
+export class OAuthError extends BaseOAuthError<OAuthErrorCode> {
   readonly zohoError: ZohoErrorCode | undefined;
-  readonly status: number;
-  readonly expose: boolean;
   readonly redirectable: boolean;
-  readonly retryAfter: number | undefined;
-  readonly scope: string | undefined;
 
   constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
-    super(`${error}: ${description}`);
-    this.name = 'OAuthError';
-    this.error = error;
-    this.description = description;
+    super(error, description, options);
     this.zohoError = options.zohoError;
-    this.status = options.status ?? 400;
-    this.expose = options.expose ?? true;
     this.redirectable = options.redirectable ?? true;
-    this.retryAfter = options.retryAfter;
-    this.scope = options.scope;
   }
 }
 

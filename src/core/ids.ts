@@ -24,7 +24,8 @@ export function generateToken(): string {
   return `1000.${bytes.slice(0, 32)}.${bytes.slice(32)}`;
 }
 
-export const TOKEN_PATTERN = /^1000\.[0-9a-f]{32}\.[0-9a-f]{32}$/;
+/** The token format resource servers check (one definition, in the resource package). */
+export { TOKEN_PATTERN } from '@tollgate/resource';
 export const CLIENT_ID_PATTERN = /^1000\.[A-Z0-9]{30}$/;
 
 /** A random opaque value for sessions and CSRF secrets. */

@@ -1,12 +1,9 @@
 /**
  * The three wire dialects of SPEC R0.
  */
-export const PROFILES = ['zoho', 'zoho-legacy', 'rfc'] as const;
-export type Profile = (typeof PROFILES)[number];
+import type { Profile } from '@tollgate/resource';
 
-export function isProfile(value: unknown): value is Profile {
-  return typeof value === 'string' && (PROFILES as readonly string[]).includes(value);
-}
+export { PROFILES, isProfile, type Profile } from '@tollgate/resource';
 
 /** Whether errors travel as HTTP 200 bodies, the Zoho way. */
 export function isZohoProfile(profile: Profile): boolean {

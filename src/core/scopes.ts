@@ -4,6 +4,7 @@
  * Matching ignores case; answers use the catalogue's spelling.
  */
 import { readFileSync } from 'node:fs';
+import { hasScope } from '@tollgate/resource';
 import { invalidScope } from './errors.ts';
 
 export interface ScopeEntry {
@@ -11,7 +12,6 @@ export interface ScopeEntry {
   description: string;
 }
 
-const OPERATIONS = ['READ', 'CREATE', 'UPDATE', 'DELETE', 'ALL'] as const;
 const SCOPE_GRAMMAR = /^[A-Za-z][A-Za-z0-9_-]*\.[A-Za-z][A-Za-z0-9_-]*\.[A-Za-z]+$/;
 
 export class ScopeCatalogue {
@@ -56,22 +56,7 @@ export function formatScopes(scopes: readonly string[]): string {
   return scopes.join(' ');
 }
 
-/**
- * Whether the granted scopes cover the required one: the same scope (any case), or
- * `Service.resource.ALL` for one of its four operations.
- * @see SPEC R7
- */
-export function hasScope(granted: readonly string[], required: string): boolean {
-  const want = required.toLowerCase();
-  const dot = want.lastIndexOf('.');
-  const allForm = `${want.slice(0, dot)}.all`;
-  const operation = want.slice(dot + 1).toUpperCase();
-  const allCovers = (OPERATIONS as readonly string[]).includes(operation);
-  return granted.some((g) => {
-    const have = g.toLowerCase();
-    return have === want || (allCovers && have === allForm);
-  });
-}
+export { hasScope };
 
 /** Whether every requested scope is covered by a grant (for skipping the consent page). */
 export function coversAll(granted: readonly string[], requested: readonly string[]): boolean {
@@ -93,11 +78,12 @@ function checkEntries(value: unknown, source: string): ScopeEntry[] {
   });
 }
 
-const BUILT_IN = new URL('./scope-catalogue.json', import.meta.url);
+/** Data files live beside src/ and dist/ (both two levels up from this module). */
+const BUILT_IN = new URL('../../catalogues/seed.json', import.meta.url);
 
 /** The shipped catalogue, extended with the operator's file when one is given. */
 export function loadScopeCatalogue(extraFile?: string): ScopeCatalogue {
-  const builtIn = checkEntries(JSON.parse(readFileSync(BUILT_IN, 'utf8')), 'scope-catalogue.json');
+  const builtIn = checkEntries(JSON.parse(readFileSync(BUILT_IN, 'utf8')), 'catalogues/seed.json');
   if (!extraFile) return new ScopeCatalogue(builtIn);
   const extra = checkEntries(JSON.parse(readFileSync(extraFile, 'utf8')), extraFile);
   const seen = new Set(builtIn.map((e) => e.name.toLowerCase()));

@@ -7,7 +7,8 @@ import type { Profile } from '../core/profiles.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
 import type { Client, Store } from '../store/types.ts';
 import type { DemoCredentials } from '../core/demo.ts';
-import { createTokenVerifier, type TokenVerifier } from '../resource/verifier.ts';
+import type { TokenVerifier } from '@tollgate/resource';
+import { createLocalVerifier } from './local-verifier.ts';
 
 export interface ServerContextOptions {
   /** The clock, in Unix milliseconds (tests and emulation move time). */
@@ -29,7 +30,7 @@ export class ServerContext {
     this.store = store;
     this.scopes = scopes;
     this.now = options.now ?? Date.now;
-    this.tokens = createTokenVerifier({ mode: 'local', store, now: this.now, cacheTtlMs: config.tokenCacheTtl * 1000 });
+    this.tokens = createLocalVerifier({ mode: 'local', store, now: this.now, cacheTtlMs: config.tokenCacheTtl * 1000 });
     this.issuerUrl = config.issuer ?? `http://${config.host}:${config.port}`;
   }
 

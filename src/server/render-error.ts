@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { invalidGrant, OAuthError, serverError, temporarilyUnavailable, TollgateError } from '../core/errors.ts';
 import { isZohoProfile, type Profile } from '../core/profiles.ts';
-import { resourceErrorResponse } from '../resource/error-response.ts';
+import { OAuthError as ResourceError, resourceErrorResponse } from '@tollgate/resource';
 import { html } from './ui/html.ts';
 import { page } from './ui/layout.ts';
 
@@ -55,7 +55,7 @@ export function sendResourceError(reply: FastifyReply, err: OAuthError, profile:
 export function sendErrorPage(reply: FastifyReply, err: OAuthError): FastifyReply {
   setRetryAfter(reply, err);
   const status = err.error === 'slow_down' ? 429 : err.status;
-  const body = html`<div class="card"><h1>Something is not right</h1>
+  const body = html`<div class="card" data-error="${err.error}"><h1>Something is not right</h1>
 <p class="error">${err.expose ? err.description : 'An unexpected error occurred. Please try again.'}</p>
 <p class="muted">Error code: <code>${err.error}</code></p>
 <p><a href="/">Back to the start page</a></p></div>`;
@@ -85,6 +85,10 @@ export function appendParams(uri: string, params: Record<string, string>): strin
 /** Turns anything thrown into an OAuthError: framework errors about the request become invalid_request. */
 export function toOAuthError(error: unknown, request?: FastifyRequest): OAuthError {
   if (error instanceof OAuthError) return error;
+  if (error instanceof ResourceError) {
+    // Thrown by the resource package's checks (header, scopes): never sent by redirect.
+    return new OAuthError(error.error, error.description, { status: error.status, expose: error.expose, retryAfter: error.retryAfter, scope: error.scope, redirectable: false });
+  }
   const e = error as { statusCode?: number; code?: string; message?: string };
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     const tooLarge = e.statusCode === 413;

@@ -1,6 +1,6 @@
 /** Shared helpers of the API and resource tests: tokens with chosen scopes, and refusal checks. */
 import { expect } from 'vitest';
-import { RESOURCE_ERROR_CODES } from '../../src/resource/error-response.ts';
+import { RESOURCE_ERROR_CODES } from '@tollgate/resource';
 import { postForm, type TestServer } from '../helpers/server.ts';
 
 export type Refusal = 'invalid_token' | 'insufficient_scope' | 'invalid_request' | 'invalid_portal' | 'not_found' | 'invalid_input';

@@ -8,8 +8,8 @@ import {
   createFileStore,
   createMemoryStore,
   OAuthError,
-} from '../../src/client/index.ts';
-import type { ClientOptions, TokenStore } from '../../src/client/index.ts';
+} from '@tollgate/client';
+import type { ClientOptions, TokenStore } from '@tollgate/client';
 import { consentOverHttp, startCountingServer, WIRE_PROFILES } from './helpers/tollgate.ts';
 import type { CountingServer } from './helpers/tollgate.ts';
 import { runTsx } from './helpers/run-processes.ts';

@@ -3,14 +3,14 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { computeCodeChallenge } from '../../src/client/pkce.ts';
+import { computeCodeChallenge } from '../../packages/client/src/pkce.ts';
 import {
   createClient,
   createFileStore,
   createMemoryStore,
   OAuthError,
-} from '../../src/client/index.ts';
-import type { ClientOptions, TokenSet } from '../../src/client/index.ts';
+} from '@tollgate/client';
+import type { ClientOptions, TokenSet } from '@tollgate/client';
 import { fakeToken, sendJson, startFakeAccountsServer } from './helpers/fake-accounts-server.ts';
 import type { FakeAccountsServer } from './helpers/fake-accounts-server.ts';
 import { runTsx } from './helpers/run-processes.ts';

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFileStore, createMemoryStore } from '../../src/client/index.ts';
-import type { TokenSet } from '../../src/client/index.ts';
+import { createFileStore, createMemoryStore } from '@tollgate/client';
+import type { TokenSet } from '@tollgate/client';
 
 let dir: string;
 beforeEach(async () => {

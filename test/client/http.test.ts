@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createClient, OAuthError, TollgateClientError } from '../../src/client/index.ts';
+import { createClient, OAuthError, TollgateClientError } from '@tollgate/client';
 import { sendJson, startFakeAccountsServer } from './helpers/fake-accounts-server.ts';
 import type { FakeAccountsServer } from './helpers/fake-accounts-server.ts';
 

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CLIENT_DIR = fileURLToPath(new URL('../../src/client/', import.meta.url));
+const CLIENT_DIR = fileURLToPath(new URL('../../packages/client/src/', import.meta.url));
 
 describe('tollgate/client stands alone', () => {
   it('imports only its own modules and node: built-ins, nothing of the server', async () => {

@@ -4,7 +4,7 @@ import {
   readExpiresInSeconds,
   refreshDueAt,
   TollgateClientError,
-} from '../../src/client/index.ts';
+} from '@tollgate/client';
 
 const request = { method: 'POST', url: 'http://127.0.0.1:1/oauth/v2/token' };
 const base = {

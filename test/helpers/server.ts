@@ -10,6 +10,7 @@ import { registerClient } from '../../src/core/registration.ts';
 import { buildApp, type BuildAppOptions } from '../../src/server/app.ts';
 import type { ClientType, Store, User } from '../../src/store/types.ts';
 import type { StoreKind } from './stores.ts';
+import { Browser, hiddenField, walkAuthorization, type ConsentDecision } from '../../src/testing/browser.ts';
 
 export interface TestServer {
   url: string;
@@ -76,51 +77,7 @@ export async function startServer(kind: StoreKind, config: ConfigInput = {}, opt
   };
 }
 
-/** A minimal cookie jar for fetch. */
-export class Browser {
-  private cookies = new Map<string, string>();
-  constructor(private readonly base: string) {}
-
-  private store(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair?.indexOf('=') ?? -1;
-      if (!pair || eq < 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-
-  cookieHeader(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-
-  async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
-    const res = await fetch(new URL(path, this.base), { redirect: 'manual', headers: { cookie: this.cookieHeader(), ...headers } });
-    this.store(res);
-    return res;
-  }
-
-  async post(path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
-    const res = await fetch(new URL(path, this.base), {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams(form).toString(),
-    });
-    this.store(res);
-    return res;
-  }
-}
-
-/** The value of a hidden input in an HTML page. */
-export function hiddenField(html: string, name: string): string {
-  const match = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
-  if (!match?.[1] && match?.[1] !== '') throw new Error(`no hidden field ${name} in page`);
-  return match[1].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
-}
+export { Browser, hiddenField };
 
 export interface AuthorizeOptions {
   clientId: string;
@@ -155,29 +112,15 @@ export async function signIn(browser: Browser, email: string, password: string, 
  * Runs the browser part of the flow: sign in when asked, accept (or deny) consent when shown,
  * and returns the final redirect's URL (to the app's redirect URI).
  */
-export function authorize(browser: Browser, user: { email: string; password: string }, o: AuthorizeOptions, decision: 'accept' | 'deny' = 'accept'): Promise<URL> {
+export function authorize(browser: Browser, user: { email: string; password: string }, o: AuthorizeOptions, decision: ConsentDecision = 'accept'): Promise<URL> {
   return authorizeAt(browser, user, authorizeUrl(o), decision);
 }
 
 /** The same, for an authorization URL built elsewhere (e.g. by a standard client library). */
-export async function authorizeAt(browser: Browser, user: { email: string; password: string }, url: string, decision: 'accept' | 'deny' = 'accept'): Promise<URL> {
-  let res = await browser.get(url);
-  if (res.status === 200) {
-    let html = await res.text();
-    if (html.includes('name="password"')) {
-      const login = await browser.post('/login', { _csrf: hiddenField(html, '_csrf'), return_to: url, email: user.email, password: user.password });
-      if (login.status !== 303) throw new Error(`sign-in failed with ${login.status}`);
-      res = await browser.get(login.headers.get('location') ?? '/');
-      if (res.status === 200) html = await res.text();
-    }
-    if (res.status === 200) {
-      if (!html.includes('value="accept"')) throw new Error(`expected the consent page, got: ${html.slice(0, 300)}`);
-      res = await browser.post('/oauth/v2/auth', { _csrf: hiddenField(html, '_csrf'), request: hiddenField(html, 'request'), decision });
-    }
-  }
-  const location = res.headers.get('location');
-  if (res.status !== 302 || !location) throw new Error(`expected a redirect to the app, got ${res.status}: ${(await res.text()).slice(0, 300)}`);
-  return new URL(location);
+export async function authorizeAt(browser: Browser, user: { email: string; password: string }, url: string, decision: ConsentDecision = 'accept'): Promise<URL> {
+  const outcome = await walkAuthorization(browser, user, url, decision);
+  if ('page' in outcome) throw new Error(`expected a redirect to the app, got ${outcome.page.status}: ${outcome.page.html.slice(0, 300)}`);
+  return outcome.redirect;
 }
 
 /** POSTs form parameters to an endpoint and returns status, headers and the parsed body. */

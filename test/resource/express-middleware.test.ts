@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenVerifier, requireScopeMiddleware, type AuthorizedRequest, type Middleware, type TokenVerifier } from '../../src/resource/index.ts';
+import { createTokenVerifier, requireScopeMiddleware, type AuthorizedRequest, type Middleware, type TokenVerifier } from '../../src/exports/resource.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { postForm, startServer, type TestServer } from '../helpers/server.ts';
 import { call, expectRefusal, tokenMinter } from '../api/helpers.ts';

@@ -1,6 +1,6 @@
 /** SPEC R7: scope matching, as a table. */
 import { describe, expect, it } from 'vitest';
-import { hasScope } from '../../src/resource/index.ts';
+import { hasScope } from '../../src/exports/resource.ts';
 
 const OPERATIONS = ['READ', 'CREATE', 'UPDATE', 'DELETE'] as const;
 

@@ -4,7 +4,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenVerifier, DEFAULT_REMOTE_CACHE_TTL_MS, tollgateResource, type TokenVerifier } from '../../src/resource/index.ts';
+import { createTokenVerifier, DEFAULT_REMOTE_CACHE_TTL_MS, tollgateResource, type TokenVerifier } from '../../src/exports/resource.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { obtainTokens, postForm, startServer, type TestServer } from '../helpers/server.ts';
 import { call, expectRefusal, tokenMinter } from '../api/helpers.ts';

@@ -1,6 +1,6 @@
 /** SPEC R5.6: the validation cache is bounded in size and in staleness. */
 import { describe, expect, it } from 'vitest';
-import { TtlCache } from '../../src/resource/ttl-cache.ts';
+import { TtlCache } from '../../packages/resource/src/ttl-cache.ts';
 
 describe('R5.6: TtlCache', () => {
   it('forgets an entry after its lifetime, or sooner at notAfter', () => {

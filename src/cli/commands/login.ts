@@ -13,8 +13,8 @@ import {
   defaultTokenFile,
   encodeProfileSettings,
   isDataCentre,
-} from '../../client/index.ts';
-import type { DataCentre, TokenSet } from '../../client/index.ts';
+} from '@tollgate/client';
+import type { DataCentre, TokenSet } from '@tollgate/client';
 import { UsageError } from '../usage-error.ts';
 import { addProfileOptions } from './token.ts';
 

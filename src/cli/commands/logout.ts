@@ -1,6 +1,6 @@
 /** `tollgate logout`: revokes a profile's refresh token at the server and deletes the profile. */
 import type { Command } from 'commander';
-import { createFileStore, defaultTokenFile, openSavedProfile } from '../../client/index.ts';
+import { createFileStore, defaultTokenFile, openSavedProfile } from '@tollgate/client';
 import { addProfileOptions } from './token.ts';
 
 /** Registers `tollgate logout`. */

@@ -8,7 +8,7 @@ import {
   createFileStore,
   defaultTokenFile,
   encodeProfileSettings,
-} from '../../client/index.ts';
+} from '@tollgate/client';
 import { UsageError } from '../usage-error.ts';
 import { describeTokens, readServerChoice } from './login.ts';
 import { addProfileOptions } from './token.ts';

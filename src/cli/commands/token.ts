@@ -4,7 +4,7 @@
  * `curl -H "Authorization: Zoho-oauthtoken $(npx tollgate token)" ...`.
  */
 import type { Command } from 'commander';
-import { openSavedProfile } from '../../client/index.ts';
+import { openSavedProfile } from '@tollgate/client';
 
 /** The `--profile` and `--token-file` options every profile command takes. */
 export function addProfileOptions(command: Command): Command {

@@ -1,6 +1,6 @@
 /** `tollgate whoami`: who a saved profile's tokens belong to (`GET /oauth/user/info`). */
 import type { Command } from 'commander';
-import { openSavedProfile } from '../../client/index.ts';
+import { openSavedProfile } from '@tollgate/client';
 import { addProfileOptions } from './token.ts';
 
 /** Registers `tollgate whoami`. */

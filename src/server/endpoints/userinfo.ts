@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { insufficientScope, invalidToken } from '../../core/errors.ts';
 import { hasScope } from '../../core/scopes.ts';
-import { rejectQueryToken } from '../../resource/query-token.ts';
+import { rejectQueryToken } from '@tollgate/resource';
 import { sendResourceError, toOAuthError } from '../render-error.ts';
 
 export const PROFILE_SCOPE = 'AaaServer.profile.READ';

@@ -2,7 +2,7 @@ import { Browser, authorize, startServer } from '../../helpers/server.ts';
 import type { TestServer } from '../../helpers/server.ts';
 import { storeKinds } from '../../helpers/stores.ts';
 import type { ConfigInput } from '../../../src/core/config.ts';
-import type { TollgateClient } from '../../../src/client/index.ts';
+import type { TollgateClient } from '@tollgate/client';
 
 export type WireProfile = 'zoho-legacy' | 'zoho' | 'rfc';
 export const WIRE_PROFILES: readonly WireProfile[] = ['zoho-legacy', 'zoho', 'rfc'];

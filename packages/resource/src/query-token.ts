@@ -1,5 +1,5 @@
 /** SPEC R6.2, RFC 9700 §4.3.2: an access token in a query string is never accepted. */
-import { OAuthError } from '../core/errors.ts';
+import { badRequest } from './errors.ts';
 
 /** Query parameters that callers commonly use to carry a token (RFC 6750 §2.3 `access_token` and Zoho-isms). */
 export const QUERY_TOKEN_PARAMS: readonly string[] = ['access_token', 'token', 'oauth_token', 'authtoken'];
@@ -16,9 +16,6 @@ export function rejectQueryToken(url: string): void {
   if (at < 0) return;
   const query = new URLSearchParams(url.slice(at + 1));
   if (QUERY_TOKEN_PARAMS.some((name) => query.has(name))) {
-    throw new OAuthError('invalid_request', 'Access tokens are not accepted in the query string; send them in the Authorization header.', {
-      status: 400,
-      redirectable: false,
-    });
+    throw badRequest('Access tokens are not accepted in the query string; send them in the Authorization header.');
   }
 }

@@ -1,5 +1,5 @@
 /**
- * A Fastify plugin for APIs protected by Tollgate tokens:
+ * `@tollgate/resource/fastify`: a Fastify plugin for APIs protected by Tollgate tokens:
  *
  * ```ts
  * await app.register(tollgateResource, { verifier, profile: 'zoho' });
@@ -7,15 +7,13 @@
  * ```
  *
  * The check runs in `onRequest`, before any body is read, so an unauthenticated caller never
- * gets its body parsed.
+ * gets its body parsed. Fastify is an optional peer dependency: only this entry point needs it.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import fp from 'fastify-plugin';
-import { insufficientScope, OAuthError } from '../core/errors.ts';
-import type { Profile } from '../core/profiles.ts';
-import { hasScope } from '../core/scopes.ts';
+import { authorizeRequest } from './authorize-request.ts';
 import { resourceErrorResponse } from './error-response.ts';
-import { rejectQueryToken } from './query-token.ts';
+import { OAuthError } from './errors.ts';
+import type { Profile } from './profiles.ts';
 import type { TokenVerifier } from './verifier.ts';
 import type { AccessTokenClaims } from './verify.ts';
 
@@ -39,24 +37,6 @@ export interface TollgateResourceOptions {
   profile?: Profile;
 }
 
-/**
- * Checks a request's token and scopes, or throws the refusal.
- * @throws OAuthError invalid_token, invalid_request or insufficient_scope
- * @see RFC 6750 §3.1
- */
-export async function authorizeRequest(
-  verifier: TokenVerifier,
-  url: string,
-  authorizationHeader: string | undefined,
-  scopes: readonly string[],
-): Promise<AccessTokenClaims> {
-  rejectQueryToken(url);
-  const claims = await verifier.verifyAccessToken(authorizationHeader);
-  const missing = scopes.find((scope) => !hasScope(claims.scopes, scope));
-  if (missing !== undefined) throw insufficientScope(missing);
-  return claims;
-}
-
 const plugin: FastifyPluginAsync<TollgateResourceOptions> = async (app, options) => {
   const profile = options.profile ?? 'zoho';
   app.decorateRequest('accessToken', null);
@@ -73,5 +53,13 @@ const plugin: FastifyPluginAsync<TollgateResourceOptions> = async (app, options)
   });
 };
 
-/** The plugin; its decorators are visible to the registering scope (fastify-plugin). */
-export const tollgateResource = fp(plugin, { fastify: '5.x', name: 'tollgate-resource' });
+// What fastify-plugin would set, without the dependency: the decorators stay visible to the
+// registering scope instead of being encapsulated, and Fastify checks the major version.
+Object.assign(plugin, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'tollgate-resource',
+  [Symbol.for('plugin-meta')]: { fastify: '5.x', name: 'tollgate-resource' },
+});
+
+/** The plugin; its decorators are visible to the registering scope. */
+export const tollgateResource: FastifyPluginAsync<TollgateResourceOptions> = plugin;

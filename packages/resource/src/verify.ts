@@ -2,7 +2,7 @@
  * Access-token validation for protected resources (SPEC R6, RFC 6750 §2.1): the token travels
  * in `Authorization: Zoho-oauthtoken <token>` or `Bearer <token>`, never in a query string.
  */
-import { invalidRequest, OAuthError } from '../core/errors.ts';
+import { badRequest, invalidToken } from './errors.ts';
 import { NO_TOKEN_DESCRIPTION } from './error-response.ts';
 
 /** What a valid access token stands for. */
@@ -21,12 +21,11 @@ export interface AccessTokenClaims {
  */
 export function extractToken(header: string | undefined): string {
   if (header === undefined || header.trim() === '') {
-    throw new OAuthError('invalid_token', NO_TOKEN_DESCRIPTION, { status: 401, redirectable: false });
+    throw invalidToken(NO_TOKEN_DESCRIPTION);
   }
   const match = /^(Zoho-oauthtoken|Bearer)\s+(\S+)\s*$/i.exec(header);
   if (!match?.[2]) {
-    const e = invalidRequest('The Authorization header must be "Zoho-oauthtoken <token>" or "Bearer <token>".');
-    throw new OAuthError(e.error, e.description, { status: 400, redirectable: false });
+    throw badRequest('The Authorization header must be "Zoho-oauthtoken <token>" or "Bearer <token>".');
   }
   return match[2];
 }

@@ -1,17 +1,18 @@
 /**
- * verifyAccessToken for APIs protected by Tollgate, in two modes:
- * - local: reads the token from the same database (APIs hosted beside Tollgate). Revocation is
- *   seen at once, unless the optional validation cache is on; then within its lifetime.
- * - remote: asks a Tollgate server by token introspection (RFC 7662), authenticated as a
- *   registered confidential client, and keeps answers in a bounded cache whose lifetime is the
- *   revocation delay the operator accepts (default 30 s).
+ * verifyAccessToken for APIs protected by Tollgate. This package verifies remotely: it asks a
+ * Tollgate server by token introspection (RFC 7662), authenticated as a registered confidential
+ * client, and keeps answers in a bounded cache whose lifetime is the revocation delay the
+ * operator accepts (default 30 s). Tollgate's server package adds a store-backed local mode on
+ * the same core ({@link createCachedVerifier}).
  * Either way the token comes from `Authorization: Zoho-oauthtoken <token>` or `Bearer <token>`.
  */
-import { OAuthError, invalidToken } from '../core/errors.ts';
-import { hashSecret, TOKEN_PATTERN } from '../core/ids.ts';
-import type { GrantStore } from '../store/types.ts';
+import { createHash } from 'node:crypto';
+import { invalidToken, unavailable } from './errors.ts';
 import { TtlCache } from './ttl-cache.ts';
 import { extractToken, type AccessTokenClaims } from './verify.ts';
+
+/** Tollgate's (and Zoho's) access-token format: `1000.` + 32 hex + `.` + 32 hex. */
+export const TOKEN_PATTERN = /^1000\.[0-9a-f]{32}\.[0-9a-f]{32}$/;
 
 /** Checks access tokens. @see RFC 6750 §2.1 */
 export interface TokenVerifier {
@@ -19,28 +20,17 @@ export interface TokenVerifier {
    * The claims of the token in an Authorization header.
    * @throws OAuthError `invalid_token` (401) when the token is absent, malformed, unknown, revoked
    * or expired; `invalid_request` (400) for another scheme; `temporarily_unavailable` (503) when
-   * the remote server cannot answer.
+   * the authorization server cannot answer.
    */
   verifyAccessToken(authorizationHeader: string | undefined): Promise<AccessTokenClaims>;
 }
 
-interface CommonVerifierOptions {
+/** Options every verifier takes. */
+export interface CommonVerifierOptions {
   /** The clock in Unix milliseconds (default `Date.now`). */
   now?: () => number;
   /** The most tokens the cache holds (default 10 000); the least recently used go first. */
   cacheSize?: number;
-}
-
-/** Local mode: validation against the Store Tollgate writes. */
-export interface LocalVerifierOptions extends CommonVerifierOptions {
-  mode: 'local';
-  store: Pick<GrantStore, 'findAccessToken'>;
-  /**
-   * How long a validated token is remembered, in milliseconds (default 0: off, every request
-   * reads the store). With a cache, a revoked token stays accepted on this instance for at most
-   * this long (SPEC R5.6); expiry is always checked exactly.
-   */
-  cacheTtlMs?: number;
 }
 
 /** Remote mode: RFC 7662 introspection against a running Tollgate. */
@@ -64,45 +54,45 @@ export interface RemoteVerifierOptions extends CommonVerifierOptions {
   fetch?: typeof fetch;
 }
 
-export type TokenVerifierOptions = LocalVerifierOptions | RemoteVerifierOptions;
+export type TokenVerifierOptions = RemoteVerifierOptions;
 
 /** Default lifetime of the remote cache: the revocation delay accepted unless configured. */
 export const DEFAULT_REMOTE_CACHE_TTL_MS = 30_000;
 
-type Lookup = (token: string, hash: string) => Promise<AccessTokenClaims | null>;
-
 /**
- * Builds a verifier for one of the two modes.
- * @see RFC 6750 §2.1, RFC 7662 §2
+ * Looks a token up: its claims, or null when it is unknown or revoked.
+ * @param token the token as sent.
+ * @param hash its SHA-256 in lower-case hex (how Tollgate stores tokens; also the cache key).
  */
-export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const now = options.now ?? Date.now;
-  const size = options.cacheSize ?? 10_000;
-  if (options.mode === 'local') {
-    const { store } = options;
-    const lookup: Lookup = async (_token, hash) => {
-      const info = await store.findAccessToken(hash);
-      return info ? { userId: info.zuid, clientId: info.clientId, scopes: info.scopes, expiresAt: info.expiresAt } : null;
-    };
-    // Only live tokens are cached locally: an unknown token can never become valid.
-    return verifierWith(lookup, now, new TtlCache(size, options.cacheTtlMs ?? 0), false);
-  }
-  return verifierWith(introspector(options), now, new TtlCache(size, options.cacheTtlMs ?? DEFAULT_REMOTE_CACHE_TTL_MS), true);
+export type TokenLookup = (token: string, hash: string) => Promise<AccessTokenClaims | null>;
+
+/** Options of {@link createCachedVerifier}. */
+export interface CachedVerifierOptions extends CommonVerifierOptions {
+  lookup: TokenLookup;
+  /** How long an answer is remembered, in milliseconds (0: never). */
+  cacheTtlMs: number;
+  /** Whether "unknown" answers are remembered too (only safe when they cannot become valid). */
+  cacheMisses: boolean;
 }
 
-function verifierWith(lookup: Lookup, now: () => number, cache: TtlCache<AccessTokenClaims | null>, cacheMisses: boolean): TokenVerifier {
-  // Concurrent requests with the same token share one lookup.
+/**
+ * The core every verifier shares: header parsing, the token format, a bounded cache, one lookup
+ * for concurrent requests with the same token, and the expiry check (always exact).
+ */
+export function createCachedVerifier(options: CachedVerifierOptions): TokenVerifier {
+  const now = options.now ?? Date.now;
+  const cache = new TtlCache<AccessTokenClaims | null>(options.cacheSize ?? 10_000, options.cacheTtlMs);
   const inFlight = new Map<string, Promise<AccessTokenClaims | null>>();
   const resolve = async (token: string, hash: string): Promise<AccessTokenClaims | null> => {
     const cached = cache.get(hash, now());
     if (cached !== undefined) return cached;
     let pending = inFlight.get(hash);
     if (!pending) {
-      pending = lookup(token, hash).finally(() => inFlight.delete(hash));
+      pending = options.lookup(token, hash).finally(() => inFlight.delete(hash));
       inFlight.set(hash, pending);
       const claims = await pending;
       if (claims) cache.set(hash, claims, now(), claims.expiresAt);
-      else if (cacheMisses) cache.set(hash, null, now());
+      else if (options.cacheMisses) cache.set(hash, null, now());
       return claims;
     }
     return pending;
@@ -111,7 +101,7 @@ function verifierWith(lookup: Lookup, now: () => number, cache: TtlCache<AccessT
     async verifyAccessToken(authorizationHeader) {
       const token = extractToken(authorizationHeader);
       if (!TOKEN_PATTERN.test(token)) throw invalidToken('The access token is malformed.');
-      const claims = await resolve(token, hashSecret(token));
+      const claims = await resolve(token, createHash('sha256').update(token).digest('hex'));
       if (!claims) throw invalidToken('The access token is invalid or revoked.');
       if (claims.expiresAt <= now()) throw invalidToken('The access token has expired.');
       return { ...claims, scopes: [...claims.scopes] };
@@ -119,18 +109,22 @@ function verifierWith(lookup: Lookup, now: () => number, cache: TtlCache<AccessT
   };
 }
 
-function unavailable(cause: unknown): OAuthError {
-  const err = new OAuthError('temporarily_unavailable', 'The authorization server could not check the token; try again shortly.', {
-    status: 503,
-    retryAfter: 5,
-    redirectable: false,
+/**
+ * Builds a verifier that asks Tollgate by introspection.
+ * @see RFC 6750 §2.1, RFC 7662 §2
+ */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  return createCachedVerifier({
+    lookup: introspector(options),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.cacheSize !== undefined ? { cacheSize: options.cacheSize } : {}),
+    cacheTtlMs: options.cacheTtlMs ?? DEFAULT_REMOTE_CACHE_TTL_MS,
+    cacheMisses: true,
   });
-  err.cause = cause;
-  return err;
 }
 
 /** The introspection call of RFC 7662 §2.1, read as an access token's claims or null. */
-function introspector(options: RemoteVerifierOptions): Lookup {
+function introspector(options: RemoteVerifierOptions): TokenLookup {
   const endpoint = options.introspectionEndpoint ?? `${options.issuer.replace(/\/+$/, '')}/oauth/v2/introspect`;
   const basic = Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64');
   const doFetch = options.fetch ?? fetch;
@@ -150,7 +144,7 @@ function introspector(options: RemoteVerifierOptions): Lookup {
         throw new Error(`introspection answered ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
       }
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable('The authorization server could not check the token; try again shortly.', error);
     }
     // A refresh token is active too, but it is never a bearer credential for an API.
     if (body.active !== true || body.token_type !== 'Bearer') return null;

@@ -10,10 +10,10 @@
  * the profile's shape (SPEC R0) and does not call `next`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OAuthError } from '../core/errors.ts';
-import type { Profile } from '../core/profiles.ts';
+import { OAuthError } from './errors.ts';
+import type { Profile } from './profiles.ts';
 import { resourceErrorResponse } from './error-response.ts';
-import { authorizeRequest } from './fastify-plugin.ts';
+import { authorizeRequest } from './authorize-request.ts';
 import type { TokenVerifier } from './verifier.ts';
 import type { AccessTokenClaims } from './verify.ts';
 

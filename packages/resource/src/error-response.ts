@@ -2,8 +2,8 @@
  * How a protected resource refuses a request, per profile (SPEC R0), without any framework:
  * the Fastify plugin, the Express-style middleware and Tollgate's own API all send this.
  */
-import { OAuthError, serverError } from '../core/errors.ts';
-import { isZohoProfile, type Profile } from '../core/profiles.ts';
+import { OAuthError, serverError } from './errors.ts';
+import type { Profile } from './profiles.ts';
 
 /**
  * Numeric codes of the SalesIQ API's error object. 1001, 1002, 1004, 1005 and 1006 are the
@@ -46,7 +46,7 @@ export function resourceErrorResponse(error: unknown, profile: Profile, code?: s
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   const message = err.expose ? err.description : 'An unexpected error occurred.';
   const numeric = RESOURCE_ERROR_CODES[code ?? err.error];
-  if (isZohoProfile(profile) && err.status < 500) {
+  if (profile !== 'rfc' && err.status < 500) {
     return { status: 200, headers, body: { error: { code: numeric ?? 1008, message } } };
   }
   if (err.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfter)));
@@ -59,7 +59,7 @@ export function resourceErrorResponse(error: unknown, profile: Profile, code?: s
     if (err.scope) params.push(`scope=${quote(err.scope)}`);
     headers['www-authenticate'] = `Bearer ${params.join(', ')}`;
   }
-  if (isZohoProfile(profile)) {
+  if (profile !== 'rfc') {
     return { status: err.status, headers, body: { error: { code: numeric ?? 1001, message } } };
   }
   const body: Record<string, unknown> = { error: err.error };

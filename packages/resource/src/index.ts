@@ -1,0 +1,47 @@
+/**
+ * `@tollgate/resource`: accept Tollgate access tokens in any Node API. No runtime dependencies.
+ *
+ * - {@link createTokenVerifier}: `verifyAccessToken(authorizationHeader)` by RFC 7662
+ *   introspection against a Tollgate server, with a bounded cache (default 30 s).
+ * - {@link hasScope}: scope matching of SPEC R7 (`ALL` covers READ/CREATE/UPDATE/DELETE).
+ * - {@link requireScopeMiddleware}: a plain `(req, res, next)` middleware.
+ * - {@link resourceErrorResponse}: refusals in the profile's shape (SPEC R0, RFC 6750 §3).
+ * - `@tollgate/resource/fastify`: a Fastify plugin adding `app.requireScope(...)` per route.
+ * @packageDocumentation
+ */
+export { hasScope } from './scopes.ts';
+export {
+  OAuthError,
+  invalidToken,
+  insufficientScope,
+  type OAuthErrorOptions,
+  type ResourceErrorCode,
+} from './errors.ts';
+export { PROFILES, isProfile, type Profile } from './profiles.ts';
+export { extractToken, type AccessTokenClaims } from './verify.ts';
+export {
+  createCachedVerifier,
+  createTokenVerifier,
+  DEFAULT_REMOTE_CACHE_TTL_MS,
+  TOKEN_PATTERN,
+  type CachedVerifierOptions,
+  type CommonVerifierOptions,
+  type RemoteVerifierOptions,
+  type TokenLookup,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+} from './verifier.ts';
+export { authorizeRequest } from './authorize-request.ts';
+export {
+  requireScopeMiddleware,
+  type AuthorizedRequest,
+  type Middleware,
+  type RequireScopeMiddlewareOptions,
+} from './express-middleware.ts';
+export {
+  resourceErrorResponse,
+  NO_TOKEN_DESCRIPTION,
+  RESOURCE_ERROR_CODES,
+  type ResourceErrorResponse,
+} from './error-response.ts';
+export { rejectQueryToken, QUERY_TOKEN_PARAMS } from './query-token.ts';

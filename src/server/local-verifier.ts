@@ -1,0 +1,35 @@
+/**
+ * Local access-token validation: reads the token from the store Tollgate writes (user info, the
+ * SalesIQ-style API, and APIs hosted beside Tollgate on the same database). Revocation is seen
+ * at once, unless the optional validation cache is on; then within its lifetime (SPEC R5.6).
+ */
+import { createCachedVerifier, type CommonVerifierOptions, type TokenVerifier } from '@tollgate/resource';
+import type { GrantStore } from '../store/types.ts';
+
+/** Local mode: validation against the Store Tollgate writes. */
+export interface LocalVerifierOptions extends CommonVerifierOptions {
+  mode: 'local';
+  store: Pick<GrantStore, 'findAccessToken'>;
+  /**
+   * How long a validated token is remembered, in milliseconds (default 0: off, every request
+   * reads the store). With a cache, a revoked token stays accepted on this instance for at most
+   * this long (SPEC R5.6); expiry is always checked exactly.
+   */
+  cacheTtlMs?: number;
+}
+
+/** A verifier that reads tokens from the store. @see RFC 6750 §2.1 */
+export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifier {
+  const { store } = options;
+  return createCachedVerifier({
+    lookup: async (_token, hash) => {
+      const info = await store.findAccessToken(hash);
+      return info ? { userId: info.zuid, clientId: info.clientId, scopes: info.scopes, expiresAt: info.expiresAt } : null;
+    },
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.cacheSize !== undefined ? { cacheSize: options.cacheSize } : {}),
+    cacheTtlMs: options.cacheTtlMs ?? 0,
+    // Only live tokens are cached locally: an unknown token can never become valid.
+    cacheMisses: false,
+  });
+}
