@@ -9,7 +9,10 @@ export default defineConfig({
     alias: [
       { find: /^@tollgate\/client$/, replacement: source('./packages/client/src/index.ts') },
       { find: /^@tollgate\/resource$/, replacement: source('./packages/resource/src/index.ts') },
-      { find: /^@tollgate\/resource\/fastify$/, replacement: source('./packages/resource/src/fastify-plugin.ts') },
+      {
+        find: /^@tollgate\/resource\/fastify$/,
+        replacement: source('./packages/resource/src/fastify-plugin.ts'),
+      },
     ],
   },
   test: {

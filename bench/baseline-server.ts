@@ -31,13 +31,20 @@ const app = Fastify({
 // The same request line as src/server/app.ts writes, so both do the same logging work.
 app.addHook('onResponse', async (request, reply) => {
   request.log.info(
-    { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+    {
+      method: request.method,
+      path: request.url.split('?')[0],
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    },
     'request',
   );
 });
 await app.register(formbody, { bodyLimit: 100 * 1024 });
 
-app.get('/baseline/get', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok', ZUID: 123456789 }));
+app.get('/baseline/get', async (_request, reply) =>
+  reply.header('cache-control', 'no-store').send({ status: 'ok', ZUID: 123456789 }),
+);
 
 app.post('/baseline/post', async (request, reply) => {
   const body = (request.body ?? {}) as Record<string, unknown>;

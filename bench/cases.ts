@@ -89,7 +89,12 @@ export const CASES: readonly CaseSpec[] = [
       return [
         post('/baseline/post', (req) => ({
           ...req,
-          body: form({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: next() }),
+          body: form({
+            grant_type: 'refresh_token',
+            client_id: clientId,
+            client_secret: clientSecret,
+            refresh_token: next(),
+          }),
         })),
       ];
     },
@@ -105,7 +110,10 @@ export const CASES: readonly CaseSpec[] = [
         {
           method: 'GET',
           path: '/oauth/user/info',
-          setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Zoho-oauthtoken ${next()}` } }),
+          setupRequest: (req) => ({
+            ...req,
+            headers: { ...req.headers, authorization: `Zoho-oauthtoken ${next()}` },
+          }),
         },
       ];
     },
@@ -118,7 +126,13 @@ export const CASES: readonly CaseSpec[] = [
     requests: ({ fixtures }) => {
       const next = rotate(fixtures.accessTokens);
       const authorization = basic(fixtures.clientId, fixtures.clientSecret);
-      return [post('/oauth/v2/introspect', (req) => ({ ...req, headers: { ...req.headers, authorization }, body: form({ token: next() }) }))];
+      return [
+        post('/oauth/v2/introspect', (req) => ({
+          ...req,
+          headers: { ...req.headers, authorization },
+          body: form({ token: next() }),
+        })),
+      ];
     },
   },
   {
@@ -132,7 +146,10 @@ export const CASES: readonly CaseSpec[] = [
         {
           method: 'GET',
           path: `/api/v2/${encodeURIComponent(screenName ?? 'bench')}/operators`,
-          setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Zoho-oauthtoken ${next()}` } }),
+          setupRequest: (req) => ({
+            ...req,
+            headers: { ...req.headers, authorization: `Zoho-oauthtoken ${next()}` },
+          }),
         },
       ];
     },
@@ -148,7 +165,12 @@ export const CASES: readonly CaseSpec[] = [
       return [
         post('/oauth/v2/token', (req) => ({
           ...req,
-          body: form({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: next() }),
+          body: form({
+            grant_type: 'refresh_token',
+            client_id: clientId,
+            client_secret: clientSecret,
+            refresh_token: next(),
+          }),
         })),
       ];
     },

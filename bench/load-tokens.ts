@@ -24,7 +24,11 @@ import type { Database } from '../src/store/kysely/schema.ts';
 import type { Store } from '../src/store/types.ts';
 
 /** The scopes of every seeded grant: user info, and the SalesIQ API's portals and operators. */
-export const BENCH_SCOPES = ['AaaServer.profile.READ', 'SalesIQ.portals.ALL', 'SalesIQ.operators.READ'];
+export const BENCH_SCOPES = [
+  'AaaServer.profile.READ',
+  'SalesIQ.portals.ALL',
+  'SalesIQ.operators.READ',
+];
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
 /** Filler rows belong to this client id, which no request uses. */
@@ -55,16 +59,24 @@ export interface Fixtures {
 }
 
 function kyselyOf(store: Store): Kysely<Database> {
-  if (!(store instanceof KyselyStore)) throw new Error('The benchmark loader needs the Kysely store.');
+  if (!(store instanceof KyselyStore))
+    throw new Error('The benchmark loader needs the Kysely store.');
   return store.db;
 }
 
-async function insertChunked<T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
+async function insertChunked<T>(
+  rows: T[],
+  insert: (chunk: T[]) => Promise<unknown>,
+): Promise<void> {
   for (let i = 0; i < rows.length; i += BATCH) await insert(rows.slice(i, i + BATCH));
 }
 
 /** Users, the bench client, and the tokens the load generator sends (plaintexts returned). */
-export async function seedFixtures(store: Store, options: SeedOptions, now = Date.now()): Promise<Fixtures> {
+export async function seedFixtures(
+  store: Store,
+  options: SeedOptions,
+  now = Date.now(),
+): Promise<Fixtures> {
   const db = kyselyOf(store);
   // One real scrypt hash shared by every bench user: nobody signs in during the benchmark.
   const passwordHash = await hashPassword(randomBytes(12).toString('hex'));
@@ -72,14 +84,25 @@ export async function seedFixtures(store: Store, options: SeedOptions, now = Dat
   const codeUsers: number[] = [];
   for (let i = 0; i < options.users * 2; i++) {
     const user = await store.createUser(
-      { email: `bench-${i}-${randomBytes(4).toString('hex')}@example.com`, passwordHash, firstName: 'Bench', lastName: `User ${i}`, displayName: `Bench User ${i}` },
+      {
+        email: `bench-${i}-${randomBytes(4).toString('hex')}@example.com`,
+        passwordHash,
+        firstName: 'Bench',
+        lastName: `User ${i}`,
+        displayName: `Bench User ${i}`,
+      },
       now,
     );
     (i < options.users ? zuids : codeUsers).push(user.zuid);
   }
   const { client, clientSecret } = await registerClient(
     store,
-    { name: 'Tollgate benchmark', domain: 'http://127.0.0.1', redirectUris: [REDIRECT_URI], type: 'server' },
+    {
+      name: 'Tollgate benchmark',
+      domain: 'http://127.0.0.1',
+      redirectUris: [REDIRECT_URI],
+      type: 'server',
+    },
     null,
     now,
   );
@@ -121,14 +144,23 @@ export async function seedFixtures(store: Store, options: SeedOptions, now = Dat
     });
   }
   await db.transaction().execute(async (trx) => {
-    await insertChunked(refreshRows, (chunk) => trx.insertInto('refresh_tokens').values(chunk).execute());
-    await insertChunked(accessRows, (chunk) => trx.insertInto('access_tokens').values(chunk).execute());
+    await insertChunked(refreshRows, (chunk) =>
+      trx.insertInto('refresh_tokens').values(chunk).execute(),
+    );
+    await insertChunked(accessRows, (chunk) =>
+      trx.insertInto('access_tokens').values(chunk).execute(),
+    );
   });
   return { clientId: client.clientId, clientSecret, refreshTokens, accessTokens, codeUsers };
 }
 
 /** Mints `count` authorization codes for the bench client (offline, so each exchange issues a refresh token too). */
-export async function mintCodes(store: Store, fixtures: Fixtures, count: number, now = Date.now()): Promise<string[]> {
+export async function mintCodes(
+  store: Store,
+  fixtures: Fixtures,
+  count: number,
+  now = Date.now(),
+): Promise<string[]> {
   const db = kyselyOf(store);
   const codes: string[] = [];
   const rows: Database['auth_codes'][] = [];
@@ -151,7 +183,11 @@ export async function mintCodes(store: Store, fixtures: Fixtures, count: number,
       consumed_at: null,
     });
   }
-  await db.transaction().execute((trx) => insertChunked(rows, (chunk) => trx.insertInto('auth_codes').values(chunk).execute()));
+  await db
+    .transaction()
+    .execute((trx) =>
+      insertChunked(rows, (chunk) => trx.insertInto('auth_codes').values(chunk).execute()),
+    );
   return codes;
 }
 
@@ -159,13 +195,18 @@ export async function mintCodes(store: Store, fixtures: Fixtures, count: number,
 export async function countFiller(location: string): Promise<number> {
   if (isPostgresUrl(location)) {
     return withPg(location, async (client) => {
-      const res = await client.query<{ n: string }>('select count(*) as n from access_tokens where client_id = $1', [FILLER_CLIENT]);
+      const res = await client.query<{ n: string }>(
+        'select count(*) as n from access_tokens where client_id = $1',
+        [FILLER_CLIENT],
+      );
       return Number(res.rows[0]?.n ?? 0);
     });
   }
   const db = new SqliteDatabase(location);
   try {
-    const row = db.prepare('select count(*) as n from access_tokens where client_id = ?').get(FILLER_CLIENT) as { n: number };
+    const row = db
+      .prepare('select count(*) as n from access_tokens where client_id = ?')
+      .get(FILLER_CLIENT) as { n: number };
     return row.n;
   } finally {
     db.close();
@@ -176,7 +217,11 @@ export async function countFiller(location: string): Promise<number> {
  * Adds filler tokens until the store holds `target` filler access tokens (and a twentieth as many
  * filler refresh tokens, each access token linked to one). Returns how many were added.
  */
-export async function fillTokens(location: string, target: number, now = Date.now()): Promise<number> {
+export async function fillTokens(
+  location: string,
+  target: number,
+  now = Date.now(),
+): Promise<number> {
   const have = await countFiller(location);
   const missing = Math.max(0, target - have);
   if (missing === 0) return 0;
@@ -215,7 +260,14 @@ function fillSqlite(location: string, count: number, offset: number, now: number
         const values: unknown[] = [];
         for (let k = 0; k < n; k++) {
           const serial = Math.floor((offset + start) / ACCESS_PER_REFRESH) + i + k;
-          values.push(randomBytes(32).toString('hex'), FILLER_CLIENT, 1_000_000_000 + (serial % FILLER_USERS), scopes, randomUUID(), now);
+          values.push(
+            randomBytes(32).toString('hex'),
+            FILLER_CLIENT,
+            1_000_000_000 + (serial % FILLER_USERS),
+            scopes,
+            randomUUID(),
+            now,
+          );
         }
         const res = (n === BATCH ? fullRefresh : refreshInsert(n)).run(values);
         // One multi-row insert on one connection takes consecutive ids.
@@ -240,7 +292,8 @@ function fillSqlite(location: string, count: number, offset: number, now: number
         (n === BATCH ? fullAccess : accessInsert(n)).run(values);
       }
     });
-    for (let start = 0; start < count; start += block) insertBlock(start, Math.min(block, count - start));
+    for (let start = 0; start < count; start += block)
+      insertBlock(start, Math.min(block, count - start));
     db.pragma('analysis_limit = 1000');
     db.exec('analyze');
     db.pragma('locking_mode = NORMAL');
@@ -252,7 +305,10 @@ function fillSqlite(location: string, count: number, offset: number, now: number
 
 async function withPg<T>(location: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   const { connectionString, schema } = parsePostgresUrl(location);
-  const client = new pg.Client({ connectionString, ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
+  const client = new pg.Client({
+    connectionString,
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+  });
   await client.connect();
   try {
     return await run(client);
@@ -261,7 +317,12 @@ async function withPg<T>(location: string, run: (client: pg.Client) => Promise<T
   }
 }
 
-async function fillPostgres(location: string, count: number, offset: number, now: number): Promise<void> {
+async function fillPostgres(
+  location: string,
+  count: number,
+  offset: number,
+  now: number,
+): Promise<void> {
   const chunk = 1_000_000;
   await withPg(location, async (client) => {
     await client.query('set synchronous_commit = off');
@@ -317,7 +378,8 @@ async function dropSecondaryIndexes(client: pg.Client): Promise<string[]> {
       where schemaname = current_schema() and tablename in ('access_tokens', 'refresh_tokens')
         and indexdef not like 'CREATE UNIQUE%'`,
   );
-  for (const k of constraints.rows) await client.query(`alter table "${k.tbl}" drop constraint "${k.conname}"`);
+  for (const k of constraints.rows)
+    await client.query(`alter table "${k.tbl}" drop constraint "${k.conname}"`);
   for (const i of indexes.rows) await client.query(`drop index "${i.indexname}"`);
   return [
     ...constraints.rows.map((k) => `alter table "${k.tbl}" add constraint "${k.conname}" ${k.def}`),
@@ -334,13 +396,17 @@ export async function ensureSchema(location: string): Promise<void> {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { db: { type: 'string' }, tokens: { type: 'string' } } });
   if (!values.db || !values.tokens || !/^\d+$/.test(values.tokens)) {
-    process.stderr.write('Usage: node --import tsx bench/load-tokens.ts --db PATH|postgres://URL --tokens N\n');
+    process.stderr.write(
+      'Usage: node --import tsx bench/load-tokens.ts --db PATH|postgres://URL --tokens N\n',
+    );
     process.exit(2);
   }
   await ensureSchema(values.db);
   const started = performance.now();
   const added = await fillTokens(values.db, Number(values.tokens));
-  process.stdout.write(`Added ${added} filler access tokens in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `Added ${added} filler access tokens in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

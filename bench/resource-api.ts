@@ -52,7 +52,9 @@ async function load(name: string, url: string, headers: Record<string, string> =
 
 async function waitForDemo(server: ServerProcess, token: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const res = await fetch(`${server.url}/api/v2/zylker/operators`, { headers: { authorization: `Zoho-oauthtoken ${token}` } });
+    const res = await fetch(`${server.url}/api/v2/zylker/operators`, {
+      headers: { authorization: `Zoho-oauthtoken ${token}` },
+    });
     const body = (await res.json()) as { data?: unknown };
     if (Array.isArray(body.data)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -62,7 +64,17 @@ async function waitForDemo(server: ServerProcess, token: string): Promise<void> 
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-api-'));
 const db = join(dir, 'tollgate.db');
-const tollgateArgs = ['serve', '--db', db, '--port', '0', '--log-level', 'warn', '--no-throttle', '--demo'];
+const tollgateArgs = [
+  'serve',
+  '--db',
+  db,
+  '--port',
+  '0',
+  '--log-level',
+  'warn',
+  '--no-throttle',
+  '--demo',
+];
 const rows: Row[] = [];
 try {
   // First start: creates the demo user, app and portal; then a self client mints the token.
@@ -73,11 +85,21 @@ try {
       const store = await openStore(db);
       const user = await store.findUserByEmail(DEMO_EMAIL);
       if (user) {
-        const { client, clientSecret } = await registerClient(store, { name: 'Bench', domain: 'https://bench.example', redirectUris: [], type: 'self' }, user.zuid, Date.now());
+        const { client, clientSecret } = await registerClient(
+          store,
+          { name: 'Bench', domain: 'https://bench.example', redirectUris: [], type: 'self' },
+          user.zuid,
+          Date.now(),
+        );
         const res = await fetch(`${first.url}/oauth/v2/token`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: clientSecret, scope: 'SalesIQ.operators.READ' }),
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: client.clientId,
+            client_secret: clientSecret,
+            scope: 'SalesIQ.operators.READ',
+          }),
         });
         token = ((await res.json()) as { access_token: string }).access_token;
       }
@@ -114,6 +136,13 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-process.stdout.write(`\nautocannon, ${connections} connections, ${duration} s per run, Node ${process.version}\n\n`);
-process.stdout.write('| server | requests/s | p50 ms | p99 ms | non-2xx/errors | load average |\n|---|---:|---:|---:|---:|---:|\n');
-for (const r of rows) process.stdout.write(`| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.load.toFixed(1)} |\n`);
+process.stdout.write(
+  `\nautocannon, ${connections} connections, ${duration} s per run, Node ${process.version}\n\n`,
+);
+process.stdout.write(
+  '| server | requests/s | p50 ms | p99 ms | non-2xx/errors | load average |\n|---|---:|---:|---:|---:|---:|\n',
+);
+for (const r of rows)
+  process.stdout.write(
+    `| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.load.toFixed(1)} |\n`,
+  );

@@ -16,7 +16,15 @@
  * reported, never asserted.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, availableParallelism, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
+import {
+  cpus,
+  availableParallelism,
+  loadavg,
+  release,
+  tmpdir,
+  totalmem,
+  type as osType,
+} from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -94,20 +102,28 @@ function parseOptions(argv: string[]): RunOptions {
   });
   const quick = values.quick ?? false;
   const pgUrl = process.env.TEST_PG_URL;
-  const stores = (values.stores?.split(',') ?? (pgUrl ? ['sqlite', 'postgres'] : ['sqlite'])) as StoreKind[];
+  const stores = (values.stores?.split(',') ??
+    (pgUrl ? ['sqlite', 'postgres'] : ['sqlite'])) as StoreKind[];
   for (const s of stores) {
     if (s !== 'sqlite' && s !== 'postgres') throw new Error(`Unknown store '${s}'.`);
     if (s === 'postgres' && !pgUrl) throw new Error('--stores postgres needs TEST_PG_URL.');
   }
   const caseIds = (values.cases?.split(',') ?? CASES.map((c) => c.id)) as CaseId[];
   for (const id of caseIds) caseById(id);
-  const outDir = values.out ? resolve(values.out) : quick ? mkdtempSync(join(tmpdir(), 'tollgate-bench-')) : join(ROOT, 'bench/results');
+  const outDir = values.out
+    ? resolve(values.out)
+    : quick
+      ? mkdtempSync(join(tmpdir(), 'tollgate-bench-'))
+      : join(ROOT, 'bench/results');
   return {
     quick,
     connections: Number(values.connections),
     warmup: Number(values.warmup ?? (quick ? 2 : 3)),
     duration: Number(values.duration ?? (quick ? 2 : 10)),
-    sizes: (values.sizes ?? (quick ? '1k,10k' : '10k,1m,10m')).split(',').map(parseSize).sort((a, b) => a - b),
+    sizes: (values.sizes ?? (quick ? '1k,10k' : '10k,1m,10m'))
+      .split(',')
+      .map(parseSize)
+      .sort((a, b) => a - b),
     scale: !(values['skip-scale'] ?? false),
     stores,
     cases: caseIds,
@@ -129,7 +145,10 @@ interface Location {
 async function createLocation(kind: StoreKind): Promise<Location> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
-    return { location: join(dir, 'tollgate.db'), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      location: join(dir, 'tollgate.db'),
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const base = process.env.TEST_PG_URL ?? '';
   const schema = `bench_${randomBytes(6).toString('hex')}`;
@@ -138,7 +157,9 @@ async function createLocation(kind: StoreKind): Promise<Location> {
   return {
     location: url.toString(),
     async cleanup() {
-      const client = new pg.Client({ connectionString: parsePostgresUrl(url.toString()).connectionString });
+      const client = new pg.Client({
+        connectionString: parsePostgresUrl(url.toString()).connectionString,
+      });
       await client.connect();
       try {
         await client.query(`drop schema if exists "${schema}" cascade`);
@@ -164,12 +185,21 @@ function toMeasurement(result: Result, rssBytes: number, cpuUs: number): Measure
   };
 }
 
-function fire(url: string, requests: Request[], seconds: number, connections: number): Promise<Result> {
+function fire(
+  url: string,
+  requests: Request[],
+  seconds: number,
+  connections: number,
+): Promise<Result> {
   return autocannon({ url, connections, duration: seconds, requests, timeout: 10 });
 }
 
 /** A warm-up run, then the measured run with the server's RSS sampled throughout. */
-async function measure(server: ServerProcess, requests: Request[], opts: RunOptions): Promise<Measurement> {
+async function measure(
+  server: ServerProcess,
+  requests: Request[],
+  opts: RunOptions,
+): Promise<Measurement> {
   await fire(server.url, requests, opts.warmup, opts.connections);
   const stopSampling = server.sampleRss();
   const cpuBefore = server.cpuTimeUs();
@@ -185,13 +215,32 @@ function describe(label: string, m: Measurement, extra = ''): void {
 }
 
 function tollgateArgs(location: string, opts: RunOptions): string[] {
-  return ['serve', '--port', '0', '--host', '127.0.0.1', '--db', location, '--no-throttle', '--log-level', opts.logLevel, '--profile', PROFILE];
+  return [
+    'serve',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--db',
+    location,
+    '--no-throttle',
+    '--log-level',
+    opts.logLevel,
+    '--profile',
+    PROFILE,
+  ];
 }
 
-function startTollgate(location: string, opts: RunOptions, profileName: string): Promise<ServerProcess> {
+function startTollgate(
+  location: string,
+  opts: RunOptions,
+  profileName: string,
+): Promise<ServerProcess> {
   const profileDir = join(opts.outDir, 'profiles');
   if (opts.cpuProf) mkdirSync(profileDir, { recursive: true });
-  const nodeFlags = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${profileName}.cpuprofile`] : [];
+  const nodeFlags = opts.cpuProf
+    ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${profileName}.cpuprofile`]
+    : [];
   return startServer(TOLLGATE_MAIN, tollgateArgs(location, opts), { nodeFlags });
 }
 
@@ -213,11 +262,17 @@ async function probeOperators(url: string, token: string): Promise<string | unde
   if (!list.ok) return undefined;
   let screen = screenOf(((await list.json()) as { data?: unknown }).data);
   if (!screen) {
-    const created = await fetch(`${url}/api/v2/portals`, { method: 'POST', headers, body: JSON.stringify({ name: 'Bench', screenname: 'bench' }) });
+    const created = await fetch(`${url}/api/v2/portals`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Bench', screenname: 'bench' }),
+    });
     if (!created.ok) return undefined;
     screen = screenOf(((await created.json()) as { data?: unknown }).data) ?? 'bench';
   }
-  const operators = await fetch(`${url}/api/v2/${encodeURIComponent(screen)}/operators`, { headers });
+  const operators = await fetch(`${url}/api/v2/${encodeURIComponent(screen)}/operators`, {
+    headers,
+  });
   await operators.arrayBuffer();
   return operators.ok ? screen : undefined;
 }
@@ -227,7 +282,10 @@ function tokensOfFirstUser(fixtures: Fixtures): string[] {
   return fixtures.accessTokens.filter((_t, i) => i % SEED.users === 0);
 }
 
-async function runCases(kind: StoreKind, opts: RunOptions): Promise<Pick<StoreResult, 'baselines' | 'cases'>> {
+async function runCases(
+  kind: StoreKind,
+  opts: RunOptions,
+): Promise<Pick<StoreResult, 'baselines' | 'cases'>> {
   const loc = await createLocation(kind);
   try {
     const store = await openStore(loc.location);
@@ -235,35 +293,62 @@ async function runCases(kind: StoreKind, opts: RunOptions): Promise<Pick<StoreRe
     let tollgate: ServerProcess | undefined;
     try {
       const fixtures = await seedFixtures(store, SEED);
-      baseline = await startServer(BASELINE_MAIN, ['--port', '0', '--host', '127.0.0.1', '--log-level', opts.logLevel]);
+      baseline = await startServer(BASELINE_MAIN, [
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--log-level',
+        opts.logLevel,
+      ]);
       tollgate = await startTollgate(loc.location, opts, `${kind}-cases`);
       const input: CaseInput = { fixtures, codes: [] };
-      const run = async (spec: CaseSpec, server: ServerProcess, label = spec.label): Promise<Measurement> => {
+      const run = async (
+        spec: CaseSpec,
+        server: ServerProcess,
+        label = spec.label,
+      ): Promise<Measurement> => {
         const m = await measure(server, spec.requests(input), opts);
         describe(label, m);
         return m;
       };
-      const before = { A: await run(caseById('baseline-get'), baseline), B: await run(caseById('baseline-post'), baseline) };
+      const before = {
+        A: await run(caseById('baseline-get'), baseline),
+        B: await run(caseById('baseline-post'), baseline),
+      };
 
       const cases: CaseResult[] = [];
       for (const id of opts.cases) {
         const spec = caseById(id);
         if (spec.server !== 'tollgate') continue;
         if (id === 'operators') {
-          const screenName = await probeOperators(tollgate.url, tokensOfFirstUser(fixtures)[0] ?? '');
+          const screenName = await probeOperators(
+            tollgate.url,
+            tokensOfFirstUser(fixtures)[0] ?? '',
+          );
           if (!screenName) {
-            process.stdout.write(`  ${spec.label.padEnd(56)} skipped: the operators API does not answer here\n`);
+            process.stdout.write(
+              `  ${spec.label.padEnd(56)} skipped: the operators API does not answer here\n`,
+            );
             continue;
           }
           input.screenName = screenName;
         }
         if (id === 'code-exchange') {
           // Single-use codes: more than the fastest POST route could use in the warm-up and measured runs.
-          const count = Math.min(600_000, Math.ceil(before.B.rps * (opts.warmup + opts.duration) * 1.5) + 2000);
+          const count = Math.min(
+            600_000,
+            Math.ceil(before.B.rps * (opts.warmup + opts.duration) * 1.5) + 2000,
+          );
           input.codes = await mintCodes(store, fixtures, count);
         }
         const requests =
-          id === 'operators' ? spec.requests({ ...input, fixtures: { ...fixtures, accessTokens: tokensOfFirstUser(fixtures) } }) : spec.requests(input);
+          id === 'operators'
+            ? spec.requests({
+                ...input,
+                fixtures: { ...fixtures, accessTokens: tokensOfFirstUser(fixtures) },
+              })
+            : spec.requests(input);
         if (opts.cpuProf) {
           // One process per case, so each profile holds that case alone.
           await tollgate.stop();
@@ -271,9 +356,19 @@ async function runCases(kind: StoreKind, opts: RunOptions): Promise<Pick<StoreRe
         }
         const m = await measure(tollgate, requests, opts);
         describe(spec.label, m);
-        cases.push({ ...m, id, label: spec.label, baseline: spec.baseline, ratio: null, p99Ratio: null });
+        cases.push({
+          ...m,
+          id,
+          label: spec.label,
+          baseline: spec.baseline,
+          ratio: null,
+          p99Ratio: null,
+        });
       }
-      const after = { A: await run(caseById('baseline-get'), baseline), B: await run(caseById('baseline-post'), baseline) };
+      const after = {
+        A: await run(caseById('baseline-get'), baseline),
+        B: await run(caseById('baseline-post'), baseline),
+      };
       const mean = (a: Measurement, b: Measurement): Measurement => ({
         rps: (a.rps + b.rps) / 2,
         p50: (a.p50 + b.p50) / 2,
@@ -305,10 +400,16 @@ async function runCases(kind: StoreKind, opts: RunOptions): Promise<Pick<StoreRe
   }
 }
 
-async function runScale(kind: StoreKind, opts: RunOptions): Promise<Pick<StoreResult, 'scale' | 'scaleRatios'>> {
+async function runScale(
+  kind: StoreKind,
+  opts: RunOptions,
+): Promise<Pick<StoreResult, 'scale' | 'scaleRatios'>> {
   const sizes = opts.sizes.filter((s) => kind === 'postgres' || s <= SQLITE_MAX_SIZE);
   const skipped = opts.sizes.filter((s) => !sizes.includes(s));
-  if (skipped.length > 0) process.stdout.write(`  (sizes ${skipped.map(formatSize).join(', ')} run on PostgreSQL only)\n`);
+  if (skipped.length > 0)
+    process.stdout.write(
+      `  (sizes ${skipped.map(formatSize).join(', ')} run on PostgreSQL only)\n`,
+    );
   const loc = await createLocation(kind);
   const scale: ScaleResult[] = [];
   try {
@@ -323,7 +424,9 @@ async function runScale(kind: StoreKind, opts: RunOptions): Promise<Pick<StoreRe
       const started = performance.now();
       await fillTokens(loc.location, size);
       const have = await countFiller(loc.location);
-      process.stdout.write(`  store filled to ${formatSize(have)} tokens in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+      process.stdout.write(
+        `  store filled to ${formatSize(have)} tokens in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      );
       const server = await startTollgate(loc.location, opts, `${kind}-scale-${formatSize(size)}`);
       try {
         for (const id of SCALED_CASES) {
@@ -351,7 +454,12 @@ async function runScale(kind: StoreKind, opts: RunOptions): Promise<Pick<StoreRe
 
 function targetsOf(store: StoreResult): Target[] {
   const targets: Target[] = [];
-  const add = (name: string, value: number | null | undefined, limit: string, met: (v: number) => boolean): void => {
+  const add = (
+    name: string,
+    value: number | null | undefined,
+    limit: string,
+    met: (v: number) => boolean,
+  ): void => {
     if (value === null || value === undefined) return;
     targets.push({ store: store.store, name, value, limit, met: met(value) });
   };
@@ -364,7 +472,12 @@ function targetsOf(store: StoreResult): Target[] {
     add(`${id} req/s vs baseline B`, byId(id)?.ratio, '>= 0.45', (v) => v >= 0.45);
   }
   for (const r of store.scaleRatios) {
-    add(`${r.id} at ${formatSize(r.largest)} vs ${formatSize(r.smallest)} tokens`, r.ratio, '>= 0.9', (v) => v >= 0.9);
+    add(
+      `${r.id} at ${formatSize(r.largest)} vs ${formatSize(r.smallest)} tokens`,
+      r.ratio,
+      '>= 0.9',
+      (v) => v >= 0.9,
+    );
   }
   const rss = Math.max(0, ...store.cases.map((c) => c.rssMb), ...store.scale.map((r) => r.rssMb));
   add('peak server RSS under load (MB)', rss, '<= 200', (v) => v <= 200);
@@ -400,14 +513,23 @@ const SKELETON = `# Benchmarks
 
 function writeDocs(report: BenchReport, svgPath: string): void {
   writeFileSync(svgPath, renderSvg(report));
-  updateBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), renderMarkdown(report, relative(ROOT, svgPath)), SKELETON);
+  updateBenchmarksMd(
+    join(ROOT, 'BENCHMARKS.md'),
+    renderMarkdown(report, relative(ROOT, svgPath)),
+    SKELETON,
+  );
 }
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   if (opts.render) {
-    writeDocs(JSON.parse(readFileSync(opts.render, 'utf8')) as BenchReport, join(opts.outDir, 'throughput.svg'));
-    process.stdout.write(`Rewrote BENCHMARKS.md and ${join(opts.outDir, 'throughput.svg')} from ${opts.render}\n`);
+    writeDocs(
+      JSON.parse(readFileSync(opts.render, 'utf8')) as BenchReport,
+      join(opts.outDir, 'throughput.svg'),
+    );
+    process.stdout.write(
+      `Rewrote BENCHMARKS.md and ${join(opts.outDir, 'throughput.svg')} from ${opts.render}\n`,
+    );
     return;
   }
   const started = performance.now();
@@ -454,11 +576,18 @@ async function main(): Promise<void> {
   if (opts.docs) writeDocs(report, svgPath);
   else writeFileSync(svgPath, renderSvg(report));
   process.stdout.write(`\nTargets:\n`);
-  for (const t of report.targets) process.stdout.write(`  ${t.met ? 'met   ' : 'MISSED'} ${t.store} ${t.name}: ${t.value.toFixed(2)} (${t.limit})\n`);
-  process.stdout.write(`\nWrote ${jsonPath} and ${svgPath}${opts.docs ? ' and BENCHMARKS.md' : ''} in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  for (const t of report.targets)
+    process.stdout.write(
+      `  ${t.met ? 'met   ' : 'MISSED'} ${t.store} ${t.name}: ${t.value.toFixed(2)} (${t.limit})\n`,
+    );
+  process.stdout.write(
+    `\nWrote ${jsonPath} and ${svgPath}${opts.docs ? ' and BENCHMARKS.md' : ''} in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+  );
   const problems = problemsOf(stores);
   if (problems.length > 0) {
-    process.stderr.write(`\nSome cases did not run cleanly:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+    process.stderr.write(
+      `\nSome cases did not run cleanly:\n${problems.map((p) => `  ${p}`).join('\n')}\n`,
+    );
     process.exitCode = 1;
   }
 }

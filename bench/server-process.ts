@@ -37,7 +37,10 @@ export function readRss(pid: number): number {
     // Not Linux, or the process is gone: fall back to ps below.
   }
   try {
-    return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) * 1024;
+    return (
+      Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) *
+      1024
+    );
   } catch {
     return 0;
   }
@@ -71,18 +74,31 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 }
 
 /** Spawns `node [flags] --import tsx <script> ...args` and resolves once it prints its URL. */
-export async function startServer(script: string, args: string[], options: StartOptions = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', script, ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
+export async function startServer(
+  script: string,
+  args: string[],
+  options: StartOptions = {},
+): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeFlags ?? []), '--import', 'tsx', script, ...args],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${script} did not start within ${options.timeoutSeconds ?? 60} s:\n${output}`));
-    }, (options.timeoutSeconds ?? 60) * 1000);
+    const timer = setTimeout(
+      () => {
+        child.kill('SIGKILL');
+        reject(
+          new Error(`${script} did not start within ${options.timeoutSeconds ?? 60} s:\n${output}`),
+        );
+      },
+      (options.timeoutSeconds ?? 60) * 1000,
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);

@@ -14,13 +14,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { countByStatus, Ledger, percentile, startLoad, verifyLedger, type Sample, type Verification } from '../test/faults/helpers/mixed-load.ts';
+import {
+  countByStatus,
+  Ledger,
+  percentile,
+  startLoad,
+  verifyLedger,
+  type Sample,
+  type Verification,
+} from '../test/faults/helpers/mixed-load.ts';
 import { findPgBin, startPgCluster, type PgCluster } from '../test/faults/helpers/pg-cluster.ts';
 import { seedStore, type Seed } from '../test/faults/helpers/seed.ts';
-import { readRss, startTollgate, type TollgateProcess } from '../test/faults/helpers/tollgate-process.ts';
+import {
+  readRss,
+  startTollgate,
+  type TollgateProcess,
+} from '../test/faults/helpers/tollgate-process.ts';
 import { fillDisk, mountTmpfs } from '../test/faults/helpers/os-faults.ts';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, rate: { type: 'string', default: '50' } } });
+const { values } = parseArgs({
+  options: { minutes: { type: 'string', default: '5' }, rate: { type: 'string', default: '50' } },
+});
 const minutes = Number(values.minutes);
 const rate = Number(values.rate);
 if (!(minutes > 0) || !(rate > 0)) throw new Error('--minutes and --rate must be positive numbers');
@@ -44,7 +58,8 @@ const seconds: Second[] = [];
 const allSamples: Sample[] = [];
 const started = Date.now();
 const elapsed = (): number => Date.now() - started;
-const log = (line: string): void => void process.stdout.write(`[${(elapsed() / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+const log = (line: string): void =>
+  void process.stdout.write(`[${(elapsed() / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 
 let server: TollgateProcess | undefined;
 let base = '';
@@ -77,7 +92,9 @@ async function idleFlood(durationMs: number): Promise<void> {
     socket.on('error', () => undefined);
     sockets.push(socket);
   }
-  const slow = connect(port, '127.0.0.1', () => slow.write('POST /oauth/v2/token HTTP/1.1\r\nHost: x\r\nContent-Length: 9999\r\n\r\n'));
+  const slow = connect(port, '127.0.0.1', () =>
+    slow.write('POST /oauth/v2/token HTTP/1.1\r\nHost: x\r\nContent-Length: 9999\r\n\r\n'),
+  );
   slow.on('error', () => undefined);
   const trickle = setInterval(() => slow.writable && slow.write('x'), 500);
   await sleep(durationMs);
@@ -86,17 +103,31 @@ async function idleFlood(durationMs: number): Promise<void> {
 }
 
 /** One half of the soak: a store, its load and its faults, then the ledger check. */
-async function half(label: string, db: string, seed: Seed, endAt: number, injections: { at: number; name: string; run: () => Promise<void> }[]): Promise<Verification> {
+async function half(
+  label: string,
+  db: string,
+  seed: Seed,
+  endAt: number,
+  injections: { at: number; name: string; run: () => Promise<void> }[],
+): Promise<Verification> {
   const ledger = new Ledger([...seed.codes]);
   await start(db, label);
-  const load = startLoad({ base: () => base, seed, ledger, rate, onSample: (s) => allSamples.push(s) });
+  const load = startLoad({
+    base: () => base,
+    seed,
+    ledger,
+    rate,
+    onSample: (s) => allSamples.push(s),
+  });
   for (const injection of injections) {
     await until(injection.at);
     await fault(`${label}: ${injection.name}`, injection.run);
   }
   await until(endAt);
   await load.stop();
-  log(`${label}: verifying ${ledger.liveAccess.size + ledger.liveRefresh.size} live and ${ledger.revokedAccess.size + ledger.revokedRefresh.size} revoked tokens`);
+  log(
+    `${label}: verifying ${ledger.liveAccess.size + ledger.liveRefresh.size} live and ${ledger.revokedAccess.size + ledger.revokedRefresh.size} revoked tokens`,
+  );
   const result = await verifyLedger(base, seed, ledger);
   const exit = await server!.terminate();
   server = undefined;
@@ -109,7 +140,16 @@ const sampler = setInterval(() => {
   const window = allSamples.filter((s) => s.at >= started + t - 1_000 && s.at < started + t);
   const rss = server ? readRss(server.pid) : 0;
   if (server && rss > 0) lives.at(-1)?.rss.push({ t, rss });
-  seconds.push({ t, p99: percentile(window.map((s) => s.ms), 99), rss, ok: window.filter((s) => s.status === 200).length, errors: window.filter((s) => s.status !== 200).length });
+  seconds.push({
+    t,
+    p99: percentile(
+      window.map((s) => s.ms),
+      99,
+    ),
+    rss,
+    ok: window.filter((s) => s.status === 200).length,
+    errors: window.filter((s) => s.status !== 200).length,
+  });
 }, 1_000);
 
 const results: Record<string, Verification> = {};
@@ -129,18 +169,30 @@ try {
   const halfMs = findPgBin() ? totalMs / 2 : totalMs;
   const at = (fraction: number, offset = 0): number => offset + fraction * halfMs;
   const sqliteInjections = [
-    { at: at(0.3), name: 'idle flood (1,000 connections + slow body)', run: () => idleFlood(0.1 * halfMs) },
-    { at: at(0.8), name: 'kill -9 and restart', run: async () => {
-      await server!.kill9();
-      await start(sqliteDb, 'sqlite after kill -9');
-    } },
+    {
+      at: at(0.3),
+      name: 'idle flood (1,000 connections + slow body)',
+      run: () => idleFlood(0.1 * halfMs),
+    },
+    {
+      at: at(0.8),
+      name: 'kill -9 and restart',
+      run: async () => {
+        await server!.kill9();
+        await start(sqliteDb, 'sqlite after kill -9');
+      },
+    },
   ];
   if (tmpfs) {
-    sqliteInjections.unshift({ at: at(0.15), name: 'disk full', run: async () => {
-      const filler = fillDisk(tmpfs);
-      await sleep(0.08 * halfMs);
-      rmSync(filler);
-    } });
+    sqliteInjections.unshift({
+      at: at(0.15),
+      name: 'disk full',
+      run: async () => {
+        const filler = fillDisk(tmpfs);
+        await sleep(0.08 * halfMs);
+        rmSync(filler);
+      },
+    });
   }
   results.sqlite = await half('sqlite', sqliteDb, sqliteSeed, halfMs, sqliteInjections);
 
@@ -149,16 +201,28 @@ try {
     cleanups.push(() => cluster.destroy());
     const pgSeed = await seedStore(cluster.url, { users: Math.ceil(codes / 15), codes });
     results.postgres = await half('postgres', cluster.url, pgSeed, totalMs, [
-      { at: at(0.15, halfMs), name: 'PostgreSQL crash (stop -m immediate), then start', run: async () => {
-        cluster.stop('immediate');
-        await sleep(0.08 * halfMs);
-        cluster.start();
-      } },
-      { at: at(0.4, halfMs), name: 'idle flood (1,000 connections + slow body)', run: () => idleFlood(0.1 * halfMs) },
-      { at: at(0.8, halfMs), name: 'kill -9 and restart', run: async () => {
-        await server!.kill9();
-        await start(cluster.url, 'postgres after kill -9');
-      } },
+      {
+        at: at(0.15, halfMs),
+        name: 'PostgreSQL crash (stop -m immediate), then start',
+        run: async () => {
+          cluster.stop('immediate');
+          await sleep(0.08 * halfMs);
+          cluster.start();
+        },
+      },
+      {
+        at: at(0.4, halfMs),
+        name: 'idle flood (1,000 connections + slow body)',
+        run: () => idleFlood(0.1 * halfMs),
+      },
+      {
+        at: at(0.8, halfMs),
+        name: 'kill -9 and restart',
+        run: async () => {
+          await server!.kill9();
+          await start(cluster.url, 'postgres after kill -9');
+        },
+      },
     ]);
   } else {
     log('*** PostgreSQL binaries not found: the PostgreSQL half is SKIPPED ***');
@@ -178,7 +242,13 @@ const memory = lives
     const q = Math.floor(l.rss.length / 4);
     const warm = median(l.rss.slice(q, 2 * q).map((r) => r.rss));
     const end = median(l.rss.slice(3 * q).map((r) => r.rss));
-    return { label: l.label, seconds: l.rss.length, warmMb: warm / 2 ** 20, endMb: end / 2 ** 20, flat: end <= Math.max(warm * 1.25, warm + 15 * 2 ** 20) };
+    return {
+      label: l.label,
+      seconds: l.rss.length,
+      warmMb: warm / 2 ** 20,
+      endMb: end / 2 ** 20,
+      flat: end <= Math.max(warm * 1.25, warm + 15 * 2 ** 20),
+    };
   });
 
 const byStatus = countByStatus(allSamples);
@@ -192,8 +262,26 @@ const summary = {
   p50Ms: Math.round(percentile(okMs, 50) * 10) / 10,
   p99Ms: Math.round(percentile(okMs, 99) * 10) / 10,
   worstMs: Math.round(Math.max(0, ...allSamples.map((s) => s.ms))),
-  faults: faults.map((f) => ({ ...f, errors: countByStatus(allSamples.filter((s) => s.at - started >= f.from && s.at - started < f.to && s.status !== 200)) })),
-  ledgers: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { liveChecked: v.liveChecked, revokedChecked: v.revokedChecked, uncertain: v.uncertain, lost: v.lost.length, resurrected: v.resurrected.length }])),
+  faults: faults.map((f) => ({
+    ...f,
+    errors: countByStatus(
+      allSamples.filter(
+        (s) => s.at - started >= f.from && s.at - started < f.to && s.status !== 200,
+      ),
+    ),
+  })),
+  ledgers: Object.fromEntries(
+    Object.entries(results).map(([k, v]) => [
+      k,
+      {
+        liveChecked: v.liveChecked,
+        revokedChecked: v.revokedChecked,
+        uncertain: v.uncertain,
+        lost: v.lost.length,
+        resurrected: v.resurrected.length,
+      },
+    ]),
+  ),
   memory,
 };
 
@@ -217,7 +305,10 @@ function svg(): string {
     [`non-200 answers per second (max ${maxErr})`, err, maxErr, '#cf222e'],
   ];
   const shades = faults
-    .map((f, i) => `<rect x="${x(f.from).toFixed(1)}" y="30" width="${Math.max(2, x(f.to) - x(f.from)).toFixed(1)}" height="${3 * (panel + 40)}" fill="#d4a72c" opacity="0.18"/><text x="${(x(f.from) + 2).toFixed(1)}" y="${(42 + (i % 3) * 11).toFixed(0)}" font-size="9">${f.name.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`)
+    .map(
+      (f, i) =>
+        `<rect x="${x(f.from).toFixed(1)}" y="30" width="${Math.max(2, x(f.to) - x(f.from)).toFixed(1)}" height="${3 * (panel + 40)}" fill="#d4a72c" opacity="0.18"/><text x="${(x(f.from) + 2).toFixed(1)}" y="${(42 + (i % 3) * 11).toFixed(0)}" font-size="9">${f.name.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`,
+    )
     .join('');
   const body = panels
     .map(([title, vs, max, colour], i) => {
@@ -233,12 +324,16 @@ const outDir = new URL('./results/', import.meta.url);
 mkdirSync(outDir, { recursive: true });
 writeFileSync(new URL('soak.svg', outDir), svg());
 writeFileSync(new URL('soak.json', outDir), `${JSON.stringify(summary, null, 2)}\n`);
-process.stdout.write(`${JSON.stringify(summary, null, 2)}\nwrote bench/results/soak.svg and soak.json\n`);
+process.stdout.write(
+  `${JSON.stringify(summary, null, 2)}\nwrote bench/results/soak.svg and soak.json\n`,
+);
 
 const lost = Object.values(results).reduce((n, r) => n + r.lost.length + r.resurrected.length, 0);
 const failures = [
   ...(lost > 0 ? [`${lost} acknowledged tokens or revocations lost`] : []),
-  ...memory.filter((m) => !m.flat).map((m) => `memory grew in ${m.label}: ${m.warmMb.toFixed(0)} → ${m.endMb.toFixed(0)} MB`),
+  ...memory
+    .filter((m) => !m.flat)
+    .map((m) => `memory grew in ${m.label}: ${m.warmMb.toFixed(0)} → ${m.endMb.toFixed(0)} MB`),
 ];
 if (failures.length > 0) {
   process.stderr.write(`SOAK FAILED: ${failures.join('; ')}\n`);

@@ -15,7 +15,9 @@ import type * as TestingEntry from '../src/testing/index.ts';
 type TestingModule = typeof TestingEntry;
 
 const ROOT = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, handles: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '10' }, handles: { type: 'string', default: '20' } },
+});
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

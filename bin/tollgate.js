@@ -4,8 +4,13 @@
 try {
   await import('../dist/cli/main.js');
 } catch (error) {
-  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/cli/main.js')) {
-    process.stderr.write('tollgate: the compiled CLI is missing; run `npm run build` in the checkout first.\n');
+  if (
+    error?.code === 'ERR_MODULE_NOT_FOUND' &&
+    String(error.message).includes('dist/cli/main.js')
+  ) {
+    process.stderr.write(
+      'tollgate: the compiled CLI is missing; run `npm run build` in the checkout first.\n',
+    );
     process.exit(1);
   }
   throw error;

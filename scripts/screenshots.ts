@@ -16,7 +16,10 @@ import { openStore } from '../src/store/open-store.ts';
 
 const OUT = join(import.meta.dirname, '..', 'docs', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } } as const;
+const VIEWPORTS = {
+  desktop: { width: 1280, height: 900 },
+  phone: { width: 390, height: 844 },
+} as const;
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-screens-'));
 const store = await openStore(join(dir, 'tollgate.db'));
@@ -25,7 +28,16 @@ const url = await app.listen({ port: 0, host: '127.0.0.1' });
 app.tollgate.setListeningAddress(url);
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-quic',
+    '--no-first-run',
+  ],
 });
 
 try {
@@ -35,18 +47,50 @@ try {
   app.tollgate.setDemo(await ensureDemo(store, ':memory:', url, now));
   const password = 'screenshots only';
   const user = await store.createUser(
-    { email: 'ada@example.com', passwordHash: await hashPassword(password), firstName: 'Ada', lastName: 'Lovelace', displayName: 'Ada Lovelace' },
+    {
+      email: 'ada@example.com',
+      passwordHash: await hashPassword(password),
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      displayName: 'Ada Lovelace',
+    },
     now,
   );
   const redirect = `${url}/demo/callback`;
-  await registerClient(store, { name: 'Weekly Chat Report', domain: 'https://reports.example.com', redirectUris: ['https://reports.example.com/oauth/callback'], type: 'server' }, user.zuid, now);
-  await registerClient(store, { name: 'Nightly export', domain: 'https://ada.example.com', redirectUris: [], type: 'self' }, user.zuid, now);
-  const { client: helpdesk, clientSecret: helpdeskSecret } = await registerClient(store, { name: 'Helpdesk Sync', domain: 'https://helpdesk.example.com', redirectUris: [redirect], type: 'server' }, null, now);
+  await registerClient(
+    store,
+    {
+      name: 'Weekly Chat Report',
+      domain: 'https://reports.example.com',
+      redirectUris: ['https://reports.example.com/oauth/callback'],
+      type: 'server',
+    },
+    user.zuid,
+    now,
+  );
+  await registerClient(
+    store,
+    { name: 'Nightly export', domain: 'https://ada.example.com', redirectUris: [], type: 'self' },
+    user.zuid,
+    now,
+  );
+  const { client: helpdesk, clientSecret: helpdeskSecret } = await registerClient(
+    store,
+    {
+      name: 'Helpdesk Sync',
+      domain: 'https://helpdesk.example.com',
+      redirectUris: [redirect],
+      type: 'server',
+    },
+    null,
+    now,
+  );
 
   for (const [name, viewport] of Object.entries(VIEWPORTS)) {
     const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
     const page = await context.newPage();
-    const shot = (file: string, p: Page = page) => p.screenshot({ path: join(OUT, `${file}-${name}.png`), fullPage: true });
+    const shot = (file: string, p: Page = page) =>
+      p.screenshot({ path: join(OUT, `${file}-${name}.png`), fullPage: true });
 
     await page.goto(`${url}/console`);
     await page.getByLabel('Email').fill(user.email);
@@ -70,7 +114,13 @@ try {
     await page.waitForURL((u) => u.pathname === '/demo/callback');
     // The app exchanges its code, so the connected-apps page shows a live refresh token.
     const code = new URL(page.url()).searchParams.get('code') ?? '';
-    const form = new URLSearchParams({ grant_type: 'authorization_code', code, client_id: helpdesk.clientId, client_secret: helpdeskSecret, redirect_uri: redirect });
+    const form = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      client_id: helpdesk.clientId,
+      client_secret: helpdeskSecret,
+      redirect_uri: redirect,
+    });
     await fetch(`${url}/oauth/v2/token`, { method: 'POST', body: form });
 
     await page.goto(`${url}/account/connected-apps`);

@@ -4,7 +4,13 @@
  */
 export { buildApp, type BuildAppOptions } from './server/app.ts';
 export { ServerContext } from './server/context.ts';
-export { parseConfig, configTable, CONFIG_SCHEMA, type Config, type ConfigInput } from './core/config.ts';
+export {
+  parseConfig,
+  configTable,
+  CONFIG_SCHEMA,
+  type Config,
+  type ConfigInput,
+} from './core/config.ts';
 export { openStore, type OpenStoreOptions } from './store/open-store.ts';
 export type { Store } from './store/types.ts';
 export { OAuthError, TollgateError, type OAuthErrorCode } from './core/errors.ts';

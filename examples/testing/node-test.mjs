@@ -50,7 +50,13 @@ test('a wrong code is refused the Zoho way (HTTP 200, invalid_code)', async () =
   const app = await tollgate.createClient();
   const res = await fetch(`${tollgate.url}/oauth/v2/token`, {
     method: 'POST',
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: '1000.nope', client_id: app.clientId, client_secret: app.clientSecret, redirect_uri: 'https://app.example.com/callback' }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: '1000.nope',
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+      redirect_uri: 'https://app.example.com/callback',
+    }),
   });
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { error: 'invalid_code' });

@@ -6,7 +6,12 @@
  *   npx vitest run
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTollgate, type TestClient, type TestUser, type TollgateHandle } from 'tollgate/testing';
+import {
+  startTollgate,
+  type TestClient,
+  type TestUser,
+  type TollgateHandle,
+} from 'tollgate/testing';
 import { createClient } from '@tollgate/client';
 
 let tollgate: TollgateHandle;
@@ -16,7 +21,10 @@ let app: TestClient;
 beforeAll(async () => {
   tollgate = await startTollgate();
   user = await tollgate.createUser({ firstName: 'Ada', lastName: 'Lovelace' });
-  app = await tollgate.createClient({ name: 'My CRM sync', redirectUris: ['http://127.0.0.1:5173/callback'] });
+  app = await tollgate.createClient({
+    name: 'My CRM sync',
+    redirectUris: ['http://127.0.0.1:5173/callback'],
+  });
 });
 
 afterAll(() => tollgate.stop());
@@ -36,13 +44,21 @@ test('the app signs a person in and reads their profile', async () => {
   const redirect = await tollgate.openAuthorizationUrl(request.url, { user });
   if (!('code' in redirect)) throw new Error(`authorization failed: ${redirect.error}`);
 
-  await sdk.handleCallback(redirect.url, { state: request.state, codeVerifier: request.codeVerifier });
+  await sdk.handleCallback(redirect.url, {
+    state: request.state,
+    codeVerifier: request.codeVerifier,
+  });
   const me = await sdk.userInfo();
   expect(me.Email).toBe(user.email);
   expect(me.Display_Name).toBe('Ada Lovelace');
 });
 
 test('a code for a scope the app did not ask for is an error sent to the app', async () => {
-  const result = await tollgate.authorize({ clientId: app.clientId, user, scope: 'NoSuch.thing.READ', state: 's1' });
+  const result = await tollgate.authorize({
+    clientId: app.clientId,
+    user,
+    scope: 'NoSuch.thing.READ',
+    state: 's1',
+  });
   expect(result).toMatchObject({ error: 'invalid_scope', state: 's1' });
 });

@@ -18,10 +18,16 @@ export class ApiError extends OAuthError {
 
 /** A portal that does not exist or that the token's user is not a member of: the same answer. */
 export const unknownPortal = (screenName: string): ApiError =>
-  new ApiError('invalid_portal', `There is no portal named '${screenName.slice(0, 60)}' for this user.`, 404);
+  new ApiError(
+    'invalid_portal',
+    `There is no portal named '${screenName.slice(0, 60)}' for this user.`,
+    404,
+  );
 
 /** An unknown id or path inside a portal. */
-export const notFound = (what: string): ApiError => new ApiError('not_found', `${what} was not found.`, 404);
+export const notFound = (what: string): ApiError =>
+  new ApiError('not_found', `${what} was not found.`, 404);
 
 /** A bad parameter or body; `status` is what the rfc profile sends. */
-export const invalidInput = (description: string, status = 400): ApiError => new ApiError('invalid_input', description, status);
+export const invalidInput = (description: string, status = 400): ApiError =>
+  new ApiError('invalid_input', description, status);

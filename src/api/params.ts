@@ -2,7 +2,12 @@
  * Query parameters of the SalesIQ-style API: paging with `index` (from 1) and `limit` (1-99,
  * default 20) as SalesIQ pages, and the conversation filters. Anything else is `invalid_input`.
  */
-import { CONVERSATION_STATUSES, type ConversationFilter, type ConversationStatus, type PageRequest } from '../store/salesiq-types.ts';
+import {
+  CONVERSATION_STATUSES,
+  type ConversationFilter,
+  type ConversationStatus,
+  type PageRequest,
+} from '../store/salesiq-types.ts';
 import { invalidInput } from './errors.ts';
 
 /** Page size when `limit` is not given. */
@@ -21,7 +26,13 @@ function single(query: Query, name: string): string | undefined {
   return value;
 }
 
-function integer(query: Query, name: string, min: number, max: number, fallback?: number): number | undefined {
+function integer(
+  query: Query,
+  name: string,
+  min: number,
+  max: number,
+  fallback?: number,
+): number | undefined {
   const raw = single(query, name);
   if (raw === undefined) return fallback;
   if (!/^\d{1,16}$/.test(raw)) throw invalidInput(`${name} must be a whole number.`);
@@ -53,7 +64,8 @@ export function parseConversationFilter(query: Query): ConversationFilter {
   const toTime = integer(query, 'to_time', 0, Number.MAX_SAFE_INTEGER);
   if (fromTime !== undefined) filter.fromTime = fromTime;
   if (toTime !== undefined) filter.toTime = toTime;
-  if (fromTime !== undefined && toTime !== undefined && fromTime > toTime) throw invalidInput('from_time must not be after to_time.');
+  if (fromTime !== undefined && toTime !== undefined && fromTime > toTime)
+    throw invalidInput('from_time must not be after to_time.');
   return filter;
 }
 

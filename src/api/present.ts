@@ -2,7 +2,14 @@
  * The JSON shapes of the SalesIQ-style API. Like SalesIQ's REST API v2, ids, times (Unix
  * milliseconds) and counts travel as strings; flags as booleans.
  */
-import type { Conversation, Department, Message, Operator, Portal, Visitor } from '../store/salesiq-types.ts';
+import type {
+  Conversation,
+  Department,
+  Message,
+  Operator,
+  Portal,
+  Visitor,
+} from '../store/salesiq-types.ts';
 
 const str = (n: number): string => String(n);
 const strOrNull = (n: number | null): string | null => (n === null ? null : String(n));
@@ -15,10 +22,19 @@ export interface Envelope<T> {
 }
 
 /** Wraps data in the envelope (SPEC R8). */
-export const envelope = <T>(url: string, object: string, data: T): Envelope<T> => ({ url, object, data });
+export const envelope = <T>(url: string, object: string, data: T): Envelope<T> => ({
+  url,
+  object,
+  data,
+});
 
 /** A portal as `GET /api/v2/portals` lists it. */
-export const presentPortal = (p: Portal) => ({ id: str(p.id), screenname: p.screenName, name: p.name, created_time: str(p.createdAt) });
+export const presentPortal = (p: Portal) => ({
+  id: str(p.id),
+  screenname: p.screenName,
+  name: p.name,
+  created_time: str(p.createdAt),
+});
 
 /** An operator as `GET /api/v2/{screen_name}/operators` lists it. */
 export const presentOperator = (o: Operator) => ({
@@ -76,8 +92,12 @@ export const presentConversation = (c: Conversation, ctx: ConversationContext) =
     status: c.status,
     start_time: str(c.startTime),
     end_time: strOrNull(c.endTime),
-    visitor: visitor ? { id: str(visitor.id), name: visitor.name, email: visitor.email } : { id: str(c.visitorId) },
-    attender: operator ? { id: str(operator.id), name: operator.name, email_id: operator.email } : null,
+    visitor: visitor
+      ? { id: str(visitor.id), name: visitor.name, email: visitor.email }
+      : { id: str(c.visitorId) },
+    attender: operator
+      ? { id: str(operator.id), name: operator.name, email_id: operator.email }
+      : null,
     department: department ? { id: str(department.id), name: department.name } : null,
   };
 };

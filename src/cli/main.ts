@@ -17,17 +17,33 @@ import * as selfClient from './commands/self-client.ts';
 import * as adminKey from './commands/admin-key.ts';
 
 /** Command modules, each exporting `register(program)`. Add new commands to this list. */
-const COMMANDS: { register(program: Command): void }[] = [serve, user, client, login, token, whoami, logout, selfClient, adminKey];
+const COMMANDS: { register(program: Command): void }[] = [
+  serve,
+  user,
+  client,
+  login,
+  token,
+  whoami,
+  logout,
+  selfClient,
+  adminKey,
+];
 
 /** The package's version: src/cli and dist/cli are both two levels below package.json. */
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 }
 
 export function buildProgram(): Command {
   const program = new Command('tollgate')
     .version(packageVersion(), '-V, --version', 'Print the version and exit.')
-    .description('Tollgate: a self-hostable OAuth 2.0 authorization server that speaks Zoho Accounts\' protocol.')
+    .description(
+      "Tollgate: a self-hostable OAuth 2.0 authorization server that speaks Zoho Accounts' protocol.",
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError();
@@ -42,14 +58,20 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return 0;
       return 2;
     }
     if (error instanceof UsageError) {
       process.stderr.write(`tollgate: ${error.message}\n`);
       return 2;
     }
-    const message = error instanceof TollgateError || error instanceof Error ? error.message : String(error);
+    const message =
+      error instanceof TollgateError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`tollgate: ${message}\n`);
     return error instanceof TollgateError && error.code === 'config_invalid' ? 2 : 1;
   }

@@ -3,7 +3,13 @@
  * flags generated from the one config schema.
  */
 import { Option, type Command } from 'commander';
-import { CONFIG_SCHEMA, flagName, parseConfig, type Config, type ConfigInput } from '../core/config.ts';
+import {
+  CONFIG_SCHEMA,
+  flagName,
+  parseConfig,
+  type Config,
+  type ConfigInput,
+} from '../core/config.ts';
 import type { Store } from '../store/types.ts';
 
 /** Adds every config option of the schema to a command, as flags. */
@@ -12,7 +18,9 @@ export function addConfigOptions(command: Command): Command {
     const flag = flagName(key);
     const description = spec.description;
     if (spec.type === 'boolean') {
-      command.addOption(new Option(spec.default === true ? `--no-${flag}` : `--${flag}`, description));
+      command.addOption(
+        new Option(spec.default === true ? `--no-${flag}` : `--${flag}`, description),
+      );
     } else {
       command.addOption(new Option(`--${flag} <value>`, description));
     }
@@ -21,7 +29,10 @@ export function addConfigOptions(command: Command): Command {
 }
 
 /** Config from flags (only those given), the environment and defaults. */
-export function configFrom(opts: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Config {
+export function configFrom(
+  opts: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
   const input: ConfigInput = {};
   for (const key of Object.keys(CONFIG_SCHEMA) as (keyof typeof CONFIG_SCHEMA)[]) {
     const value = opts[key];
@@ -35,10 +46,16 @@ export function configFrom(opts: Record<string, unknown>, env: NodeJS.ProcessEnv
 }
 
 export function addDbOption(command: Command): Command {
-  return command.option('--db <location>', 'SQLite file path or postgres:// URL (default ./data/tollgate.db, or TOLLGATE_DB)');
+  return command.option(
+    '--db <location>',
+    'SQLite file path or postgres:// URL (default ./data/tollgate.db, or TOLLGATE_DB)',
+  );
 }
 
-export async function withStore<T>(opts: { db?: string }, run: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(
+  opts: { db?: string },
+  run: (store: Store) => Promise<T>,
+): Promise<T> {
   // Loaded on demand, so commands that need no database start fast.
   const { openStore } = await import('../store/open-store.ts');
   const store = await openStore(opts.db ?? process.env.TOLLGATE_DB ?? CONFIG_SCHEMA.db.default);

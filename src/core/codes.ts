@@ -6,8 +6,17 @@ import { accessDenied } from './errors.ts';
 import { generateToken, hashSecret } from './ids.ts';
 import type { AuthorizationCode, Store } from '../store/types.ts';
 
-export interface MintCodeOptions
-  extends Pick<AuthorizationCode, 'clientId' | 'zuid' | 'scopes' | 'redirectUri' | 'offline' | 'codeChallenge' | 'codeChallengeMethod' | 'state'> {
+export interface MintCodeOptions extends Pick<
+  AuthorizationCode,
+  | 'clientId'
+  | 'zuid'
+  | 'scopes'
+  | 'redirectUri'
+  | 'offline'
+  | 'codeChallenge'
+  | 'codeChallengeMethod'
+  | 'state'
+> {
   description?: string | null;
   lifetimeSeconds: number;
   now: number;
@@ -15,11 +24,20 @@ export interface MintCodeOptions
   throttle: { limit: number; windowMs: number } | null;
 }
 
-export async function mintCode(store: Store, options: MintCodeOptions): Promise<{ code: string; expiresAt: number }> {
+export async function mintCode(
+  store: Store,
+  options: MintCodeOptions,
+): Promise<{ code: string; expiresAt: number }> {
   if (options.throttle) {
-    const hit = await store.hitCounter(`codes:${options.clientId}`, options.throttle.windowMs, options.now);
+    const hit = await store.hitCounter(
+      `codes:${options.clientId}`,
+      options.throttle.windowMs,
+      options.now,
+    );
     if (hit.count > options.throttle.limit) {
-      throw accessDenied('Too many authorization codes were requested for this app. Please try again later.');
+      throw accessDenied(
+        'Too many authorization codes were requested for this app. Please try again later.',
+      );
     }
   }
   const code = generateToken();

@@ -21,12 +21,18 @@ const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
 
 /** Every option Tollgate has. Keys are camelCase; flags are kebab-case; env vars TOLLGATE_*. */
 export const CONFIG_SCHEMA = {
-  port: option({ type: 'integer', default: 3000, min: 0, description: 'TCP port to listen on (0 picks a free one).' }),
+  port: option({
+    type: 'integer',
+    default: 3000,
+    min: 0,
+    description: 'TCP port to listen on (0 picks a free one).',
+  }),
   host: option({ type: 'string', default: '127.0.0.1', description: 'Address to listen on.' }),
   db: option({
     type: 'string',
     default: './data/tollgate.db',
-    description: 'SQLite file path, `:memory:`, or a `postgres://` URL (`?schema=NAME` selects a schema).',
+    description:
+      'SQLite file path, `:memory:`, or a `postgres://` URL (`?schema=NAME` selects a schema).',
   }),
   issuer: option<string | undefined>({
     type: 'url',
@@ -37,44 +43,135 @@ export const CONFIG_SCHEMA = {
     type: 'string',
     default: 'zoho',
     values: PROFILES,
-    description: 'Wire dialect (SPEC R0): what Zoho sends today, the seed\'s legacy form, or strict RFC.',
+    description:
+      "Wire dialect (SPEC R0): what Zoho sends today, the seed's legacy form, or strict RFC.",
   }),
-  location: option({ type: 'string', default: 'us', description: 'Data-centre name sent as `location` with each code.' }),
+  location: option({
+    type: 'string',
+    default: 'us',
+    description: 'Data-centre name sent as `location` with each code.',
+  }),
   apiDomain: option<string | undefined>({
     type: 'url',
     default: undefined,
     description: 'Base URL sent as `api_domain` in token responses (default: the issuer).',
   }),
-  throttle: option({ type: 'boolean', default: true, description: 'Apply the throttles of SPEC R5.5 (`--no-throttle` for tests and benchmarks).' }),
-  accessTokenTtl: option({ type: 'integer', default: 3600, min: 1, unit: 's', description: 'Access-token lifetime.' }),
-  codeTtl: option({ type: 'integer', default: 120, min: 1, unit: 's', description: 'Authorization-code lifetime.' }),
-  refreshTokenCap: option({ type: 'integer', default: 20, min: 1, description: 'Live refresh tokens per user and client; the oldest is evicted past it.' }),
-  accessTokensPerRefresh: option({ type: 'integer', default: 20, min: 1, description: 'Live access tokens per refresh token; the oldest is invalidated past it.' }),
-  refreshMintLimit: option({ type: 'integer', default: 10, min: 1, description: 'Access tokens the refresh grant may mint per refresh token per window.' }),
-  codeLimit: option({ type: 'integer', default: 10, min: 1, description: 'Authorization codes per client per window.' }),
-  throttleWindow: option({ type: 'integer', default: 600, min: 1, unit: 's', description: 'Window of the refresh and code throttles.' }),
-  loginLimit: option({ type: 'integer', default: 10, min: 1, description: 'Failed sign-ins per account per login window.' }),
-  loginAddressLimit: option({ type: 'integer', default: 100, min: 1, description: 'Failed sign-ins per client address per login window (higher: many people may share an address).' }),
-  loginWindow: option({ type: 'integer', default: 900, min: 1, unit: 's', description: 'Window of the sign-in throttle.' }),
-  clientAuthLimit: option({ type: 'integer', default: 20, min: 1, description: 'Failed client authentications per client id per login window.' }),
+  throttle: option({
+    type: 'boolean',
+    default: true,
+    description: 'Apply the throttles of SPEC R5.5 (`--no-throttle` for tests and benchmarks).',
+  }),
+  accessTokenTtl: option({
+    type: 'integer',
+    default: 3600,
+    min: 1,
+    unit: 's',
+    description: 'Access-token lifetime.',
+  }),
+  codeTtl: option({
+    type: 'integer',
+    default: 120,
+    min: 1,
+    unit: 's',
+    description: 'Authorization-code lifetime.',
+  }),
+  refreshTokenCap: option({
+    type: 'integer',
+    default: 20,
+    min: 1,
+    description: 'Live refresh tokens per user and client; the oldest is evicted past it.',
+  }),
+  accessTokensPerRefresh: option({
+    type: 'integer',
+    default: 20,
+    min: 1,
+    description: 'Live access tokens per refresh token; the oldest is invalidated past it.',
+  }),
+  refreshMintLimit: option({
+    type: 'integer',
+    default: 10,
+    min: 1,
+    description: 'Access tokens the refresh grant may mint per refresh token per window.',
+  }),
+  codeLimit: option({
+    type: 'integer',
+    default: 10,
+    min: 1,
+    description: 'Authorization codes per client per window.',
+  }),
+  throttleWindow: option({
+    type: 'integer',
+    default: 600,
+    min: 1,
+    unit: 's',
+    description: 'Window of the refresh and code throttles.',
+  }),
+  loginLimit: option({
+    type: 'integer',
+    default: 10,
+    min: 1,
+    description: 'Failed sign-ins per account per login window.',
+  }),
+  loginAddressLimit: option({
+    type: 'integer',
+    default: 100,
+    min: 1,
+    description:
+      'Failed sign-ins per client address per login window (higher: many people may share an address).',
+  }),
+  loginWindow: option({
+    type: 'integer',
+    default: 900,
+    min: 1,
+    unit: 's',
+    description: 'Window of the sign-in throttle.',
+  }),
+  clientAuthLimit: option({
+    type: 'integer',
+    default: 20,
+    min: 1,
+    description: 'Failed client authentications per client id per login window.',
+  }),
   requestTimeout: option({
     type: 'integer',
     default: 30,
     min: 1,
     unit: 's',
-    description: 'Time a client has to send a whole request (headers and body); slower connections are answered 408 and closed.',
+    description:
+      'Time a client has to send a whole request (headers and body); slower connections are answered 408 and closed.',
   }),
-  sessionTtl: option({ type: 'integer', default: 86400, min: 60, unit: 's', description: 'Lifetime of a sign-in session.' }),
-  scopesFile: option<string | undefined>({ type: 'string', default: undefined, description: 'JSON file of extra scopes `{"scopes":[{"name","description"}]}` added to the catalogue.' }),
-  logLevel: option({ type: 'string', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level (pino).' }),
+  sessionTtl: option({
+    type: 'integer',
+    default: 86400,
+    min: 60,
+    unit: 's',
+    description: 'Lifetime of a sign-in session.',
+  }),
+  scopesFile: option<string | undefined>({
+    type: 'string',
+    default: undefined,
+    description:
+      'JSON file of extra scopes `{"scopes":[{"name","description"}]}` added to the catalogue.',
+  }),
+  logLevel: option({
+    type: 'string',
+    default: 'info',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    description: 'Log level (pino).',
+  }),
   tokenCacheTtl: option({
     type: 'integer',
     default: 0,
     min: 0,
     unit: 's',
-    description: 'How long the SalesIQ-style API remembers a validated access token (0: off). A revoked token stays usable on an instance for at most this long (SPEC R5.6).',
+    description:
+      'How long the SalesIQ-style API remembers a validated access token (0: off). A revoked token stays usable on an instance for at most this long (SPEC R5.6).',
   }),
-  demo: option({ type: 'boolean', default: false, description: 'Create a demo user and a demo app on first start and print their credentials.' }),
+  demo: option({
+    type: 'boolean',
+    default: false,
+    description: 'Create a demo user and a demo app on first start and print their credentials.',
+  }),
 } as const;
 
 type Schema = typeof CONFIG_SCHEMA;
@@ -93,7 +190,8 @@ export type ConfigKey = keyof Schema;
 export type Config = { readonly [K in ConfigKey]: Schema[K]['default'] };
 export type ConfigInput = { [K in ConfigKey]?: unknown };
 
-export const flagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+export const flagName = (key: string): string =>
+  key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 export const envName = (key: string): string =>
   `TOLLGATE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
@@ -103,7 +201,12 @@ function coerce(key: string, spec: OptionSpec<unknown>, raw: unknown): unknown {
   };
   switch (spec.type) {
     case 'integer': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && /^\d+$/.test(raw)
+            ? Number(raw)
+            : NaN;
       if (!Number.isSafeInteger(n)) return fail('expected a whole number');
       if (spec.min !== undefined && n < spec.min) return fail(`must be at least ${spec.min}`);
       return n;
@@ -121,12 +224,14 @@ function coerce(key: string, spec: OptionSpec<unknown>, raw: unknown): unknown {
       } catch {
         return fail('expected an absolute http(s) URL');
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('expected http or https');
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        return fail('expected http or https');
       return raw.replace(/\/+$/, '');
     }
     case 'string':
       if (typeof raw !== 'string' || raw.length === 0) return fail('expected a value');
-      if (spec.values && !spec.values.includes(raw)) return fail(`expected one of ${spec.values.join(', ')}`);
+      if (spec.values && !spec.values.includes(raw))
+        return fail(`expected one of ${spec.values.join(', ')}`);
       return raw;
   }
 }
@@ -141,7 +246,8 @@ export function parseConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = {}
   for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [string, OptionSpec<unknown>][]) {
     const given = (input as Record<string, unknown>)[key];
     const fromEnv = env[envName(key)];
-    const raw = given !== undefined ? given : fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
+    const raw =
+      given !== undefined ? given : fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
     out[key] = raw === undefined ? spec.default : coerce(key, spec, raw);
   }
   return Object.freeze(out) as Config;
@@ -151,10 +257,17 @@ export function parseConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = {}
 export function configTable(): string {
   const rows = Object.entries(CONFIG_SCHEMA).map(([key, s]) => {
     const spec = s as OptionSpec<unknown>;
-    const flag = spec.type === 'boolean' && spec.default === true ? `--no-${flagName(key)}` : `--${flagName(key)}`;
+    const flag =
+      spec.type === 'boolean' && spec.default === true
+        ? `--no-${flagName(key)}`
+        : `--${flagName(key)}`;
     const def = spec.default === undefined ? '' : `\`${String(spec.default)}\``;
     const values = spec.values ? ` One of: ${spec.values.map((v) => `\`${v}\``).join(', ')}.` : '';
     return `| \`${flag}\` | \`${envName(key)}\` | ${def} | ${spec.unit ?? ''} | ${spec.description}${values} |`;
   });
-  return ['| flag | environment | default | unit | what it does |', '|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    '| flag | environment | default | unit | what it does |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }

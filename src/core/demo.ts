@@ -25,8 +25,16 @@ export const DEMO_EMAIL = 'demo@tollgate.local';
 export const demoRedirectUri = (issuer: string): string => `${issuer}/demo/callback`;
 
 /** Creates the demo user and app once; on later starts, reads them back and follows the issuer. */
-export async function ensureDemo(store: Store, dbLocation: string, issuer: string, now: number): Promise<DemoCredentials> {
-  const file = dbLocation.startsWith('postgres') || dbLocation === ':memory:' ? undefined : join(dirname(dbLocation), 'demo-credentials.json');
+export async function ensureDemo(
+  store: Store,
+  dbLocation: string,
+  issuer: string,
+  now: number,
+): Promise<DemoCredentials> {
+  const file =
+    dbLocation.startsWith('postgres') || dbLocation === ':memory:'
+      ? undefined
+      : join(dirname(dbLocation), 'demo-credentials.json');
   const redirectUri = demoRedirectUri(issuer);
   if (file && existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
@@ -35,7 +43,9 @@ export async function ensureDemo(store: Store, dbLocation: string, issuer: strin
     if (client && savedUser) {
       await ensureDemoPortal(store, savedUser, now);
       if (!client.redirectUris.includes(redirectUri)) {
-        await store.updateClient(client.clientId, { redirectUris: [...client.redirectUris, redirectUri].slice(-20) });
+        await store.updateClient(client.clientId, {
+          redirectUris: [...client.redirectUris, redirectUri].slice(-20),
+        });
       }
       return { ...saved, redirectUri };
     }
@@ -45,7 +55,13 @@ export async function ensureDemo(store: Store, dbLocation: string, issuer: strin
   const user =
     existing ??
     (await store.createUser(
-      { email: DEMO_EMAIL, passwordHash: await hashPassword(password), firstName: 'Demo', lastName: 'User', displayName: 'Demo User' },
+      {
+        email: DEMO_EMAIL,
+        passwordHash: await hashPassword(password),
+        firstName: 'Demo',
+        lastName: 'User',
+        displayName: 'Demo User',
+      },
       now,
     ));
   await ensureDemoPortal(store, user, now);
@@ -55,7 +71,13 @@ export async function ensureDemo(store: Store, dbLocation: string, issuer: strin
     user.zuid,
     now,
   );
-  const creds: DemoCredentials = { email: DEMO_EMAIL, password, clientId: client.clientId, clientSecret, redirectUri };
+  const creds: DemoCredentials = {
+    email: DEMO_EMAIL,
+    password,
+    clientId: client.clientId,
+    clientSecret,
+    redirectUri,
+  };
   if (existing) {
     // The user predates the credentials file: give it the new password so the printed one works.
     await store.setUserPassword(user.zuid, await hashPassword(password));

@@ -2,7 +2,10 @@
  * Protocol errors. One class, built through factories, rendered per profile by the server.
  * @see RFC 6749 §5.2, RFC 6750 §3.1
  */
-import { OAuthError as BaseOAuthError, type OAuthErrorOptions as BaseOAuthErrorOptions } from '@tollgate/resource';
+import {
+  OAuthError as BaseOAuthError,
+  type OAuthErrorOptions as BaseOAuthErrorOptions,
+} from '@tollgate/resource';
 
 /** The RFC error codes Tollgate can answer with. */
 export type OAuthErrorCode =

@@ -14,7 +14,8 @@ export function isLoopbackHost(hostname: string): boolean {
 /** Why a URI cannot be registered, or undefined when it can. */
 export function redirectUriProblem(uri: string, type: ClientType): string | undefined {
   if (uri.length > 2000) return 'is longer than 2000 characters';
-  if (/[\s<>"`\\]/.test(uri) || hasControlCharacters(uri)) return 'contains characters not allowed in a URI';
+  if (/[\s<>"`\\]/.test(uri) || hasControlCharacters(uri))
+    return 'contains characters not allowed in a URI';
   let url: URL;
   try {
     url = new URL(uri);
@@ -24,18 +25,27 @@ export function redirectUriProblem(uri: string, type: ClientType): string | unde
   if (uri.includes('#')) return 'must not contain a fragment (#)';
   if (url.username || url.password) return 'must not contain a user name or password';
   const scheme = url.protocol.slice(0, -1).toLowerCase();
-  if (['javascript', 'data', 'vbscript', 'file', 'blob', 'about'].includes(scheme)) return `may not use the ${scheme}: scheme`;
+  if (['javascript', 'data', 'vbscript', 'file', 'blob', 'about'].includes(scheme))
+    return `may not use the ${scheme}: scheme`;
   if (scheme === 'https') return undefined;
   if (scheme === 'http') {
-    return isLoopbackHost(url.hostname) ? undefined : 'must use https (http is allowed only on a loopback host)';
+    return isLoopbackHost(url.hostname)
+      ? undefined
+      : 'must use https (http is allowed only on a loopback host)';
   }
   // Private-use schemes (RFC 8252 §7.1) are for installed apps only, and must look like a reversed domain.
   if (type !== 'mobile') return 'must use https (or http on a loopback host)';
-  return scheme.includes('.') ? undefined : 'a private-use scheme must be a reversed domain name, e.g. com.example.app';
+  return scheme.includes('.')
+    ? undefined
+    : 'a private-use scheme must be a reversed domain name, e.g. com.example.app';
 }
 
 /** Finds the registered URI a requested one matches, or undefined. */
-export function matchRedirectUri(requested: string, registered: readonly string[], type: ClientType): string | undefined {
+export function matchRedirectUri(
+  requested: string,
+  registered: readonly string[],
+  type: ClientType,
+): string | undefined {
   if (registered.includes(requested)) return requested;
   if (type !== 'mobile') return undefined;
   let want: URL;

@@ -39,7 +39,8 @@ export function checkClientInput(input: {
   const name = typeof input.name === 'string' ? input.name.trim() : '';
   if (name.length === 0) problems.name = 'Client Name is required.';
   else if ([...name].length > 100) problems.name = 'Client Name must be at most 100 characters.';
-  else if (hasControlCharacters(name)) problems.name = 'Client Name must not contain control characters.';
+  else if (hasControlCharacters(name))
+    problems.name = 'Client Name must not contain control characters.';
 
   const domain = typeof input.domain === 'string' ? input.domain.trim() : '';
   let domainUrl: URL | undefined;
@@ -61,7 +62,8 @@ export function checkClientInput(input: {
     problems.redirectUris = 'At most 20 Authorized Redirect URIs can be registered.';
   } else {
     for (const uri of uris) {
-      const why = typeof uri === 'string' ? redirectUriProblem(uri, type as ClientType) : 'is not text';
+      const why =
+        typeof uri === 'string' ? redirectUriProblem(uri, type as ClientType) : 'is not text';
       if (why) {
         problems.redirectUris = `${String(uri).slice(0, 200)} ${why}.`;
         break;
@@ -124,5 +126,7 @@ export async function registerClient(
 /** Replaces a client's secret; the old one stops working at once. */
 export async function rotateSecret(store: Store, clientId: string): Promise<string | undefined> {
   const clientSecret = generateClientSecret();
-  return (await store.rotateClientSecret(clientId, hashSecret(clientSecret))) ? clientSecret : undefined;
+  return (await store.rotateClientSecret(clientId, hashSecret(clientSecret)))
+    ? clientSecret
+    : undefined;
 }

@@ -16,7 +16,13 @@ import { API_ROUTES, BROWSER_ROUTES } from './routes.ts';
 import { loggerOptions } from './logging.ts';
 import { trackConnections } from './connection-drain.ts';
 import { addSecurityHeaders } from './security-headers.ts';
-import { sendErrorPage, sendResourceError, sendTokenError, toOAuthError, type ErrorKind } from './render-error.ts';
+import {
+  sendErrorPage,
+  sendResourceError,
+  sendTokenError,
+  toOAuthError,
+  type ErrorKind,
+} from './render-error.ts';
 import { STYLESHEET } from './ui/layout.ts';
 
 declare module 'fastify' {
@@ -40,9 +46,13 @@ export interface BuildAppOptions extends ServerContextOptions {
 /** The largest request body accepted anywhere (SPEC: oversized input is invalid_request). */
 export const BODY_LIMIT = 100 * 1024;
 
-
 function errorKindOf(url: string): ErrorKind {
-  if (url.startsWith('/oauth/v2/token') || url.startsWith('/oauth/v2/revoke') || url.startsWith('/oauth/v2/introspect')) return 'token';
+  if (
+    url.startsWith('/oauth/v2/token') ||
+    url.startsWith('/oauth/v2/revoke') ||
+    url.startsWith('/oauth/v2/introspect')
+  )
+    return 'token';
   if (url.startsWith('/api/') || url.startsWith('/oauth/user/')) return 'resource';
   return 'page';
 }
@@ -52,9 +62,16 @@ export async function buildApp(
   store: Store,
   options: BuildAppOptions = {},
 ): Promise<FastifyInstance> {
-  const ctx = new ServerContext(config, store, options.scopes ?? loadScopeCatalogue(config.scopesFile), options);
+  const ctx = new ServerContext(
+    config,
+    store,
+    options.scopes ?? loadScopeCatalogue(config.scopesFile),
+    options,
+  );
   const app = Fastify({
-    logger: options.logStream ? { ...loggerOptions(config.logLevel), stream: options.logStream } : loggerOptions(config.logLevel),
+    logger: options.logStream
+      ? { ...loggerOptions(config.logLevel), stream: options.logStream }
+      : loggerOptions(config.logLevel),
     // One line per request, written in onResponse below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
@@ -77,7 +94,12 @@ export async function buildApp(
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
   });
@@ -85,14 +107,29 @@ export async function buildApp(
   // Body formats (SPEC R4.1): url-encoded, multipart text fields, and an empty body of any type.
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
   const defaultJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
-    if (body === '') return done(null, undefined);
-    defaultJson(request, body as string, done);
-  });
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
-    if (body === '') return done(null, undefined);
-    done(new OAuthError('invalid_request', 'Unsupported content type; send application/x-www-form-urlencoded.', { status: 415, redirectable: false }), undefined);
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    (request, body, done) => {
+      if (body === '') return done(null, undefined);
+      defaultJson(request, body as string, done);
+    },
+  );
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    (_request, body, done) => {
+      if (body === '') return done(null, undefined);
+      done(
+        new OAuthError(
+          'invalid_request',
+          'Unsupported content type; send application/x-www-form-urlencoded.',
+          { status: 415, redirectable: false },
+        ),
+        undefined,
+      );
+    },
+  );
 
   addSecurityHeaders(app, {
     contentSecurityPolicy: {
@@ -116,7 +153,10 @@ export async function buildApp(
   });
 
   app.get('/assets/style.css', async (_request, reply) =>
-    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
+    reply
+      .type('text/css; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(STYLESHEET),
   );
   app.get('/health', async (_request, reply) => {
     await store.ping();
@@ -126,8 +166,15 @@ export async function buildApp(
   app.setErrorHandler(async (error, request, reply) => {
     const kind = request.routeOptions.config.errorKind ?? errorKindOf(request.url);
     let err = toOAuthError(error, request);
-    if ((error as { code?: string }).code === 'FST_CSRF_INVALID_TOKEN' || (error as { code?: string }).code === 'FST_CSRF_MISSING_SECRET') {
-      err = new OAuthError('invalid_request', 'This form has expired or did not come from this site. Go back, reload the page and try again.', { status: 403, redirectable: false });
+    if (
+      (error as { code?: string }).code === 'FST_CSRF_INVALID_TOKEN' ||
+      (error as { code?: string }).code === 'FST_CSRF_MISSING_SECRET'
+    ) {
+      err = new OAuthError(
+        'invalid_request',
+        'This form has expired or did not come from this site. Go back, reload the page and try again.',
+        { status: 403, redirectable: false },
+      );
     }
     if (kind === 'token') return sendTokenError(reply, err, ctx.config.profile);
     if (kind === 'resource') return sendResourceError(reply, err, ctx.config.profile);
@@ -135,7 +182,11 @@ export async function buildApp(
   });
 
   app.setNotFoundHandler(async (request, reply) => {
-    const err = new OAuthError('invalid_request', `There is nothing at ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}.`, { status: 404, redirectable: false });
+    const err = new OAuthError(
+      'invalid_request',
+      `There is nothing at ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}.`,
+      { status: 404, redirectable: false },
+    );
     const kind = errorKindOf(request.url);
     if (kind === 'token') return sendTokenError(reply, err, ctx.config.profile);
     if (kind === 'resource') return sendResourceError(reply, err, ctx.config.profile, 'not_found');
@@ -150,7 +201,12 @@ export async function buildApp(
     await pages.register(csrf, {
       sessionPlugin: '@fastify/cookie',
       cookieKey: 'tg_csrf',
-      cookieOpts: { httpOnly: true, sameSite: 'strict', path: '/', secure: ctx.issuer.startsWith('https:') },
+      cookieOpts: {
+        httpOnly: true,
+        sameSite: 'strict',
+        path: '/',
+        secure: ctx.issuer.startsWith('https:'),
+      },
     });
     for (const route of BROWSER_ROUTES) await pages.register(route);
   });

@@ -27,7 +27,10 @@ function decodeBasic(header: string): { id: string; secret: string } | undefined
   try {
     // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
     const formDecode = (s: string): string => decodeURIComponent(s.replace(/\+/g, ' '));
-    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+    return {
+      id: formDecode(decoded.slice(0, colon)),
+      secret: formDecode(decoded.slice(colon + 1)),
+    };
   } catch {
     return undefined;
   }
@@ -42,14 +45,21 @@ export function usesBasicAuth(request: FastifyRequest): boolean {
  * Finds and authenticates the client of a request.
  * @throws OAuthError invalid_client, invalid_request or the throttle error.
  */
-export async function authenticateClient(ctx: ServerContext, request: FastifyRequest, params: Params): Promise<AuthenticatedClient> {
+export async function authenticateClient(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  params: Params,
+): Promise<AuthenticatedClient> {
   const header = request.headers.authorization;
   const basic = header !== undefined && /^Basic\s/i.test(header) ? decodeBasic(header) : undefined;
-  if (header !== undefined && /^Basic\s/i.test(header) && !basic) throw invalidClient('Malformed Basic credentials.');
+  if (header !== undefined && /^Basic\s/i.test(header) && !basic)
+    throw invalidClient('Malformed Basic credentials.');
   const paramId = param(params, 'client_id');
   const paramSecret = param(params, 'client_secret');
-  if (basic && paramSecret !== undefined) throw invalidRequest('Use one client authentication method, not both.');
-  if (basic && paramId !== undefined && paramId !== basic.id) throw invalidRequest('client_id differs from the Basic credentials.');
+  if (basic && paramSecret !== undefined)
+    throw invalidRequest('Use one client authentication method, not both.');
+  if (basic && paramId !== undefined && paramId !== basic.id)
+    throw invalidRequest('client_id differs from the Basic credentials.');
   const clientId = basic?.id ?? paramId;
   const secret = basic?.secret ?? paramSecret;
   if (clientId === undefined) throw invalidClient('No client was identified.');

@@ -25,12 +25,22 @@ export class ServerContext {
   private issuerUrl: string;
   private demoCredentials: DemoCredentials | undefined;
 
-  constructor(config: Config, store: Store, scopes: ScopeCatalogue, options: ServerContextOptions = {}) {
+  constructor(
+    config: Config,
+    store: Store,
+    scopes: ScopeCatalogue,
+    options: ServerContextOptions = {},
+  ) {
     this.config = config;
     this.store = store;
     this.scopes = scopes;
     this.now = options.now ?? Date.now;
-    this.tokens = createLocalVerifier({ mode: 'local', store, now: this.now, cacheTtlMs: config.tokenCacheTtl * 1000 });
+    this.tokens = createLocalVerifier({
+      mode: 'local',
+      store,
+      now: this.now,
+      cacheTtlMs: config.tokenCacheTtl * 1000,
+    });
     this.issuerUrl = config.issuer ?? `http://${config.host}:${config.port}`;
   }
 

@@ -3,7 +3,11 @@
  * SalesIQ-style API, and APIs hosted beside Tollgate on the same database). Revocation is seen
  * at once, unless the optional validation cache is on; then within its lifetime (SPEC R5.6).
  */
-import { createCachedVerifier, type CommonVerifierOptions, type TokenVerifier } from '@tollgate/resource';
+import {
+  createCachedVerifier,
+  type CommonVerifierOptions,
+  type TokenVerifier,
+} from '@tollgate/resource';
 import type { GrantStore } from '../store/types.ts';
 
 /** Local mode: validation against the Store Tollgate writes. */
@@ -24,7 +28,14 @@ export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifie
   return createCachedVerifier({
     lookup: async (_token, hash) => {
       const info = await store.findAccessToken(hash);
-      return info ? { userId: info.zuid, clientId: info.clientId, scopes: info.scopes, expiresAt: info.expiresAt } : null;
+      return info
+        ? {
+            userId: info.zuid,
+            clientId: info.clientId,
+            scopes: info.scopes,
+            expiresAt: info.expiresAt,
+          }
+        : null;
     },
     ...(options.now ? { now: options.now } : {}),
     ...(options.cacheSize !== undefined ? { cacheSize: options.cacheSize } : {}),

@@ -11,15 +11,20 @@ const MAX_PARAM_LENGTH = 8192;
 
 function addAll(into: Map<string, string>, source: unknown, where: string): void {
   if (source === undefined || source === null) return;
-  if (typeof source !== 'object' || Array.isArray(source)) throw invalidRequest(`The ${where} must be form fields.`);
+  if (typeof source !== 'object' || Array.isArray(source))
+    throw invalidRequest(`The ${where} must be form fields.`);
   for (const [name, value] of Object.entries(source as Record<string, unknown>)) {
     const values = Array.isArray(value) ? value : [value];
     for (const v of values) {
-      if (typeof v !== 'string') throw invalidRequest(`Parameter ${name.slice(0, 50)} must be text.`);
-      if (v.length > MAX_PARAM_LENGTH) throw invalidRequest(`Parameter ${name.slice(0, 50)} is too long.`);
+      if (typeof v !== 'string')
+        throw invalidRequest(`Parameter ${name.slice(0, 50)} must be text.`);
+      if (v.length > MAX_PARAM_LENGTH)
+        throw invalidRequest(`Parameter ${name.slice(0, 50)} is too long.`);
       const seen = into.get(name);
       if (seen !== undefined && seen !== v) {
-        throw invalidRequest(`Parameter ${name.slice(0, 50)} was sent more than once with different values.`);
+        throw invalidRequest(
+          `Parameter ${name.slice(0, 50)} was sent more than once with different values.`,
+        );
       }
       into.set(name, v);
     }

@@ -10,12 +10,20 @@ import type { ServerContext } from './context.ts';
 
 export const SESSION_COOKIE = 'tg_session';
 
-export function cookieOptions(ctx: ServerContext): { httpOnly: true; sameSite: 'lax'; secure: boolean; path: string } {
+export function cookieOptions(ctx: ServerContext): {
+  httpOnly: true;
+  sameSite: 'lax';
+  secure: boolean;
+  path: string;
+} {
   return { httpOnly: true, sameSite: 'lax', secure: ctx.issuer.startsWith('https:'), path: '/' };
 }
 
 /** The signed-in, enabled user of a request, if any. */
-export async function signedInUser(ctx: ServerContext, request: FastifyRequest): Promise<User | undefined> {
+export async function signedInUser(
+  ctx: ServerContext,
+  request: FastifyRequest,
+): Promise<User | undefined> {
   const id = request.cookies[SESSION_COOKIE];
   if (!id || id.length > 100) return undefined;
   const session = await ctx.store.findSession(hashSecret(id), ctx.now());
@@ -25,16 +33,29 @@ export async function signedInUser(ctx: ServerContext, request: FastifyRequest):
 }
 
 /** Starts a session for a user, ending the one the browser had (no session fixation). */
-export async function startSession(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, zuid: number): Promise<void> {
+export async function startSession(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  zuid: number,
+): Promise<void> {
   const old = request.cookies[SESSION_COOKIE];
   if (old && old.length <= 100) await ctx.store.deleteSession(hashSecret(old));
   const id = generateOpaque();
   const now = ctx.now();
-  await ctx.store.createSession(hashSecret(id), { zuid, createdAt: now, expiresAt: now + ctx.config.sessionTtl * 1000 });
+  await ctx.store.createSession(hashSecret(id), {
+    zuid,
+    createdAt: now,
+    expiresAt: now + ctx.config.sessionTtl * 1000,
+  });
   reply.setCookie(SESSION_COOKIE, id, { ...cookieOptions(ctx), maxAge: ctx.config.sessionTtl });
 }
 
-export async function endSession(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function endSession(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
   const id = request.cookies[SESSION_COOKIE];
   if (id && id.length <= 100) await ctx.store.deleteSession(hashSecret(id));
   reply.clearCookie(SESSION_COOKIE, cookieOptions(ctx));
@@ -43,6 +64,12 @@ export async function endSession(ctx: ServerContext, request: FastifyRequest, re
 /** Only same-site paths may be returned to after sign-in (no open redirect). */
 export function safeReturnTo(value: unknown): string {
   if (typeof value !== 'string' || value.length > 8000) return '/';
-  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\r\n]/.test(value)) return '/';
+  if (
+    !value.startsWith('/') ||
+    value.startsWith('//') ||
+    value.startsWith('/\\') ||
+    /[\r\n]/.test(value)
+  )
+    return '/';
   return value;
 }

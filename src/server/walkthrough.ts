@@ -50,7 +50,11 @@ export function startWalkthrough(now: number): { cookie: string; walkthrough: Wa
     walkthroughs.delete(oldest);
   }
   const cookie = generateOpaque();
-  const walkthrough: Walkthrough = { state: generateOpaque(12), steps: {}, expiresAt: now + TTL_MS };
+  const walkthrough: Walkthrough = {
+    state: generateOpaque(12),
+    steps: {},
+    expiresAt: now + TTL_MS,
+  };
   walkthroughs.set(hashSecret(cookie), walkthrough);
   return { cookie, walkthrough };
 }
@@ -59,7 +63,11 @@ const SECRET_PARAMS = new Set(['client_secret', 'refresh_token', 'token', 'acces
 
 /** The encoded parameters as sent, with secret values masked (left unencoded so they read well). */
 function maskParams(params: URLSearchParams): string {
-  return [...params].map(([k, v]) => (SECRET_PARAMS.has(k) ? `${k}=${maskToken(v)}` : new URLSearchParams([[k, v]]).toString())).join('&');
+  return [...params]
+    .map(([k, v]) =>
+      SECRET_PARAMS.has(k) ? `${k}=${maskToken(v)}` : new URLSearchParams([[k, v]]).toString(),
+    )
+    .join('&');
 }
 
 function maskJson(text: string): string {
@@ -67,7 +75,8 @@ function maskJson(text: string): string {
     const body = JSON.parse(text) as unknown;
     if (body && typeof body === 'object' && !Array.isArray(body)) {
       const masked: Record<string, unknown> = { ...(body as Record<string, unknown>) };
-      for (const k of ['access_token', 'refresh_token']) if (typeof masked[k] === 'string') masked[k] = maskToken(masked[k]);
+      for (const k of ['access_token', 'refresh_token'])
+        if (typeof masked[k] === 'string') masked[k] = maskToken(masked[k]);
       return JSON.stringify(masked, null, 2);
     }
     return JSON.stringify(body, null, 2);
@@ -79,7 +88,12 @@ function maskJson(text: string): string {
 const SHOWN_HEADERS = ['content-type', 'cache-control', 'www-authenticate', 'retry-after'];
 
 /** Makes a real HTTP request to Tollgate's own endpoint and records it, masked, as text. */
-async function call(issuer: string, method: 'GET' | 'POST', path: string, options: { form?: URLSearchParams; token?: string }): Promise<{ exchange: Exchange; json: Record<string, unknown> }> {
+async function call(
+  issuer: string,
+  method: 'GET' | 'POST',
+  path: string,
+  options: { form?: URLSearchParams; token?: string },
+): Promise<{ exchange: Exchange; json: Record<string, unknown> }> {
   const url = new URL(path, issuer);
   const headers: Record<string, string> = {};
   const shownHeaders = [`Host: ${url.host}`];
@@ -91,7 +105,13 @@ async function call(issuer: string, method: 'GET' | 'POST', path: string, option
     headers['content-type'] = 'application/x-www-form-urlencoded';
     shownHeaders.push('Content-Type: application/x-www-form-urlencoded');
   }
-  const res = await fetch(url, { method, headers, body: options.form?.toString(), redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: options.form?.toString(),
+    redirect: 'manual',
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await res.text();
   let json: Record<string, unknown> = {};
   try {
@@ -100,9 +120,20 @@ async function call(issuer: string, method: 'GET' | 'POST', path: string, option
     json = {};
   }
   const shownPath = url.search ? `${url.pathname}?${maskParams(url.searchParams)}` : url.pathname;
-  const request = [`${method} ${shownPath} HTTP/1.1`, ...shownHeaders, ...(options.form ? ['', maskParams(options.form)] : [])].join('\n');
-  const responseHeaders = SHOWN_HEADERS.filter((h) => res.headers.has(h)).map((h) => `${h}: ${res.headers.get(h) ?? ''}`);
-  const response = [`HTTP/1.1 ${res.status} ${res.statusText}`, ...responseHeaders, '', maskJson(text)].join('\n');
+  const request = [
+    `${method} ${shownPath} HTTP/1.1`,
+    ...shownHeaders,
+    ...(options.form ? ['', maskParams(options.form)] : []),
+  ].join('\n');
+  const responseHeaders = SHOWN_HEADERS.filter((h) => res.headers.has(h)).map(
+    (h) => `${h}: ${res.headers.get(h) ?? ''}`,
+  );
+  const response = [
+    `HTTP/1.1 ${res.status} ${res.statusText}`,
+    ...responseHeaders,
+    '',
+    maskJson(text),
+  ].join('\n');
   return { exchange: { request, response, status: res.status }, json };
 }
 
@@ -110,18 +141,34 @@ async function call(issuer: string, method: 'GET' | 'POST', path: string, option
  * Runs one step of the seed's flow against this server, as the demo app would, and keeps its
  * result. Steps whose input is missing (no code yet, no token) do nothing.
  */
-export async function runStep(w: Walkthrough, step: StepName, demo: DemoCredentials, issuer: string): Promise<void> {
+export async function runStep(
+  w: Walkthrough,
+  step: StepName,
+  demo: DemoCredentials,
+  issuer: string,
+): Promise<void> {
   const credentials = { client_id: demo.clientId, client_secret: demo.clientSecret };
   if (step === 'exchange' && w.code) {
-    const form = new URLSearchParams({ grant_type: 'authorization_code', ...credentials, redirect_uri: demo.redirectUri, code: w.code });
+    const form = new URLSearchParams({
+      grant_type: 'authorization_code',
+      ...credentials,
+      redirect_uri: demo.redirectUri,
+      code: w.code,
+    });
     const { exchange, json } = await call(issuer, 'POST', '/oauth/v2/token', { form });
     w.steps = { exchange };
     if (typeof json.access_token === 'string') w.accessToken = json.access_token;
     if (typeof json.refresh_token === 'string') w.refreshToken = json.refresh_token;
   } else if (step === 'userinfo' && w.accessToken) {
-    w.steps.userinfo = (await call(issuer, 'GET', '/oauth/user/info', { token: w.accessToken })).exchange;
+    w.steps.userinfo = (
+      await call(issuer, 'GET', '/oauth/user/info', { token: w.accessToken })
+    ).exchange;
   } else if (step === 'refresh' && w.refreshToken) {
-    const form = new URLSearchParams({ grant_type: 'refresh_token', ...credentials, refresh_token: w.refreshToken });
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      ...credentials,
+      refresh_token: w.refreshToken,
+    });
     const { exchange, json } = await call(issuer, 'POST', '/oauth/v2/token', { form });
     w.steps.refresh = exchange;
     if (typeof json.access_token === 'string') w.accessToken = json.access_token;

@@ -29,11 +29,16 @@ const INT8_OID = 20;
 const pgTypes = {
   // Counts and times fit in a double; read int8 as a number instead of a string.
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    oid === INT8_OID
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
 /** Splits `?schema=` off a PostgreSQL URL. */
-export function parsePostgresUrl(location: string): { connectionString: string; schema: string | undefined } {
+export function parsePostgresUrl(location: string): {
+  connectionString: string;
+  schema: string | undefined;
+} {
   const url = new URL(location);
   const schema = url.searchParams.get('schema') ?? undefined;
   url.searchParams.delete('schema');
@@ -105,7 +110,9 @@ async function openSqlite(location: string, options: OpenStoreOptions): Promise<
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialectKeepingErrors({ database: withStatementCache(database) }, database) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialectKeepingErrors({ database: withStatementCache(database) }, database),
+  });
   if (options.migrate ?? true) await migrateToLatest(db, 'sqlite');
   return new KyselyStore(db, 'sqlite');
 }

@@ -7,7 +7,13 @@
  * answered 500 instead of 503 temporarily_unavailable. This driver rolls back only what is open.
  */
 import type SqliteDatabase from 'better-sqlite3';
-import { SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import {
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig,
+} from 'kysely';
 
 export class SqliteDialectKeepingErrors extends SqliteDialect {
   /** @param database the connection itself, asked whether a transaction is still open. */

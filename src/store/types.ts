@@ -201,7 +201,12 @@ export interface GrantStore {
 export interface ConsentStore {
   findConsent(zuid: number, clientId: string): Promise<Consent | undefined>;
   /** Adds scopes to the user's grant to the client; returns whether this is the first consent. */
-  recordConsent(zuid: number, clientId: string, scopes: string[], now: number): Promise<{ first: boolean }>;
+  recordConsent(
+    zuid: number,
+    clientId: string,
+    scopes: string[],
+    now: number,
+  ): Promise<{ first: boolean }>;
   listConnectedApps(zuid: number): Promise<ConnectedApp[]>;
   /** Revokes every token of the user for the client and forgets the consent. */
   removeConnectedApp(zuid: number, clientId: string): Promise<boolean>;
@@ -237,7 +242,16 @@ export interface AdminKeyStore {
   useAdminKey(keyHash: string, now: number): Promise<AdminKey | undefined>;
 }
 
-export interface Store extends UserStore, ClientStore, GrantStore, ConsentStore, SessionStore, CounterStore, AdminKeyStore, SalesIqStore {
+export interface Store
+  extends
+    UserStore,
+    ClientStore,
+    GrantStore,
+    ConsentStore,
+    SessionStore,
+    CounterStore,
+    AdminKeyStore,
+    SalesIqStore {
   readonly dialect: 'sqlite' | 'postgres';
   /** Checks the database answers (for /health and fault recovery). */
   ping(): Promise<void>;

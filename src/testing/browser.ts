@@ -16,7 +16,8 @@ export class Browser {
       if (!pair || eq < 0) continue;
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.cookies.delete(name);
+      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line))
+        this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
   }
@@ -27,16 +28,27 @@ export class Browser {
   }
 
   async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
-    const res = await fetch(new URL(path, this.base), { redirect: 'manual', headers: { cookie: this.cookieHeader(), ...headers } });
+    const res = await fetch(new URL(path, this.base), {
+      redirect: 'manual',
+      headers: { cookie: this.cookieHeader(), ...headers },
+    });
     this.keep(res);
     return res;
   }
 
-  async post(path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  async post(
+    path: string,
+    form: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const res = await fetch(new URL(path, this.base), {
       method: 'POST',
       redirect: 'manual',
-      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      headers: {
+        cookie: this.cookieHeader(),
+        'content-type': 'application/x-www-form-urlencoded',
+        ...headers,
+      },
       body: new URLSearchParams(form).toString(),
     });
     this.keep(res);
@@ -44,7 +56,13 @@ export class Browser {
   }
 }
 
-const ENTITIES: Readonly<Record<string, string>> = { '&amp;': '&', '&quot;': '"', '&#39;': "'", '&lt;': '<', '&gt;': '>' };
+const ENTITIES: Readonly<Record<string, string>> = {
+  '&amp;': '&',
+  '&quot;': '"',
+  '&#39;': "'",
+  '&lt;': '<',
+  '&gt;': '>',
+};
 
 /** Undoes the escaping of Tollgate's page templates. */
 export function unescapeHtml(text: string): string {
@@ -87,13 +105,22 @@ export async function walkAuthorization(
   let res = await browser.get(url);
   let html = res.status === 200 ? await res.text() : '';
   if (res.status === 200 && html.includes('name="password"')) {
-    const login = await browser.post('/login', { _csrf: hiddenField(html, '_csrf'), return_to: url, email: user.email, password: user.password });
+    const login = await browser.post('/login', {
+      _csrf: hiddenField(html, '_csrf'),
+      return_to: url,
+      email: user.email,
+      password: user.password,
+    });
     if (login.status !== 303) return { page: { status: login.status, html: await login.text() } };
     res = await browser.get(login.headers.get('location') ?? '/');
     html = res.status === 200 ? await res.text() : '';
   }
   if (res.status === 200 && html.includes('value="accept"')) {
-    res = await browser.post('/oauth/v2/auth', { _csrf: hiddenField(html, '_csrf'), request: hiddenField(html, 'request'), decision });
+    res = await browser.post('/oauth/v2/auth', {
+      _csrf: hiddenField(html, '_csrf'),
+      request: hiddenField(html, 'request'),
+      decision,
+    });
     html = '';
   }
   const location = res.headers.get('location');

@@ -132,7 +132,10 @@ export interface TollgateHandle {
    * The same for an authorization URL your app built (with `@tollgate/client` or by hand): the
    * person opens it, signs in and answers the consent page.
    */
-  openAuthorizationUrl(url: string | URL, options: { user: TestUser | string; consent?: ConsentDecision }): Promise<AuthorizeResult>;
+  openAuthorizationUrl(
+    url: string | URL,
+    options: { user: TestUser | string; consent?: ConsentDecision },
+  ): Promise<AuthorizeResult>;
   /** Stops the server and discards its database. A second call does nothing. */
   stop(): Promise<void>;
 }
@@ -153,10 +156,16 @@ function toConfig(options: StartTollgateOptions): ConfigInput {
     if (NOT_OPTIONS.has(key) || (!HANDLE_OPTIONS.has(key) && !(key in CONFIG_SCHEMA))) {
       throw usage(`unknown option '${key}'.`);
     }
-    if (key === 'port' && (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535)) {
-      throw usage(`option 'port' must be a whole number from 0 to 65535 (got ${JSON.stringify(value)}).`);
+    if (
+      key === 'port' &&
+      (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535)
+    ) {
+      throw usage(
+        `option 'port' must be a whole number from 0 to 65535 (got ${JSON.stringify(value)}).`,
+      );
     }
-    if (key === 'db' && (typeof value !== 'string' || value === '')) throw usage(`option 'db' must be a location string.`);
+    if (key === 'db' && (typeof value !== 'string' || value === ''))
+      throw usage(`option 'db' must be a location string.`);
     (input as Record<string, unknown>)[key] = value;
   }
   return input;
@@ -181,7 +190,8 @@ export async function startTollgate(options: StartTollgateOptions = {}): Promise
   } catch (error) {
     await app?.close();
     await store.close();
-    if ((error as { code?: string }).code === 'EADDRINUSE') throw usage(`port ${config.port} on 127.0.0.1 is already in use.`);
+    if ((error as { code?: string }).code === 'EADDRINUSE')
+      throw usage(`port ${config.port} on 127.0.0.1 is already in use.`);
     throw error;
   }
   app.tollgate.setListeningAddress(url);
@@ -198,7 +208,11 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
   const findUser = (who: TestUser | string): TestUser => {
     const email = (typeof who === 'string' ? who : who.email).toLowerCase();
     const password = typeof who === 'string' ? passwords.get(email) : who.password;
-    if (password === undefined) throw new TollgateError('testing_usage', `authorize(): no user ${email} was created by this handle.`);
+    if (password === undefined)
+      throw new TollgateError(
+        'testing_usage',
+        `authorize(): no user ${email} was created by this handle.`,
+      );
     return { zuid: typeof who === 'string' ? 0 : who.zuid, email, password };
   };
 
@@ -207,12 +221,20 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
     if (typeof owner === 'number') return owner;
     const email = typeof owner === 'string' ? owner : owner.email;
     const found = await store.findUserByEmail(email);
-    if (!found) throw new TollgateError('testing_usage', `createClient(): the owner ${email} does not exist.`);
+    if (!found)
+      throw new TollgateError(
+        'testing_usage',
+        `createClient(): the owner ${email} does not exist.`,
+      );
     return found.zuid;
   };
 
   /** The person opens an authorization URL in their own browser (sessions persist per person). */
-  const open = async (user: TestUser, path: string, consent: ConsentDecision | undefined): Promise<AuthorizeResult> => {
+  const open = async (
+    user: TestUser,
+    path: string,
+    consent: ConsentDecision | undefined,
+  ): Promise<AuthorizeResult> => {
     let browser = browsers.get(user.email);
     if (!browser) browsers.set(user.email, (browser = new Browser(url)));
     const outcome = await walkAuthorization(browser, user, path, consent);
@@ -221,13 +243,23 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
         error: 'unexpected_page',
         description: `Tollgate answered ${outcome.page.status} with a page that is not an error page.`,
       };
-      return { error: shown.error, errorDescription: shown.description, url: undefined, status: outcome.page.status };
+      return {
+        error: shown.error,
+        errorDescription: shown.description,
+        url: undefined,
+        status: outcome.page.status,
+      };
     }
     const p = outcome.redirect.searchParams;
     const state = p.get('state') ?? undefined;
     const code = p.get('code');
     if (code === null) {
-      return { error: p.get('error') ?? 'unknown', errorDescription: p.get('error_description') ?? undefined, state, url: outcome.redirect.toString() };
+      return {
+        error: p.get('error') ?? 'unknown',
+        errorDescription: p.get('error_description') ?? undefined,
+        state,
+        url: outcome.redirect.toString(),
+      };
     }
     return {
       code,
@@ -242,18 +274,26 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
     url,
 
     async createUser(o = {}) {
-      const email = o.email ?? `user${++users}.${Math.random().toString(36).slice(2, 8)}@example.com`;
+      const email =
+        o.email ?? `user${++users}.${Math.random().toString(36).slice(2, 8)}@example.com`;
       const password = o.password ?? `pw-${Math.random().toString(36).slice(2)}`;
       const firstName = o.firstName ?? 'Test';
       const lastName = o.lastName ?? 'User';
       let user;
       try {
         user = await store.createUser(
-          { email, passwordHash: await hashPassword(password), firstName, lastName, displayName: `${firstName} ${lastName}` },
+          {
+            email,
+            passwordHash: await hashPassword(password),
+            firstName,
+            lastName,
+            displayName: `${firstName} ${lastName}`,
+          },
           ctx.now(),
         );
       } catch (error) {
-        if ((error as Error).message === 'email_taken') throw new TollgateError('testing_usage', `createUser(): ${email} is taken.`);
+        if ((error as Error).message === 'email_taken')
+          throw new TollgateError('testing_usage', `createUser(): ${email} is taken.`);
         throw error;
       }
       passwords.set(user.email, password);
@@ -262,12 +302,27 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
 
     async createClient(o = {}) {
       const type = o.type ?? 'server';
-      if (!CLIENT_TYPES.includes(type)) throw new TollgateError('testing_usage', `createClient(): type must be one of ${CLIENT_TYPES.join(', ')}.`);
-      if (o.profile !== undefined && !isProfile(o.profile)) throw new TollgateError('testing_usage', `createClient(): unknown profile ${String(o.profile)}.`);
-      const redirectUris = o.redirectUris ?? (type === 'self' ? [] : ['https://app.example.com/callback']);
+      if (!CLIENT_TYPES.includes(type))
+        throw new TollgateError(
+          'testing_usage',
+          `createClient(): type must be one of ${CLIENT_TYPES.join(', ')}.`,
+        );
+      if (o.profile !== undefined && !isProfile(o.profile))
+        throw new TollgateError(
+          'testing_usage',
+          `createClient(): unknown profile ${String(o.profile)}.`,
+        );
+      const redirectUris =
+        o.redirectUris ?? (type === 'self' ? [] : ['https://app.example.com/callback']);
       const { client, clientSecret } = await registerClient(
         store,
-        { name: o.name ?? 'Test App', domain: 'https://app.example.com', redirectUris, type, profile: o.profile ?? null },
+        {
+          name: o.name ?? 'Test App',
+          domain: 'https://app.example.com',
+          redirectUris,
+          type,
+          profile: o.profile ?? null,
+        },
         await ownerZuid(o.owner),
         ctx.now(),
       );
@@ -284,7 +339,8 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
       if (o.prompt !== undefined) query.set('prompt', o.prompt);
       if (o.state !== undefined) query.set('state', o.state);
       if (o.codeChallenge !== undefined) query.set('code_challenge', o.codeChallenge);
-      if (o.codeChallengeMethod !== undefined) query.set('code_challenge_method', o.codeChallengeMethod);
+      if (o.codeChallengeMethod !== undefined)
+        query.set('code_challenge_method', o.codeChallengeMethod);
       for (const [name, value] of Object.entries(o.extraParams ?? {})) query.set(name, value);
       return open(user, `/oauth/v2/auth?${query.toString()}`, o.consent);
     },
@@ -292,7 +348,10 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
     openAuthorizationUrl(target, o) {
       const parsed = new URL(target, url);
       if (parsed.origin !== new URL(url).origin) {
-        throw new TollgateError('testing_usage', `openAuthorizationUrl(): ${parsed.origin} is not this Tollgate (${url}).`);
+        throw new TollgateError(
+          'testing_usage',
+          `openAuthorizationUrl(): ${parsed.origin} is not this Tollgate (${url}).`,
+        );
       }
       return open(findUser(o.user), parsed.pathname + parsed.search, o.consent);
     },

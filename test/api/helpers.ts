@@ -3,7 +3,13 @@ import { expect } from 'vitest';
 import { RESOURCE_ERROR_CODES } from '@tollgate/resource';
 import { postForm, type TestServer } from '../helpers/server.ts';
 
-export type Refusal = 'invalid_token' | 'insufficient_scope' | 'invalid_request' | 'invalid_portal' | 'not_found' | 'invalid_input';
+export type Refusal =
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_request'
+  | 'invalid_portal'
+  | 'not_found'
+  | 'invalid_input';
 
 export interface ApiResponse {
   status: number;
@@ -12,7 +18,10 @@ export interface ApiResponse {
 }
 
 /** A self client owned by the user, and a function minting its tokens with any scopes (client credentials). */
-export async function tokenMinter(server: TestServer, zuid: number): Promise<(scope: string) => Promise<string>> {
+export async function tokenMinter(
+  server: TestServer,
+  zuid: number,
+): Promise<(scope: string) => Promise<string>> {
   const app = await server.addClient({ type: 'self', owner: zuid });
   return async (scope) => {
     const res = await postForm(server.url, '/oauth/v2/token', {
@@ -27,12 +36,20 @@ export async function tokenMinter(server: TestServer, zuid: number): Promise<(sc
   };
 }
 
-export async function call(base: string, path: string, init: { token?: string; header?: string; method?: string; body?: string; type?: string } = {}): Promise<ApiResponse> {
+export async function call(
+  base: string,
+  path: string,
+  init: { token?: string; header?: string; method?: string; body?: string; type?: string } = {},
+): Promise<ApiResponse> {
   const headers: Record<string, string> = {};
   if (init.header !== undefined) headers.authorization = init.header;
   else if (init.token !== undefined) headers.authorization = `Zoho-oauthtoken ${init.token}`;
   if (init.body !== undefined) headers['content-type'] = init.type ?? 'application/json';
-  const res = await fetch(new URL(path, base), { method: init.method ?? 'GET', headers, body: init.body });
+  const res = await fetch(new URL(path, base), {
+    method: init.method ?? 'GET',
+    headers,
+    body: init.body,
+  });
   const text = await res.text();
   let body: Record<string, unknown>;
   try {
@@ -53,7 +70,12 @@ const RFC_STATUS: Record<Refusal, number> = {
 };
 
 /** Checks a refusal in the profile's shape (SPEC R0): Zoho's HTTP 200 body, or RFC 6750's status and challenge. */
-export function expectRefusal(res: ApiResponse, profile: string, kind: Refusal, scope?: string): void {
+export function expectRefusal(
+  res: ApiResponse,
+  profile: string,
+  kind: Refusal,
+  scope?: string,
+): void {
   expect(res.status).toBeLessThan(500);
   if (profile !== 'rfc') {
     expect(res.status).toBe(200);

@@ -3,16 +3,28 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { storeKinds } from '../helpers/stores.ts';
 import { authorizeUrl, postForm, startServer, type TestServer } from '../helpers/server.ts';
-import { describeInBrowser, expectNoProblems, fillSignIn, launchChromium, newPage, startAppServer } from '../helpers/browser.ts';
+import {
+  describeInBrowser,
+  expectNoProblems,
+  fillSignIn,
+  launchChromium,
+  newPage,
+  startAppServer,
+} from '../helpers/browser.ts';
 
 describeInBrowser('sign-in and consent in Chromium', () => {
   let server: TestServer;
   let chromium: Browser;
   let appServer: Awaited<ReturnType<typeof startAppServer>>;
   const atApp = (u: URL): boolean => u.origin === appServer.origin;
-  const addApp = (name?: string) => server.addClient({ name, redirectUris: [appServer.redirectUri] });
+  const addApp = (name?: string) =>
+    server.addClient({ name, redirectUris: [appServer.redirectUri] });
   beforeAll(async () => {
-    [server, chromium, appServer] = await Promise.all([startServer(storeKinds[0]!, { throttle: false }), launchChromium(), startAppServer()]);
+    [server, chromium, appServer] = await Promise.all([
+      startServer(storeKinds[0]!, { throttle: false }),
+      launchChromium(),
+      startAppServer(),
+    ]);
   });
   afterAll(async () => {
     await chromium?.close();
@@ -24,14 +36,26 @@ describeInBrowser('sign-in and consent in Chromium', () => {
     const app = await addApp('Acme <Reports>');
     const user = await server.addUser();
     const { context, page, problems } = await newPage(chromium);
-    await page.goto(server.url + authorizeUrl({ ...app, scope: 'AaaServer.profile.READ,SalesIQ.chatdetails.READ', state: 'st-1' }));
+    await page.goto(
+      server.url +
+        authorizeUrl({
+          ...app,
+          scope: 'AaaServer.profile.READ,SalesIQ.chatdetails.READ',
+          state: 'st-1',
+        }),
+    );
     await expect.poll(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
     await fillSignIn(page, user.email, user.password);
     await page.getByRole('button', { name: 'Accept' }).waitFor();
     expect(await page.locator('.app-name').textContent()).toBe('Acme <Reports>');
     expect(await page.locator('.app-domain').textContent()).toBe('https://app.example.com');
-    expect(await page.locator('ul.scopes').textContent()).toContain('See your name, email address and user ID');
-    await Promise.all([page.waitForURL(atApp), page.getByRole('button', { name: 'Accept' }).click()]);
+    expect(await page.locator('ul.scopes').textContent()).toContain(
+      'See your name, email address and user ID',
+    );
+    await Promise.all([
+      page.waitForURL(atApp),
+      page.getByRole('button', { name: 'Accept' }).click(),
+    ]);
     const url = new URL(page.url());
     expect(url.searchParams.get('code')).toMatch(/^1000\./);
     expect(url.searchParams.get('state')).toBe('st-1');
@@ -61,12 +85,23 @@ describeInBrowser('sign-in and consent in Chromium', () => {
     const { context, page, problems } = await newPage(chromium);
     const exchange = async (): Promise<Record<string, unknown>> => {
       const code = new URL(page.url()).searchParams.get('code') ?? '';
-      return (await postForm(server.url, '/oauth/v2/token', { grant_type: 'authorization_code', code, client_id: app.clientId, client_secret: app.clientSecret, redirect_uri: app.redirectUri })).body;
+      return (
+        await postForm(server.url, '/oauth/v2/token', {
+          grant_type: 'authorization_code',
+          code,
+          client_id: app.clientId,
+          client_secret: app.clientSecret,
+          redirect_uri: app.redirectUri,
+        })
+      ).body;
     };
 
     await page.goto(server.url + authorizeUrl({ ...app, accessType: 'offline' }));
     await fillSignIn(page, user.email, user.password);
-    await Promise.all([page.waitForURL(atApp), page.getByRole('button', { name: 'Accept' }).click()]);
+    await Promise.all([
+      page.waitForURL(atApp),
+      page.getByRole('button', { name: 'Accept' }).click(),
+    ]);
     expect((await exchange()).refresh_token).toBeDefined();
 
     // Second time: straight back to the app, no consent page, no refresh token.
@@ -77,9 +112,14 @@ describeInBrowser('sign-in and consent in Chromium', () => {
     expect(second.refresh_token).toBeUndefined();
 
     // prompt=consent: the page is shown again, and accepting issues a refresh token.
-    await page.goto(server.url + authorizeUrl({ ...app, accessType: 'offline', prompt: 'consent' }));
+    await page.goto(
+      server.url + authorizeUrl({ ...app, accessType: 'offline', prompt: 'consent' }),
+    );
     await page.getByRole('button', { name: 'Accept' }).waitFor();
-    await Promise.all([page.waitForURL(atApp), page.getByRole('button', { name: 'Accept' }).click()]);
+    await Promise.all([
+      page.waitForURL(atApp),
+      page.getByRole('button', { name: 'Accept' }).click(),
+    ]);
     expect((await exchange()).refresh_token).toBeDefined();
     expectNoProblems(problems);
     await context.close();

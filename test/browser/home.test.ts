@@ -4,14 +4,23 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureDemo, type DemoCredentials } from '../../src/core/demo.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { describeInBrowser, expectNoProblems, fillSignIn, launchChromium, newPage } from '../helpers/browser.ts';
+import {
+  describeInBrowser,
+  expectNoProblems,
+  fillSignIn,
+  launchChromium,
+  newPage,
+} from '../helpers/browser.ts';
 
 describeInBrowser('home page walkthrough in Chromium', () => {
   let server: TestServer;
   let chromium: Browser;
   let demo: DemoCredentials;
   beforeAll(async () => {
-    [server, chromium] = await Promise.all([startServer(storeKinds[0]!, { throttle: false }), launchChromium()]);
+    [server, chromium] = await Promise.all([
+      startServer(storeKinds[0]!, { throttle: false }),
+      launchChromium(),
+    ]);
     demo = await ensureDemo(server.store, ':memory:', server.url, server.now());
     server.app.tollgate.setDemo(demo);
   });
@@ -32,10 +41,16 @@ describeInBrowser('home page walkthrough in Chromium', () => {
     expect(code).toMatch(/^1000\.[0-9a-f]{32}\.[0-9a-f]{32}$/);
     expect(page.url()).toContain(`code=${code}`);
 
-    const step = async (button: string, id: string): Promise<{ request: string; response: string }> => {
+    const step = async (
+      button: string,
+      id: string,
+    ): Promise<{ request: string; response: string }> => {
       await page.getByRole('button', { name: button }).click();
       await page.locator(`#${id} .http-response`).waitFor();
-      return { request: (await page.locator(`#${id} .http-request`).textContent()) ?? '', response: (await page.locator(`#${id} .http-response`).textContent()) ?? '' };
+      return {
+        request: (await page.locator(`#${id} .http-request`).textContent()) ?? '',
+        response: (await page.locator(`#${id} .http-response`).textContent()) ?? '',
+      };
     };
     const exchange = await step('Exchange the code', 'step-exchange');
     expect(exchange.request).toContain('POST /oauth/v2/token HTTP/1.1');

@@ -9,7 +9,8 @@ import { buildApp } from '../../src/server/app.ts';
 import { openStore } from '../../src/store/open-store.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/tollgate.js');
-const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
 
 describe('tollgate admin-key create', () => {
   let dir: string;
@@ -30,10 +31,18 @@ describe('tollgate admin-key create', () => {
     const store = await openStore(db);
     const app = await buildApp(parseConfig({ logLevel: 'silent', port: 0 }), store);
     try {
-      const ok = await app.inject({ method: 'GET', url: '/admin/api/clients', headers: { authorization: `Bearer ${out.key}` } });
+      const ok = await app.inject({
+        method: 'GET',
+        url: '/admin/api/clients',
+        headers: { authorization: `Bearer ${out.key}` },
+      });
       expect(ok.statusCode).toBe(200);
       expect(ok.json()).toEqual({ clients: [] });
-      const wrong = await app.inject({ method: 'GET', url: '/admin/api/clients', headers: { authorization: `Bearer ${out.key}x` } });
+      const wrong = await app.inject({
+        method: 'GET',
+        url: '/admin/api/clients',
+        headers: { authorization: `Bearer ${out.key}x` },
+      });
       expect(wrong.statusCode).toBe(401);
     } finally {
       await app.close();

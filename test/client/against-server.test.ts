@@ -3,12 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  createClient,
-  createFileStore,
-  createMemoryStore,
-  OAuthError,
-} from '@tollgate/client';
+import { createClient, createFileStore, createMemoryStore, OAuthError } from '@tollgate/client';
 import type { ClientOptions, TokenStore } from '@tollgate/client';
 import { consentOverHttp, startCountingServer, WIRE_PROFILES } from './helpers/tollgate.ts';
 import type { CountingServer } from './helpers/tollgate.ts';

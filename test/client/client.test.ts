@@ -4,12 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeCodeChallenge } from '../../packages/client/src/pkce.ts';
-import {
-  createClient,
-  createFileStore,
-  createMemoryStore,
-  OAuthError,
-} from '@tollgate/client';
+import { createClient, createFileStore, createMemoryStore, OAuthError } from '@tollgate/client';
 import type { ClientOptions, TokenSet } from '@tollgate/client';
 import { fakeToken, sendJson, startFakeAccountsServer } from './helpers/fake-accounts-server.ts';
 import type { FakeAccountsServer } from './helpers/fake-accounts-server.ts';

@@ -4,9 +4,20 @@ import { CONFIG_SCHEMA, envName, flagName, parseConfig } from '../../src/core/co
 import { TollgateError } from '../../src/core/errors.ts';
 
 describe('config', () => {
-  it('has defaults from the seed and Zoho\'s documentation', () => {
+  it("has defaults from the seed and Zoho's documentation", () => {
     const c = parseConfig();
-    expect(c).toMatchObject({ profile: 'zoho', accessTokenTtl: 3600, codeTtl: 120, refreshTokenCap: 20, accessTokensPerRefresh: 20, refreshMintLimit: 10, codeLimit: 10, throttleWindow: 600, throttle: true, location: 'us' });
+    expect(c).toMatchObject({
+      profile: 'zoho',
+      accessTokenTtl: 3600,
+      codeTtl: 120,
+      refreshTokenCap: 20,
+      accessTokensPerRefresh: 20,
+      refreshMintLimit: 10,
+      codeLimit: 10,
+      throttleWindow: 600,
+      throttle: true,
+      location: 'us',
+    });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -34,6 +45,7 @@ describe('config', () => {
   it('names flags and environment variables from the keys', () => {
     expect(flagName('accessTokenTtl')).toBe('access-token-ttl');
     expect(envName('accessTokenTtl')).toBe('TOLLGATE_ACCESS_TOKEN_TTL');
-    for (const spec of Object.values(CONFIG_SCHEMA)) expect(spec.description.length).toBeGreaterThan(10);
+    for (const spec of Object.values(CONFIG_SCHEMA))
+      expect(spec.description.length).toBeGreaterThan(10);
   });
 });

@@ -1,6 +1,14 @@
 /** SPEC R1 (identifier formats, hashes only) and R2 (registration rules). */
 import { describe, expect, it } from 'vitest';
-import { CLIENT_ID_PATTERN, generateClientId, generateClientSecret, generateToken, hashSecret, safeEqual, TOKEN_PATTERN } from '../../src/core/ids.ts';
+import {
+  CLIENT_ID_PATTERN,
+  generateClientId,
+  generateClientSecret,
+  generateToken,
+  hashSecret,
+  safeEqual,
+  TOKEN_PATTERN,
+} from '../../src/core/ids.ts';
 import { checkClientInput } from '../../src/core/registration.ts';
 import { matchRedirectUri } from '../../src/core/redirect-uri.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -42,7 +50,11 @@ describe.each(storeKinds)('R1 on $name', (kind) => {
         await db.selectFrom('auth_codes').selectAll().execute(),
         await db.selectFrom('sessions').selectAll().execute(),
       ]);
-      for (const secret of [app.clientSecret, t.body.access_token as string, t.body.refresh_token as string]) {
+      for (const secret of [
+        app.clientSecret,
+        t.body.access_token as string,
+        t.body.refresh_token as string,
+      ]) {
         expect(dump).not.toContain(secret);
         expect(dump).toContain(hashSecret(secret));
       }
@@ -54,12 +66,23 @@ describe.each(storeKinds)('R1 on $name', (kind) => {
 });
 
 describe('R2 registration rules', () => {
-  const good = { name: 'Zylker', domain: 'https://zylker.com', redirectUris: ['https://zylker.com/cb'], type: 'server' };
+  const good = {
+    name: 'Zylker',
+    domain: 'https://zylker.com',
+    redirectUris: ['https://zylker.com/cb'],
+    type: 'server',
+  };
 
   it('R2: a valid registration has no problems', () => {
     expect(checkClientInput(good)).toEqual({});
     expect(checkClientInput({ ...good, type: 'self', redirectUris: [] })).toEqual({});
-    expect(checkClientInput({ ...good, type: 'mobile', redirectUris: ['com.zylker.app:/cb', 'http://127.0.0.1/cb'] })).toEqual({});
+    expect(
+      checkClientInput({
+        ...good,
+        type: 'mobile',
+        redirectUris: ['com.zylker.app:/cb', 'http://127.0.0.1/cb'],
+      }),
+    ).toEqual({});
     expect(checkClientInput({ ...good, redirectUris: ['http://localhost:8080/cb'] })).toEqual({});
   });
 
@@ -68,7 +91,10 @@ describe('R2 registration rules', () => {
     [{ name: 'x'.repeat(101) }, 'name'],
     [{ domain: 'not a url' }, 'domain'],
     [{ redirectUris: [] }, 'redirectUris'],
-    [{ redirectUris: Array.from({ length: 21 }, (_, i) => `https://zylker.com/${i}`) }, 'redirectUris'],
+    [
+      { redirectUris: Array.from({ length: 21 }, (_, i) => `https://zylker.com/${i}`) },
+      'redirectUris',
+    ],
     [{ redirectUris: ['https://zylker.com/cb#frag'] }, 'redirectUris'],
     [{ redirectUris: ['javascript:alert(1)'] }, 'redirectUris'],
     [{ redirectUris: ['http://zylker.com/cb'] }, 'redirectUris'],
@@ -82,16 +108,32 @@ describe('R2 registration rules', () => {
   });
 
   it('R2: 100 characters is the longest name, 20 the most redirect URIs', () => {
-    expect(checkClientInput({ ...good, name: 'x'.repeat(100), redirectUris: Array.from({ length: 20 }, (_, i) => `https://zylker.com/${i}`) })).toEqual({});
+    expect(
+      checkClientInput({
+        ...good,
+        name: 'x'.repeat(100),
+        redirectUris: Array.from({ length: 20 }, (_, i) => `https://zylker.com/${i}`),
+      }),
+    ).toEqual({});
   });
 
   it('R3.2: redirect URIs match by string equality, except a mobile loopback URI on any port', () => {
-    expect(matchRedirectUri('https://a.com/cb', ['https://a.com/cb'], 'server')).toBe('https://a.com/cb');
+    expect(matchRedirectUri('https://a.com/cb', ['https://a.com/cb'], 'server')).toBe(
+      'https://a.com/cb',
+    );
     expect(matchRedirectUri('https://a.com/cb/', ['https://a.com/cb'], 'server')).toBeUndefined();
     expect(matchRedirectUri('https://a.com/%63b', ['https://a.com/cb'], 'server')).toBeUndefined();
-    expect(matchRedirectUri('http://127.0.0.1:9999/cb', ['http://127.0.0.1/cb'], 'mobile')).toBe('http://127.0.0.1/cb');
-    expect(matchRedirectUri('http://127.0.0.1:9999/cb', ['http://127.0.0.1/cb'], 'server')).toBeUndefined();
-    expect(matchRedirectUri('http://127.0.0.1:9999/other', ['http://127.0.0.1/cb'], 'mobile')).toBeUndefined();
-    expect(matchRedirectUri('http://evil.com:9999/cb', ['http://127.0.0.1/cb'], 'mobile')).toBeUndefined();
+    expect(matchRedirectUri('http://127.0.0.1:9999/cb', ['http://127.0.0.1/cb'], 'mobile')).toBe(
+      'http://127.0.0.1/cb',
+    );
+    expect(
+      matchRedirectUri('http://127.0.0.1:9999/cb', ['http://127.0.0.1/cb'], 'server'),
+    ).toBeUndefined();
+    expect(
+      matchRedirectUri('http://127.0.0.1:9999/other', ['http://127.0.0.1/cb'], 'mobile'),
+    ).toBeUndefined();
+    expect(
+      matchRedirectUri('http://evil.com:9999/cb', ['http://127.0.0.1/cb'], 'mobile'),
+    ).toBeUndefined();
   });
 });

@@ -12,14 +12,28 @@ describe('R7 scopes', () => {
   it('R7: the shipped catalogue has AaaServer.profile.READ and every SalesIQ resource with five operations', () => {
     const names = catalogue.entries.map((e) => e.name);
     expect(names).toContain('AaaServer.profile.READ');
-    for (const r of ['portals', 'operators', 'departments', 'conversations', 'chatdetails', 'visitors', 'feedbacks', 'cannedresponses', 'webhooks', 'Apps']) {
-      for (const op of ['READ', 'CREATE', 'UPDATE', 'DELETE', 'ALL']) expect(names).toContain(`SalesIQ.${r}.${op}`);
+    for (const r of [
+      'portals',
+      'operators',
+      'departments',
+      'conversations',
+      'chatdetails',
+      'visitors',
+      'feedbacks',
+      'cannedresponses',
+      'webhooks',
+      'Apps',
+    ]) {
+      for (const op of ['READ', 'CREATE', 'UPDATE', 'DELETE', 'ALL'])
+        expect(names).toContain(`SalesIQ.${r}.${op}`);
     }
     expect(catalogue.entries.every((e) => e.description.length > 5)).toBe(true);
   });
 
   it('R7: scopes are separated by commas or spaces, matched case-insensitively, answered in catalogue spelling', () => {
-    expect(catalogue.parse('salesiq.CHATDETAILS.read, AaaServer.profile.READ SalesIQ.chatdetails.READ')).toEqual(['SalesIQ.chatdetails.READ', 'AaaServer.profile.READ']);
+    expect(
+      catalogue.parse('salesiq.CHATDETAILS.read, AaaServer.profile.READ SalesIQ.chatdetails.READ'),
+    ).toEqual(['SalesIQ.chatdetails.READ', 'AaaServer.profile.READ']);
   });
 
   it('R7: an unknown scope is invalid_scope, and so is none', () => {
@@ -51,7 +65,10 @@ describe('R7 scopes', () => {
   it('R7: the operator can extend the catalogue with a file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-scopes-'));
     const file = join(dir, 'scopes.json');
-    writeFileSync(file, JSON.stringify({ scopes: [{ name: 'Acme.widgets.READ', description: 'Read your widgets' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ scopes: [{ name: 'Acme.widgets.READ', description: 'Read your widgets' }] }),
+    );
     const extended = loadScopeCatalogue(file);
     expect(extended.parse('acme.widgets.read')).toEqual(['Acme.widgets.READ']);
     writeFileSync(file, JSON.stringify({ scopes: [{ name: 'not a scope', description: 'x' }] }));

@@ -29,7 +29,9 @@ function examples(): Example[] {
     const lines = block.replace(/\\\n/g, ' ').split('\n');
     lines.forEach((line, i) => {
       if (!line.trim().startsWith('curl')) return;
-      const code = /"code":(\d+)/.exec(lines[i + 1]?.startsWith('#') ? (lines[i + 1] ?? '') : '')?.[1];
+      const code = /"code":(\d+)/.exec(
+        lines[i + 1]?.startsWith('#') ? (lines[i + 1] ?? '') : '',
+      )?.[1];
       out.push({ command: line, ...(code ? { errorCode: Number(code) } : {}) });
     });
   }
@@ -48,18 +50,35 @@ describe.each(storeKinds.slice(0, 1))('docs/api.md examples on $name', (kind) =>
     await ensureDemoPortal(server.store, owner, server.now());
     const self = await server.addClient({ type: 'self', owner: owner.zuid });
     const token = async (scope: string): Promise<string> =>
-      (await postForm(server.url, '/oauth/v2/token', { grant_type: 'client_credentials', client_id: self.clientId, client_secret: self.clientSecret, scope })).body.access_token as string;
+      (
+        await postForm(server.url, '/oauth/v2/token', {
+          grant_type: 'client_credentials',
+          client_id: self.clientId,
+          client_secret: self.clientSecret,
+          scope,
+        })
+      ).body.access_token as string;
     const env = {
       ...process.env,
       TG: server.url,
-      TOKEN: await token('SalesIQ.portals.ALL,SalesIQ.operators.READ,SalesIQ.departments.READ,SalesIQ.conversations.READ,SalesIQ.chatdetails.READ,SalesIQ.visitors.READ'),
+      TOKEN: await token(
+        'SalesIQ.portals.ALL,SalesIQ.operators.READ,SalesIQ.departments.READ,SalesIQ.conversations.READ,SalesIQ.chatdetails.READ,SalesIQ.visitors.READ',
+      ),
       VISITORS_ONLY_TOKEN: await token('SalesIQ.visitors.READ'),
     };
     const list = examples();
     expect(list.length).toBeGreaterThanOrEqual(10);
     for (const example of list) {
-      const { stdout } = await execFileAsync('bash', ['-c', example.command], { env, timeout: 10_000 });
-      const body = JSON.parse(stdout) as { data?: unknown; object?: string; url?: string; error?: { code: number } };
+      const { stdout } = await execFileAsync('bash', ['-c', example.command], {
+        env,
+        timeout: 10_000,
+      });
+      const body = JSON.parse(stdout) as {
+        data?: unknown;
+        object?: string;
+        url?: string;
+        error?: { code: number };
+      };
       if (example.errorCode !== undefined) {
         expect(body.error?.code, example.command).toBe(example.errorCode);
       } else {

@@ -23,12 +23,19 @@ const execFileAsync = promisify(execFile);
 
 /** Runs one block with bash (the server is in this process, so never block it) and returns each command's stdout. */
 async function run(block: string, env: Record<string, string>): Promise<string[]> {
-  const commands = block.replace(/\\\n/g, ' ').split('\n').filter((l) => l.trim().startsWith('curl'));
+  const commands = block
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .filter((l) => l.trim().startsWith('curl'));
   const out: string[] = [];
   for (const command of commands) {
     // -sS goes before the README's trailing comment, if any.
     const [call, comment] = command.split(/\s+#\s/);
-    const { stdout } = await execFileAsync('bash', ['-c', `${call} -sS${comment === undefined ? '' : ` # ${comment}`}`], { env: { ...process.env, ...env }, timeout: 10_000 });
+    const { stdout } = await execFileAsync(
+      'bash',
+      ['-c', `${call} -sS${comment === undefined ? '' : ` # ${comment}`}`],
+      { env: { ...process.env, ...env }, timeout: 10_000 },
+    );
     out.push(stdout);
   }
   return out;
@@ -49,7 +56,11 @@ describe.each(storeKinds.slice(0, 1))('README curl examples on $name', (kind) =>
     const owner = await server.addUser();
     const self = await server.addClient({ type: 'self', owner: owner.zuid });
     const rs = await server.addClient({ name: 'Resource server' });
-    const redirect = await authorize(new Browser(server.url), user, { clientId: app.clientId, redirectUri: app.redirectUri, accessType: 'offline' });
+    const redirect = await authorize(new Browser(server.url), user, {
+      clientId: app.clientId,
+      redirectUri: app.redirectUri,
+      accessType: 'offline',
+    });
     const env: Record<string, string> = {
       T: server.url,
       CLIENT_ID: app.clientId,
@@ -62,7 +73,14 @@ describe.each(storeKinds.slice(0, 1))('README curl examples on $name', (kind) =>
       RS_SECRET: rs.clientSecret,
     };
     const json = (s: string): Record<string, unknown> => JSON.parse(s) as Record<string, unknown>;
-    const [exchange, refresh, selfClient, userInfo, revoke, introspect] = blocks as [string, string, string, string, string, string];
+    const [exchange, refresh, selfClient, userInfo, revoke, introspect] = blocks as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
 
     const tokens = json((await run(exchange, env))[0] ?? '');
     expect(tokens.refresh_token).toBeDefined();
@@ -72,12 +90,24 @@ describe.each(storeKinds.slice(0, 1))('README curl examples on $name', (kind) =>
     env.ACCESS_TOKEN = refreshed.access_token as string;
     expect(json((await run(selfClient, env))[0] ?? '').scope).toBe('SalesIQ.portals.READ');
     expect(json((await run(userInfo, env))[0] ?? '').Email).toBe(user.email);
-    expect(json((await run(introspect, env))[0] ?? '')).toMatchObject({ active: true, client_id: app.clientId });
+    expect(json((await run(introspect, env))[0] ?? '')).toMatchObject({
+      active: true,
+      client_id: app.clientId,
+    });
     const [zoho, rfc] = await run(revoke, env);
     expect(json(zoho ?? '')).toEqual({ status: 'success' });
     expect(rfc).toBe('');
     expect(json((await run(introspect, env))[0] ?? '')).toEqual({ active: false });
     // The revoked refresh token is refused from now on.
-    expect((await postForm(server.url, '/oauth/v2/token', { grant_type: 'refresh_token', refresh_token: env.REFRESH_TOKEN, client_id: app.clientId, client_secret: app.clientSecret })).body).toEqual({ error: 'invalid_code' });
+    expect(
+      (
+        await postForm(server.url, '/oauth/v2/token', {
+          grant_type: 'refresh_token',
+          refresh_token: env.REFRESH_TOKEN,
+          client_id: app.clientId,
+          client_secret: app.clientSecret,
+        })
+      ).body,
+    ).toEqual({ error: 'invalid_code' });
   });
 });

@@ -28,10 +28,16 @@ describe('README', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-quickstart-'));
     const db = join(dir, 'data', 'tollgate.db');
     const start = async (): Promise<{ out: string; stop: () => Promise<void> }> => {
-      const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, TOLLGATE_DB: db, TOLLGATE_PORT: '0', TOLLGATE_LOG_LEVEL: 'warn' } });
+      const child = spawn('npm', ['start', '--silent'], {
+        cwd: ROOT,
+        env: { ...process.env, TOLLGATE_DB: db, TOLLGATE_PORT: '0', TOLLGATE_LOG_LEVEL: 'warn' },
+      });
       const out = await new Promise<string>((resolve, reject) => {
         let text = '';
-        const timer = setTimeout(() => reject(new Error(`no demo credentials printed: ${text}`)), 30_000);
+        const timer = setTimeout(
+          () => reject(new Error(`no demo credentials printed: ${text}`)),
+          30_000,
+        );
         child.stdout.on('data', (d: Buffer) => {
           text += d.toString();
           if (/redirect_uri \S+/.test(text)) {
@@ -56,10 +62,22 @@ describe('README', () => {
       const clientSecret = /client_secret (\S+)/.exec(first.out)?.[1] ?? '';
       const redirectUri = /redirect_uri (\S+)/.exec(first.out)?.[1] ?? '';
       expect(redirectUri).toBe(`${url}/demo/callback`);
-      const redirect = await authorize(new Browser(url), { email, password }, { clientId, redirectUri, scope: 'AaaServer.profile.READ', accessType: 'offline' });
-      const tokens = await postForm(url, '/oauth/v2/token', { grant_type: 'authorization_code', code: redirect.searchParams.get('code') ?? '', client_id: clientId, client_secret: clientSecret, redirect_uri: redirectUri });
+      const redirect = await authorize(
+        new Browser(url),
+        { email, password },
+        { clientId, redirectUri, scope: 'AaaServer.profile.READ', accessType: 'offline' },
+      );
+      const tokens = await postForm(url, '/oauth/v2/token', {
+        grant_type: 'authorization_code',
+        code: redirect.searchParams.get('code') ?? '',
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uri: redirectUri,
+      });
       expect(tokens.body.refresh_token).toBeDefined();
-      const info = await fetch(`${url}/oauth/user/info`, { headers: { authorization: `Zoho-oauthtoken ${tokens.body.access_token as string}` } });
+      const info = await fetch(`${url}/oauth/user/info`, {
+        headers: { authorization: `Zoho-oauthtoken ${tokens.body.access_token as string}` },
+      });
       expect(((await info.json()) as { Email: string }).Email).toBe(email);
       await first.stop();
       expect(statSync(join(dir, 'data', 'demo-credentials.json')).mode & 0o777).toBe(0o600);

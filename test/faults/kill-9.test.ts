@@ -28,35 +28,54 @@ afterEach(async () => {
 });
 
 describe.each(storeKinds)('kill -9 under mixed load ($name)', (kind) => {
-  it('loses no acknowledged token or revocation after SIGKILL and restart', { timeout: 50_000 }, async () => {
-    const { location, cleanup } = await kind.location();
-    cleanups.push(cleanup);
-    const seed = await seedStore(location, { users: 12, codes: 120 });
-    const ledger = new Ledger([...seed.codes]);
-    let server: TollgateProcess = await startTollgate({ db: location });
-    cleanups.push(async () => void (await server.kill9()));
-    let base = server.url;
-    const load = startLoad({ base: () => base, seed, ledger, rate: 150 });
-    await sleep(3_500);
-    const before = countByStatus(load.samples);
-    expect(Object.keys(before).filter((s) => Number(s) >= 500 || Number(s) <= 0), `errors before the kill: ${JSON.stringify(before)}`).toEqual([]);
+  it(
+    'loses no acknowledged token or revocation after SIGKILL and restart',
+    { timeout: 50_000 },
+    async () => {
+      const { location, cleanup } = await kind.location();
+      cleanups.push(cleanup);
+      const seed = await seedStore(location, { users: 12, codes: 120 });
+      const ledger = new Ledger([...seed.codes]);
+      let server: TollgateProcess = await startTollgate({ db: location });
+      cleanups.push(async () => void (await server.kill9()));
+      let base = server.url;
+      const load = startLoad({ base: () => base, seed, ledger, rate: 150 });
+      await sleep(3_500);
+      const before = countByStatus(load.samples);
+      expect(
+        Object.keys(before).filter((s) => Number(s) >= 500 || Number(s) <= 0),
+        `errors before the kill: ${JSON.stringify(before)}`,
+      ).toEqual([]);
 
-    await server.kill9();
-    if (kind.name === 'sqlite') expect(integrityCheck(location)).toBe('ok');
-    server = await startTollgate({ db: location });
-    base = server.url;
-    await sleep(1_500);
-    await load.stop();
+      await server.kill9();
+      if (kind.name === 'sqlite') expect(integrityCheck(location)).toBe('ok');
+      server = await startTollgate({ db: location });
+      base = server.url;
+      await sleep(1_500);
+      await load.stop();
 
-    const ops = new Set(load.samples.filter((s) => s.status === 200).map((s) => s.op));
-    const byOp = Object.fromEntries([...new Set(load.samples.map((s) => s.op))].map((op) => [op, countByStatus(load.samples.filter((s) => s.op === op))]));
-    expect([...ops].sort(), `every kind of request succeeded: ${JSON.stringify(byOp)}`).toEqual(['authorization_code', 'client_credentials', 'refresh_token', 'revoke_access', 'revoke_refresh', 'userinfo']);
-    const result = await verifyLedger(base, seed, ledger);
-    expect(result.lost, 'acknowledged tokens lost').toEqual([]);
-    expect(result.resurrected, 'acknowledged revocations undone').toEqual([]);
-    expect(result.liveChecked).toBeGreaterThan(50);
-    expect(result.revokedChecked).toBeGreaterThan(10);
-    await server.terminate();
-    if (kind.name === 'sqlite') expect(integrityCheck(location)).toBe('ok');
-  });
+      const ops = new Set(load.samples.filter((s) => s.status === 200).map((s) => s.op));
+      const byOp = Object.fromEntries(
+        [...new Set(load.samples.map((s) => s.op))].map((op) => [
+          op,
+          countByStatus(load.samples.filter((s) => s.op === op)),
+        ]),
+      );
+      expect([...ops].sort(), `every kind of request succeeded: ${JSON.stringify(byOp)}`).toEqual([
+        'authorization_code',
+        'client_credentials',
+        'refresh_token',
+        'revoke_access',
+        'revoke_refresh',
+        'userinfo',
+      ]);
+      const result = await verifyLedger(base, seed, ledger);
+      expect(result.lost, 'acknowledged tokens lost').toEqual([]);
+      expect(result.resurrected, 'acknowledged revocations undone').toEqual([]);
+      expect(result.liveChecked).toBeGreaterThan(50);
+      expect(result.revokedChecked).toBeGreaterThan(10);
+      await server.terminate();
+      if (kind.name === 'sqlite') expect(integrityCheck(location)).toBe('ok');
+    },
+  );
 });

@@ -30,21 +30,36 @@ describe('SIGTERM', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('drains a request in flight on SIGTERM and exits 0 with idle connections open', { timeout: 20_000 }, async () => {
-    const tollgate = server!;
-    const idle = await Promise.all(Array.from({ length: 50 }, () => openRaw(port)));
-    connections.push(...idle);
-    const form = new URLSearchParams({ grant_type: 'client_credentials', scope: SCOPE, client_id: seed.self.clientId, client_secret: seed.self.clientSecret }).toString();
-    const half = Math.floor(form.length / 2);
-    const inFlight = await openRaw(port, `POST /oauth/v2/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\nConnection: close\r\n\r\n${form.slice(0, half)}`);
-    await sleep(300);
-    const stopping = tollgate.terminate(10_000);
-    await sleep(500);
-    inFlight.socket.write(form.slice(half));
-    await within(inFlight.closed, 5_000, 'answering the request in flight');
-    expect(inFlight.received()).toMatch(/^HTTP\/1\.1 200 /);
-    expect(inFlight.received()).toContain('"access_token"');
-    expect(await within(stopping, 5_000, 'exiting after SIGTERM')).toEqual({ code: 0, signal: null });
-    server = undefined;
-  });
+  it(
+    'drains a request in flight on SIGTERM and exits 0 with idle connections open',
+    { timeout: 20_000 },
+    async () => {
+      const tollgate = server!;
+      const idle = await Promise.all(Array.from({ length: 50 }, () => openRaw(port)));
+      connections.push(...idle);
+      const form = new URLSearchParams({
+        grant_type: 'client_credentials',
+        scope: SCOPE,
+        client_id: seed.self.clientId,
+        client_secret: seed.self.clientSecret,
+      }).toString();
+      const half = Math.floor(form.length / 2);
+      const inFlight = await openRaw(
+        port,
+        `POST /oauth/v2/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\nConnection: close\r\n\r\n${form.slice(0, half)}`,
+      );
+      await sleep(300);
+      const stopping = tollgate.terminate(10_000);
+      await sleep(500);
+      inFlight.socket.write(form.slice(half));
+      await within(inFlight.closed, 5_000, 'answering the request in flight');
+      expect(inFlight.received()).toMatch(/^HTTP\/1\.1 200 /);
+      expect(inFlight.received()).toContain('"access_token"');
+      expect(await within(stopping, 5_000, 'exiting after SIGTERM')).toEqual({
+        code: 0,
+        signal: null,
+      });
+      server = undefined;
+    },
+  );
 });

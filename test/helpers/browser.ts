@@ -10,14 +10,27 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { describe, expect } from 'vitest';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
 
 const available = existsSync(CHROMIUM_PATH);
 if (!available) {
   if (process.env.REQUIRE_BROWSER === '1') {
-    throw new Error(`REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH).`);
+    throw new Error(
+      `REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH).`,
+    );
   }
-  console.warn(`\n*** No Chromium at ${CHROMIUM_PATH}: browser tests are SKIPPED (apt-get install -y chromium; CI sets REQUIRE_BROWSER=1). ***\n`);
+  console.warn(
+    `\n*** No Chromium at ${CHROMIUM_PATH}: browser tests are SKIPPED (apt-get install -y chromium; CI sets REQUIRE_BROWSER=1). ***\n`,
+  );
 }
 
 /** `describe` when Chromium is here, `describe.skip` otherwise. */
@@ -28,13 +41,17 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** A fresh context (own cookies) whose pages fail the test on any CSP violation or script error. */
-export async function newPage(browser: Browser, options: Parameters<Browser['newContext']>[0] = {}): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+export async function newPage(
+  browser: Browser,
+  options: Parameters<Browser['newContext']>[0] = {},
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
+    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()))
+      problems.push(m.text());
   });
   return { context, page, problems };
 }
@@ -50,13 +67,23 @@ export async function fillSignIn(page: Page, email: string, password: string): P
  * The app side of a redirect URI: a tiny loopback server (R2 allows http there) that answers
  * every request, so the browser has somewhere to land. Its callback is `${origin}/callback`.
  */
-export async function startAppServer(): Promise<{ origin: string; redirectUri: string; close: () => Promise<void> }> {
+export async function startAppServer(): Promise<{
+  origin: string;
+  redirectUri: string;
+  close: () => Promise<void>;
+}> {
   const server = createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>app</title><p>app callback</p>');
+    response
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><title>app</title><p>app callback</p>');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { origin, redirectUri: `${origin}/callback`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    origin,
+    redirectUri: `${origin}/callback`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 export function expectNoProblems(problems: string[]): void {

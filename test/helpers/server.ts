@@ -10,7 +10,12 @@ import { registerClient } from '../../src/core/registration.ts';
 import { buildApp, type BuildAppOptions } from '../../src/server/app.ts';
 import type { ClientType, Store, User } from '../../src/store/types.ts';
 import type { StoreKind } from './stores.ts';
-import { Browser, hiddenField, walkAuthorization, type ConsentDecision } from '../../src/testing/browser.ts';
+import {
+  Browser,
+  hiddenField,
+  walkAuthorization,
+  type ConsentDecision,
+} from '../../src/testing/browser.ts';
 
 export interface TestServer {
   url: string;
@@ -32,11 +37,18 @@ export interface TestServer {
 
 let counter = 0;
 
-export async function startServer(kind: StoreKind, config: ConfigInput = {}, options: BuildAppOptions = {}): Promise<TestServer> {
+export async function startServer(
+  kind: StoreKind,
+  config: ConfigInput = {},
+  options: BuildAppOptions = {},
+): Promise<TestServer> {
   const store = await kind.open();
   let offset = 0;
   const now = (): number => Date.now() + offset;
-  const app = await buildApp(parseConfig({ logLevel: 'silent', port: 0, ...config }), store, { now, ...options });
+  const app = await buildApp(parseConfig({ logLevel: 'silent', port: 0, ...config }), store, {
+    now,
+    ...options,
+  });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   app.tollgate.setListeningAddress(address);
   return {
@@ -60,7 +72,13 @@ export async function startServer(kind: StoreKind, config: ConfigInput = {}, opt
       );
       return { ...user, password };
     },
-    async addClient({ type = 'server', redirectUris, name = 'Test App', owner = null, profile } = {}) {
+    async addClient({
+      type = 'server',
+      redirectUris,
+      name = 'Test App',
+      owner = null,
+      profile,
+    } = {}) {
       const uris = redirectUris ?? (type === 'self' ? [] : ['https://app.example.com/callback']);
       const { client, clientSecret } = await registerClient(
         store,
@@ -92,7 +110,12 @@ export interface AuthorizeOptions {
 }
 
 export function authorizeUrl(o: AuthorizeOptions): string {
-  const q = new URLSearchParams({ response_type: 'code', client_id: o.clientId, redirect_uri: o.redirectUri, scope: o.scope ?? 'AaaServer.profile.READ' });
+  const q = new URLSearchParams({
+    response_type: 'code',
+    client_id: o.clientId,
+    redirect_uri: o.redirectUri,
+    scope: o.scope ?? 'AaaServer.profile.READ',
+  });
   if (o.state !== undefined) q.set('state', o.state);
   if (o.accessType) q.set('access_type', o.accessType);
   if (o.prompt) q.set('prompt', o.prompt);
@@ -103,23 +126,48 @@ export function authorizeUrl(o: AuthorizeOptions): string {
 }
 
 /** Signs a browser in through the login form. */
-export async function signIn(browser: Browser, email: string, password: string, returnTo = '/'): Promise<Response> {
-  const loginPage = await (await browser.get(`/login?return_to=${encodeURIComponent(returnTo)}`)).text();
-  return browser.post('/login', { _csrf: hiddenField(loginPage, '_csrf'), return_to: returnTo, email, password });
+export async function signIn(
+  browser: Browser,
+  email: string,
+  password: string,
+  returnTo = '/',
+): Promise<Response> {
+  const loginPage = await (
+    await browser.get(`/login?return_to=${encodeURIComponent(returnTo)}`)
+  ).text();
+  return browser.post('/login', {
+    _csrf: hiddenField(loginPage, '_csrf'),
+    return_to: returnTo,
+    email,
+    password,
+  });
 }
 
 /**
  * Runs the browser part of the flow: sign in when asked, accept (or deny) consent when shown,
  * and returns the final redirect's URL (to the app's redirect URI).
  */
-export function authorize(browser: Browser, user: { email: string; password: string }, o: AuthorizeOptions, decision: ConsentDecision = 'accept'): Promise<URL> {
+export function authorize(
+  browser: Browser,
+  user: { email: string; password: string },
+  o: AuthorizeOptions,
+  decision: ConsentDecision = 'accept',
+): Promise<URL> {
   return authorizeAt(browser, user, authorizeUrl(o), decision);
 }
 
 /** The same, for an authorization URL built elsewhere (e.g. by a standard client library). */
-export async function authorizeAt(browser: Browser, user: { email: string; password: string }, url: string, decision: ConsentDecision = 'accept'): Promise<URL> {
+export async function authorizeAt(
+  browser: Browser,
+  user: { email: string; password: string },
+  url: string,
+  decision: ConsentDecision = 'accept',
+): Promise<URL> {
   const outcome = await walkAuthorization(browser, user, url, decision);
-  if ('page' in outcome) throw new Error(`expected a redirect to the app, got ${outcome.page.status}: ${outcome.page.html.slice(0, 300)}`);
+  if ('page' in outcome)
+    throw new Error(
+      `expected a redirect to the app, got ${outcome.page.status}: ${outcome.page.html.slice(0, 300)}`,
+    );
   return outcome.redirect;
 }
 
@@ -151,12 +199,26 @@ export async function obtainTokens(
   o: Partial<AuthorizeOptions> & { clientId: string; clientSecret?: string; redirectUri: string },
   user?: { email: string; password: string },
   browser = new Browser(server.url),
-): Promise<{ status: number; body: Record<string, unknown>; browser: Browser; user: { email: string; password: string } }> {
+): Promise<{
+  status: number;
+  body: Record<string, unknown>;
+  browser: Browser;
+  user: { email: string; password: string };
+}> {
   const who = user ?? (await server.addUser());
-  const redirect = await authorize(browser, who, { scope: 'AaaServer.profile.READ', state: 'xyz', ...o });
+  const redirect = await authorize(browser, who, {
+    scope: 'AaaServer.profile.READ',
+    state: 'xyz',
+    ...o,
+  });
   const code = redirect.searchParams.get('code');
   if (!code) throw new Error(`no code in ${redirect.toString()}`);
-  const form: Record<string, string> = { grant_type: 'authorization_code', code, client_id: o.clientId, redirect_uri: o.redirectUri };
+  const form: Record<string, string> = {
+    grant_type: 'authorization_code',
+    code,
+    client_id: o.clientId,
+    redirect_uri: o.redirectUri,
+  };
   if (o.clientSecret) form.client_secret = o.clientSecret;
   const res = await postForm(server.url, '/oauth/v2/token', form);
   return { ...res, browser, user: who };

@@ -47,7 +47,10 @@ const sqliteKind: StoreKind = {
   name: 'sqlite',
   async location() {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
-    return { location: join(dir, 'tollgate.db'), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      location: join(dir, 'tollgate.db'),
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   },
   open() {
     return openFresh(this);
@@ -68,7 +71,9 @@ const postgresKind: StoreKind = {
 };
 
 if (!pgUrl) {
-  console.warn('\n*** TEST_PG_URL is not set: PostgreSQL store tests are SKIPPED (CI sets it). ***\n');
+  console.warn(
+    '\n*** TEST_PG_URL is not set: PostgreSQL store tests are SKIPPED (CI sets it). ***\n',
+  );
 }
 
 /** SQLite, plus PostgreSQL when TEST_PG_URL is set. */

@@ -6,7 +6,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenVerifier, requireScopeMiddleware, type AuthorizedRequest, type Middleware, type TokenVerifier } from '../../src/exports/resource.ts';
+import {
+  createTokenVerifier,
+  requireScopeMiddleware,
+  type AuthorizedRequest,
+  type Middleware,
+  type TokenVerifier,
+} from '../../src/exports/resource.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { postForm, startServer, type TestServer } from '../helpers/server.ts';
 import { call, expectRefusal, tokenMinter } from '../api/helpers.ts';
@@ -26,69 +32,112 @@ async function serve(middleware: Middleware): Promise<{ url: string; server: Ser
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-const close = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
+const close = (server: Server): Promise<void> =>
+  new Promise((resolve) => server.close(() => resolve()));
 
-describe.each(['zoho', 'rfc'] as const)('the (req, res, next) middleware, %s profile', (profile) => {
-  let tollgate: TestServer;
-  let mint: (scope: string) => Promise<string>;
-  const servers: Server[] = [];
+describe.each(['zoho', 'rfc'] as const)(
+  'the (req, res, next) middleware, %s profile',
+  (profile) => {
+    let tollgate: TestServer;
+    let mint: (scope: string) => Promise<string>;
+    const servers: Server[] = [];
 
-  async function protect(verifier: TokenVerifier, scopes = ['SalesIQ.visitors.READ']): Promise<string> {
-    const { url, server } = await serve(requireScopeMiddleware({ verifier, scopes, profile }));
-    servers.push(server);
-    return url;
-  }
+    async function protect(
+      verifier: TokenVerifier,
+      scopes = ['SalesIQ.visitors.READ'],
+    ): Promise<string> {
+      const { url, server } = await serve(requireScopeMiddleware({ verifier, scopes, profile }));
+      servers.push(server);
+      return url;
+    }
 
-  beforeAll(async () => {
-    tollgate = await startServer(kind, { profile, throttle: false });
-    mint = await tokenMinter(tollgate, (await tollgate.addUser()).zuid);
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map(close));
-    await tollgate.close();
-  });
+    beforeAll(async () => {
+      tollgate = await startServer(kind, { profile, throttle: false });
+      mint = await tokenMinter(tollgate, (await tollgate.addUser()).zuid);
+    });
+    afterAll(async () => {
+      await Promise.all(servers.map(close));
+      await tollgate.close();
+    });
 
-  it('R6, R7: local mode passes the right scope and ALL, refuses the rest in the profile shape', async () => {
-    const url = await protect(createTokenVerifier({ mode: 'local', store: tollgate.store, now: tollgate.now }));
-    const ok = await call(url, '/', { token: await mint('SalesIQ.visitors.READ') });
-    expect(ok.status).toBe(200);
-    expect(ok.body.who).toMatchObject({ scopes: ['SalesIQ.visitors.READ'] });
-    expect((await call(url, '/', { header: `Bearer ${await mint('SalesIQ.visitors.ALL')}` })).status).toBe(200);
-    expectRefusal(await call(url, '/', { token: await mint('SalesIQ.operators.READ') }), profile, 'insufficient_scope', 'SalesIQ.visitors.READ');
-    expectRefusal(await call(url, '/', { header: 'Zoho-oauthtoken 1000.nope' }), profile, 'invalid_token');
-    expectRefusal(await call(url, `/?token=${await mint('SalesIQ.visitors.READ')}`), profile, 'invalid_request');
-    const res = await call(url, '/', {});
-    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(res.headers.get('cache-control')).toBe('no-store');
-  });
+    it('R6, R7: local mode passes the right scope and ALL, refuses the rest in the profile shape', async () => {
+      const url = await protect(
+        createTokenVerifier({ mode: 'local', store: tollgate.store, now: tollgate.now }),
+      );
+      const ok = await call(url, '/', { token: await mint('SalesIQ.visitors.READ') });
+      expect(ok.status).toBe(200);
+      expect(ok.body.who).toMatchObject({ scopes: ['SalesIQ.visitors.READ'] });
+      expect(
+        (await call(url, '/', { header: `Bearer ${await mint('SalesIQ.visitors.ALL')}` })).status,
+      ).toBe(200);
+      expectRefusal(
+        await call(url, '/', { token: await mint('SalesIQ.operators.READ') }),
+        profile,
+        'insufficient_scope',
+        'SalesIQ.visitors.READ',
+      );
+      expectRefusal(
+        await call(url, '/', { header: 'Zoho-oauthtoken 1000.nope' }),
+        profile,
+        'invalid_token',
+      );
+      expectRefusal(
+        await call(url, `/?token=${await mint('SalesIQ.visitors.READ')}`),
+        profile,
+        'invalid_request',
+      );
+      const res = await call(url, '/', {});
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    });
 
-  it('R6.3: local mode without a cache refuses a revoked token at once', async () => {
-    const url = await protect(createTokenVerifier({ mode: 'local', store: tollgate.store, now: tollgate.now }));
-    const token = await mint('SalesIQ.visitors.READ');
-    expect((await call(url, '/', { token })).status).toBe(200);
-    await postForm(tollgate.url, `/oauth/v2/token/revoke?token=${token}`, {});
-    expectRefusal(await call(url, '/', { token }), profile, 'invalid_token');
-  });
+    it('R6.3: local mode without a cache refuses a revoked token at once', async () => {
+      const url = await protect(
+        createTokenVerifier({ mode: 'local', store: tollgate.store, now: tollgate.now }),
+      );
+      const token = await mint('SalesIQ.visitors.READ');
+      expect((await call(url, '/', { token })).status).toBe(200);
+      await postForm(tollgate.url, `/oauth/v2/token/revoke?token=${token}`, {});
+      expectRefusal(await call(url, '/', { token }), profile, 'invalid_token');
+    });
 
-  it('R5.6: local mode with a validation cache accepts a revoked token for at most the cache lifetime', async () => {
-    let clock = tollgate.now();
-    const url = await protect(createTokenVerifier({ mode: 'local', store: tollgate.store, now: () => clock, cacheTtlMs: 5_000 }));
-    const token = await mint('SalesIQ.visitors.READ');
-    expect((await call(url, '/', { token })).status).toBe(200);
-    await postForm(tollgate.url, `/oauth/v2/token/revoke?token=${token}`, {});
-    clock += 4_999;
-    expect((await call(url, '/', { token })).status).toBe(200);
-    clock += 1;
-    expectRefusal(await call(url, '/', { token }), profile, 'invalid_token');
-  });
+    it('R5.6: local mode with a validation cache accepts a revoked token for at most the cache lifetime', async () => {
+      let clock = tollgate.now();
+      const url = await protect(
+        createTokenVerifier({
+          mode: 'local',
+          store: tollgate.store,
+          now: () => clock,
+          cacheTtlMs: 5_000,
+        }),
+      );
+      const token = await mint('SalesIQ.visitors.READ');
+      expect((await call(url, '/', { token })).status).toBe(200);
+      await postForm(tollgate.url, `/oauth/v2/token/revoke?token=${token}`, {});
+      clock += 4_999;
+      expect((await call(url, '/', { token })).status).toBe(200);
+      clock += 1;
+      expectRefusal(await call(url, '/', { token }), profile, 'invalid_token');
+    });
 
-  it('R6.4: remote mode works the same behind node:http', async () => {
-    const client = await tollgate.addClient({ name: 'Visitors API' });
-    const url = await protect(createTokenVerifier({ mode: 'remote', issuer: tollgate.url, ...client }), ['SalesIQ.visitors.READ', 'SalesIQ.visitors.UPDATE']);
-    expect((await call(url, '/', { token: await mint('SalesIQ.visitors.ALL') })).status).toBe(200);
-    expectRefusal(await call(url, '/', { token: await mint('SalesIQ.visitors.READ') }), profile, 'insufficient_scope', 'SalesIQ.visitors.UPDATE');
-  });
-});
+    it('R6.4: remote mode works the same behind node:http', async () => {
+      const client = await tollgate.addClient({ name: 'Visitors API' });
+      const url = await protect(
+        createTokenVerifier({ mode: 'remote', issuer: tollgate.url, ...client }),
+        ['SalesIQ.visitors.READ', 'SalesIQ.visitors.UPDATE'],
+      );
+      expect((await call(url, '/', { token: await mint('SalesIQ.visitors.ALL') })).status).toBe(
+        200,
+      );
+      expectRefusal(
+        await call(url, '/', { token: await mint('SalesIQ.visitors.READ') }),
+        profile,
+        'insufficient_scope',
+        'SalesIQ.visitors.UPDATE',
+      );
+    });
+  },
+);
 
 describe('R5.6: the server option --token-cache-ttl', () => {
   let tollgate: TestServer;

@@ -22,9 +22,21 @@ const MATRIX: [granted: string[], required: string, expected: boolean][] = [
   [[], 'SalesIQ.operators.READ', false],
   [['AaaServer.profile.READ', 'SalesIQ.chatdetails.READ'], 'SalesIQ.chatdetails.READ', true],
   [['AaaServer.profile.READ', 'SalesIQ.chatdetails.READ'], 'SalesIQ.conversations.READ', false],
-  ...OPERATIONS.map((op): [string[], string, boolean] => [['SalesIQ.visitors.ALL'], `SalesIQ.visitors.${op}`, true]),
-  ...OPERATIONS.map((op): [string[], string, boolean] => [['salesiq.visitors.all'], `SalesIQ.Visitors.${op.toLowerCase()}`, true]),
-  ...OPERATIONS.map((op): [string[], string, boolean] => [['SalesIQ.departments.ALL'], `SalesIQ.visitors.${op}`, false]),
+  ...OPERATIONS.map((op): [string[], string, boolean] => [
+    ['SalesIQ.visitors.ALL'],
+    `SalesIQ.visitors.${op}`,
+    true,
+  ]),
+  ...OPERATIONS.map((op): [string[], string, boolean] => [
+    ['salesiq.visitors.all'],
+    `SalesIQ.Visitors.${op.toLowerCase()}`,
+    true,
+  ]),
+  ...OPERATIONS.map((op): [string[], string, boolean] => [
+    ['SalesIQ.departments.ALL'],
+    `SalesIQ.visitors.${op}`,
+    false,
+  ]),
 ];
 
 describe('R7: hasScope(granted, required)', () => {
@@ -33,12 +45,24 @@ describe('R7: hasScope(granted, required)', () => {
   });
 
   it('R7: every operation of every catalogue resource is covered by its ALL and by itself only', () => {
-    const resources = ['portals', 'operators', 'departments', 'conversations', 'chatdetails', 'visitors', 'feedbacks', 'cannedresponses', 'webhooks', 'Apps'];
+    const resources = [
+      'portals',
+      'operators',
+      'departments',
+      'conversations',
+      'chatdetails',
+      'visitors',
+      'feedbacks',
+      'cannedresponses',
+      'webhooks',
+      'Apps',
+    ];
     for (const resource of resources) {
       for (const op of OPERATIONS) {
         const scope = `SalesIQ.${resource}.${op}`;
         expect(hasScope([`SalesIQ.${resource}.ALL`], scope)).toBe(true);
-        for (const other of OPERATIONS) expect(hasScope([`SalesIQ.${resource}.${other}`], scope)).toBe(other === op);
+        for (const other of OPERATIONS)
+          expect(hasScope([`SalesIQ.${resource}.${other}`], scope)).toBe(other === op);
       }
     }
   });

@@ -7,7 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { authorize, Browser, postForm, signIn, type AuthorizeOptions, type TestServer } from '../helpers/server.ts';
+import {
+  authorize,
+  Browser,
+  postForm,
+  signIn,
+  type AuthorizeOptions,
+  type TestServer,
+} from '../helpers/server.ts';
 
 export const pkcePair = (): { verifier: string; challenge: string } => {
   const verifier = randomBytes(32).toString('base64url');
@@ -23,7 +30,9 @@ export async function expectErrorPage(res: Response, what: string): Promise<void
 }
 
 /** A victim signed in to Tollgate in their own browser. */
-export async function signedInVictim(server: TestServer): Promise<{ browser: Browser; user: { email: string; password: string; zuid: number } }> {
+export async function signedInVictim(
+  server: TestServer,
+): Promise<{ browser: Browser; user: { email: string; password: string; zuid: number } }> {
   const user = await server.addUser();
   const browser = new Browser(server.url);
   const res = await signIn(browser, user.email, user.password);
@@ -35,7 +44,10 @@ export async function signedInVictim(server: TestServer): Promise<{ browser: Bro
  * A victim who already granted the app its scope, so a request the server accepts redirects
  * at once (no consent page stands between an attack and the redirect).
  */
-export async function victimWhoConsented(server: TestServer, o: AuthorizeOptions): Promise<{ browser: Browser; user: { email: string; password: string; zuid: number } }> {
+export async function victimWhoConsented(
+  server: TestServer,
+  o: AuthorizeOptions,
+): Promise<{ browser: Browser; user: { email: string; password: string; zuid: number } }> {
   const victim = await signedInVictim(server);
   const first = await authorize(victim.browser, victim.user, o);
   expect(first.searchParams.get('code')).toBeTruthy();
@@ -43,13 +55,21 @@ export async function victimWhoConsented(server: TestServer, o: AuthorizeOptions
 }
 
 /** An authorization-code exchange by form parameters. */
-export function exchange(server: TestServer, form: Record<string, string>): ReturnType<typeof postForm> {
+export function exchange(
+  server: TestServer,
+  form: Record<string, string>,
+): ReturnType<typeof postForm> {
   return postForm(server.url, '/oauth/v2/token', { grant_type: 'authorization_code', ...form });
 }
 
 /** Calls user info with a token in the Authorization header. */
-export async function userInfo(server: TestServer, token: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${server.url}/oauth/user/info`, { headers: { authorization: `Zoho-oauthtoken ${token}` } });
+export async function userInfo(
+  server: TestServer,
+  token: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${server.url}/oauth/user/info`, {
+    headers: { authorization: `Zoho-oauthtoken ${token}` },
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -69,7 +89,9 @@ export const forgedToken = (): string => {
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Markup an attacker would put in any string a page shows. */
@@ -84,4 +106,3 @@ export function evilScopesFile(): { file: string; cleanup: () => void } {
   writeFileSync(file, JSON.stringify({ scopes: [{ name: EVIL_SCOPE, description: PAYLOAD }] }));
   return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
-

@@ -9,7 +9,8 @@ import { median } from './attack-helpers.ts';
 
 const THROTTLED = {
   error: 'Access Denied',
-  error_description: 'You have made too many requests continuously. Please try again after some time.',
+  error_description:
+    'You have made too many requests continuously. Please try again after some time.',
   status: 'failure',
 };
 
@@ -27,21 +28,37 @@ describe.each(storeKinds)('attack: client authentication on $name', (kind) => {
 
   const tryRefresh = (s: TestServer, clientId: string, secret: string, basic = false) =>
     basic
-      ? postForm(s.url, '/oauth/v2/token', { grant_type: 'refresh_token', refresh_token: 'x' }, { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` })
-      : postForm(s.url, '/oauth/v2/token', { grant_type: 'refresh_token', refresh_token: 'x', client_id: clientId, client_secret: secret });
+      ? postForm(
+          s.url,
+          '/oauth/v2/token',
+          { grant_type: 'refresh_token', refresh_token: 'x' },
+          { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+        )
+      : postForm(s.url, '/oauth/v2/token', {
+          grant_type: 'refresh_token',
+          refresh_token: 'x',
+          client_id: clientId,
+          client_secret: secret,
+        });
 
   it('R5.5: after 20 wrong secrets the client is throttled, even with the right secret, until the window ends', async () => {
     const app = await server.addClient();
-    for (let i = 0; i < 20; i++) expect((await tryRefresh(server, app.clientId, `wrong${i}`, i % 2 === 1)).body).toEqual({ error: 'invalid_client' });
+    for (let i = 0; i < 20; i++)
+      expect((await tryRefresh(server, app.clientId, `wrong${i}`, i % 2 === 1)).body).toEqual({
+        error: 'invalid_client',
+      });
     expect((await tryRefresh(server, app.clientId, 'wrong again')).body).toEqual(THROTTLED);
     expect((await tryRefresh(server, app.clientId, app.clientSecret)).body).toEqual(THROTTLED);
     server.advance(901_000);
-    expect((await tryRefresh(server, app.clientId, app.clientSecret)).body).toEqual({ error: 'invalid_code' });
+    expect((await tryRefresh(server, app.clientId, app.clientSecret)).body).toEqual({
+      error: 'invalid_code',
+    });
   });
 
   it('R5.5: in the rfc profile the throttle is HTTP 429 with Retry-After', async () => {
     const app = await rfc.addClient();
-    for (let i = 0; i < 20; i++) expect((await tryRefresh(rfc, app.clientId, `wrong${i}`)).status).toBe(401);
+    for (let i = 0; i < 20; i++)
+      expect((await tryRefresh(rfc, app.clientId, `wrong${i}`)).status).toBe(401);
     const res = await tryRefresh(rfc, app.clientId, app.clientSecret);
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -49,7 +66,10 @@ describe.each(storeKinds)('attack: client authentication on $name', (kind) => {
 
   it('R5.5: probing an unknown client id is throttled the same way', async () => {
     const unknown = '1000.ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ';
-    for (let i = 0; i < 20; i++) expect((await tryRefresh(server, unknown, `guess${i}`)).body).toEqual({ error: 'invalid_client' });
+    for (let i = 0; i < 20; i++)
+      expect((await tryRefresh(server, unknown, `guess${i}`)).body).toEqual({
+        error: 'invalid_client',
+      });
     expect((await tryRefresh(server, unknown, 'guess')).body).toEqual(THROTTLED);
   });
 
@@ -66,7 +86,9 @@ describe.each(storeKinds)('attack: client authentication on $name', (kind) => {
 
   it('R1: a public client that sends a wrong secret is refused, not treated as public', async () => {
     const app = await server.addClient({ type: 'mobile', redirectUris: ['http://127.0.0.1/cb'] });
-    expect((await tryRefresh(server, app.clientId, 'f'.repeat(42))).body).toEqual({ error: 'invalid_client' });
+    expect((await tryRefresh(server, app.clientId, 'f'.repeat(42))).body).toEqual({
+      error: 'invalid_client',
+    });
   });
 
   it('R1: a wrong secret and an unknown client take comparable time (medians of 80 interleaved tries within 2x)', async () => {
@@ -88,7 +110,10 @@ describe.each(storeKinds)('attack: client authentication on $name', (kind) => {
         unknownClient.push(await time(`1000.${String(i).padStart(30, 'Q')}`));
       }
       const ratio = median(wrongSecret) / median(unknownClient);
-      expect(ratio, `wrong secret ${median(wrongSecret).toFixed(2)} ms, unknown client ${median(unknownClient).toFixed(2)} ms`).toBeGreaterThan(0.5);
+      expect(
+        ratio,
+        `wrong secret ${median(wrongSecret).toFixed(2)} ms, unknown client ${median(unknownClient).toFixed(2)} ms`,
+      ).toBeGreaterThan(0.5);
       expect(ratio).toBeLessThan(2);
     } finally {
       await quiet.close();

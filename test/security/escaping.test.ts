@@ -8,8 +8,22 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKinds } from '../helpers/stores.ts';
-import { authorize, authorizeUrl, Browser, hiddenField, signIn, startServer, type TestServer } from '../helpers/server.ts';
-import { DOMAIN_PAYLOAD, EVIL_SCOPE, evilScopesFile, PAYLOAD, signedInVictim } from './attack-helpers.ts';
+import {
+  authorize,
+  authorizeUrl,
+  Browser,
+  hiddenField,
+  signIn,
+  startServer,
+  type TestServer,
+} from '../helpers/server.ts';
+import {
+  DOMAIN_PAYLOAD,
+  EVIL_SCOPE,
+  evilScopesFile,
+  PAYLOAD,
+  signedInVictim,
+} from './attack-helpers.ts';
 
 /** No markup of the payload survives, and its escaped form is there. */
 function expectEscaped(page: string, what: string): void {
@@ -40,7 +54,8 @@ describe.each(storeKinds)('attack: markup in user-controlled strings on $name', 
   let ownerUser: { email: string; password: string; zuid: number };
   let app: { clientId: string; clientSecret: string; redirectUri: string };
   let self: { clientId: string; clientSecret: string; redirectUri: string };
-  const csrf = async (path = '/console'): Promise<string> => hiddenField(await (await owner.get(path)).text(), '_csrf');
+  const csrf = async (path = '/console'): Promise<string> =>
+    hiddenField(await (await owner.get(path)).text(), '_csrf');
 
   beforeAll(async () => {
     scopes = evilScopesFile();
@@ -55,8 +70,16 @@ describe.each(storeKinds)('attack: markup in user-controlled strings on $name', 
     scopes.cleanup();
   });
 
-  it('the consent page escapes the app name, the domain, an operator\'s scope description and the state', async () => {
-    const res = await owner.get(authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri, scope: `${EVIL_SCOPE},AaaServer.profile.READ`, state: `"><script>alert(4)</script>`, prompt: 'consent' }));
+  it("the consent page escapes the app name, the domain, an operator's scope description and the state", async () => {
+    const res = await owner.get(
+      authorizeUrl({
+        clientId: app.clientId,
+        redirectUri: app.redirectUri,
+        scope: `${EVIL_SCOPE},AaaServer.profile.READ`,
+        state: `"><script>alert(4)</script>`,
+        prompt: 'consent',
+      }),
+    );
     expect(res.status).toBe(200);
     const page = await res.text();
     expectEscaped(page, 'consent');
@@ -65,7 +88,11 @@ describe.each(storeKinds)('attack: markup in user-controlled strings on $name', 
   });
 
   it('the connected apps page escapes the app name and the scope description', async () => {
-    await authorize(owner, ownerUser, { clientId: app.clientId, redirectUri: app.redirectUri, scope: EVIL_SCOPE });
+    await authorize(owner, ownerUser, {
+      clientId: app.clientId,
+      redirectUri: app.redirectUri,
+      scope: EVIL_SCOPE,
+    });
     expectEscaped(await (await owner.get('/account/connected-apps')).text(), 'connected apps');
   });
 
@@ -81,28 +108,50 @@ describe.each(storeKinds)('attack: markup in user-controlled strings on $name', 
   });
 
   it('the credentials page after Rotate secret escapes the app name', async () => {
-    const res = await owner.post(`/console/apps/${app.clientId}/rotate-secret`, { _csrf: await csrf(`/console/apps/${app.clientId}`) });
+    const res = await owner.post(`/console/apps/${app.clientId}/rotate-secret`, {
+      _csrf: await csrf(`/console/apps/${app.clientId}`),
+    });
     expect(res.status).toBe(200);
     expectEscaped(await res.text(), 'credentials');
   });
 
   it('the console form shown again after a mistake escapes what was typed', async () => {
-    const res = await owner.post('/console/apps', { _csrf: await csrf(), name: PAYLOAD, domain: `not a url ${PAYLOAD}`, redirect_uris: `https://x.example/${PAYLOAD}`, type: 'server' });
+    const res = await owner.post('/console/apps', {
+      _csrf: await csrf(),
+      name: PAYLOAD,
+      domain: `not a url ${PAYLOAD}`,
+      redirect_uris: `https://x.example/${PAYLOAD}`,
+      type: 'server',
+    });
     expect(res.status).toBe(400);
     expectEscaped(await res.text(), 'console form');
   });
 
   it('Generate Code shown again after a mistake escapes the description and an unknown scope name', async () => {
-    const res = await owner.post(`/console/apps/${self.clientId}/code`, { _csrf: await csrf(`/console/apps/${self.clientId}`), scope: `<img src=x onerror=alert(5)>`, lifetime: '4', description: PAYLOAD });
+    const res = await owner.post(`/console/apps/${self.clientId}/code`, {
+      _csrf: await csrf(`/console/apps/${self.clientId}`),
+      scope: `<img src=x onerror=alert(5)>`,
+      lifetime: '4',
+      description: PAYLOAD,
+    });
     expect(res.status).toBe(400);
     expectEscaped(await res.text(), 'code form');
   });
 
   it('the sign-in page escapes the echoed email and return_to', async () => {
-    const res = await signIn(new Browser(server.url), `${PAYLOAD}@example.com`, 'x', `/"><script>alert(6)</script>`);
+    const res = await signIn(
+      new Browser(server.url),
+      `${PAYLOAD}@example.com`,
+      'x',
+      `/"><script>alert(6)</script>`,
+    );
     expect(res.status).toBe(401);
     expectEscaped(await res.text(), 'sign-in');
-    const page = await (await new Browser(server.url).get(`/login?return_to=${encodeURIComponent('/"><img src=x onerror=alert(7)>')}`)).text();
+    const page = await (
+      await new Browser(server.url).get(
+        `/login?return_to=${encodeURIComponent('/"><img src=x onerror=alert(7)>')}`,
+      )
+    ).text();
     expect(page).not.toMatch(/<img src=x/i);
   });
 
@@ -110,7 +159,10 @@ describe.each(storeKinds)('attack: markup in user-controlled strings on $name', 
     const notFound = await rawGet(server.url, `/<script>alert(8)</script>`);
     expect(notFound.status).toBe(404);
     expect(notFound.body).not.toContain('<script>alert(8)');
-    const dup = await rawGet(server.url, `/oauth/v2/auth?<img/src=x/onerror=alert(9)>=1&<img/src=x/onerror=alert(9)>=2`);
+    const dup = await rawGet(
+      server.url,
+      `/oauth/v2/auth?<img/src=x/onerror=alert(9)>=1&<img/src=x/onerror=alert(9)>=2`,
+    );
     expect(dup.status).toBe(400);
     expect(dup.body).toContain('&lt;img/src');
     expect(dup.body).not.toMatch(/<img\/src/i);

@@ -16,10 +16,20 @@ describe.each(storeKinds)('attack: sign-in on $name', (kind) => {
   afterAll(() => server.close());
 
   /** The answer to a failed sign-in, with the echoed email and the per-page CSRF token taken out. */
-  async function failedSignIn(s: TestServer, email: string, password: string): Promise<{ status: number; page: string; cookies: string[] }> {
+  async function failedSignIn(
+    s: TestServer,
+    email: string,
+    password: string,
+  ): Promise<{ status: number; page: string; cookies: string[] }> {
     const res = await signIn(new Browser(s.url), email, password);
-    const page = (await res.text()).replaceAll(email, 'EMAIL').replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value="TOKEN"');
-    return { status: res.status, page, cookies: res.headers.getSetCookie().map((c) => c.split('=')[0] ?? '') };
+    const page = (await res.text())
+      .replaceAll(email, 'EMAIL')
+      .replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value="TOKEN"');
+    return {
+      status: res.status,
+      page,
+      cookies: res.headers.getSetCookie().map((c) => c.split('=')[0] ?? ''),
+    };
   }
 
   it('R9: an unknown email, a wrong password and a disabled account get the same answer', async () => {
@@ -27,7 +37,11 @@ describe.each(storeKinds)('attack: sign-in on $name', (kind) => {
     const disabled = await server.addUser();
     await server.store.setUserDisabled(disabled.zuid, true);
     const wrongPassword = await failedSignIn(server, known.email, 'not the password');
-    const unknownEmail = await failedSignIn(server, `nobody-${Date.now()}@example.com`, 'not the password');
+    const unknownEmail = await failedSignIn(
+      server,
+      `nobody-${Date.now()}@example.com`,
+      'not the password',
+    );
     const disabledAccount = await failedSignIn(server, disabled.email, disabled.password);
     expect(wrongPassword.status).toBe(401);
     expect(unknownEmail).toEqual(wrongPassword);
@@ -39,7 +53,8 @@ describe.each(storeKinds)('attack: sign-in on $name', (kind) => {
     const unknown = `nobody-${Date.now()}@example.com`;
     const answers: Record<string, { status: number; page: string }> = {};
     for (const email of [known.email, unknown]) {
-      for (let i = 0; i < 10; i++) expect((await failedSignIn(server, email, `guess${i}`)).status).toBe(401);
+      for (let i = 0; i < 10; i++)
+        expect((await failedSignIn(server, email, `guess${i}`)).status).toBe(401);
       const last = await failedSignIn(server, email, 'guess');
       answers[email] = { status: last.status, page: last.page };
     }
@@ -55,7 +70,12 @@ describe.each(storeKinds)('attack: sign-in on $name', (kind) => {
       const csrf = hiddenField(await (await browser.get('/login')).text(), '_csrf');
       const time = async (email: string): Promise<number> => {
         const start = process.hrtime.bigint();
-        const res = await browser.post('/login', { _csrf: csrf, return_to: '/', email, password: 'not the password' });
+        const res = await browser.post('/login', {
+          _csrf: csrf,
+          return_to: '/',
+          email,
+          password: 'not the password',
+        });
         await res.body?.cancel();
         expect(res.status).toBe(401);
         return Number(process.hrtime.bigint() - start) / 1e6;
@@ -69,21 +89,28 @@ describe.each(storeKinds)('attack: sign-in on $name', (kind) => {
         unknownEmail.push(await time(`nobody${i}@example.com`));
       }
       const ratio = median(wrongPassword) / median(unknownEmail);
-      expect(ratio, `wrong password ${median(wrongPassword).toFixed(1)} ms, unknown email ${median(unknownEmail).toFixed(1)} ms`).toBeGreaterThan(0.5);
+      expect(
+        ratio,
+        `wrong password ${median(wrongPassword).toFixed(1)} ms, unknown email ${median(unknownEmail).toFixed(1)} ms`,
+      ).toBeGreaterThan(0.5);
       expect(ratio).toBeLessThan(2);
     } finally {
       await quiet.close();
     }
   }, 120_000);
 
-  it('R5.5: the per-address throttle counts the connection\'s address; a forged X-Forwarded-For does not escape it (RFC 9700 §4.13)', async () => {
+  it("R5.5: the per-address throttle counts the connection's address; a forged X-Forwarded-For does not escape it (RFC 9700 §4.13)", async () => {
     const strict = await startServer(kind, { loginAddressLimit: 3 });
     try {
       const browser = new Browser(strict.url);
       const csrf = hiddenField(await (await browser.get('/login')).text(), '_csrf');
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
-        const res = await browser.post('/login', { _csrf: csrf, return_to: '/', email: `someone${i}@example.com`, password: 'x' }, { 'x-forwarded-for': `203.0.113.${i}` });
+        const res = await browser.post(
+          '/login',
+          { _csrf: csrf, return_to: '/', email: `someone${i}@example.com`, password: 'x' },
+          { 'x-forwarded-for': `203.0.113.${i}` },
+        );
         await res.body?.cancel();
         statuses.push(res.status);
       }
@@ -98,12 +125,19 @@ describe.each(storeKinds)('attack: sign-in on $name', (kind) => {
     const browser = new Browser(server.url);
     const planted = 'attacker-chosen-session-id';
     const csrf = hiddenField(await (await browser.get('/login')).text(), '_csrf');
-    const res = await browser.post('/login', { _csrf: csrf, return_to: '/console', email: user.email, password: user.password }, { cookie: `${browser.cookieHeader()}; tg_session=${planted}` });
+    const res = await browser.post(
+      '/login',
+      { _csrf: csrf, return_to: '/console', email: user.email, password: user.password },
+      { cookie: `${browser.cookieHeader()}; tg_session=${planted}` },
+    );
     expect(res.status).toBe(303);
     const issued = res.headers.getSetCookie().find((c) => c.startsWith('tg_session='));
     expect(issued).toBeDefined();
     expect(issued).not.toContain(planted);
-    const asAttacker = await fetch(`${server.url}/console`, { redirect: 'manual', headers: { cookie: `tg_session=${planted}` } });
+    const asAttacker = await fetch(`${server.url}/console`, {
+      redirect: 'manual',
+      headers: { cookie: `tg_session=${planted}` },
+    });
     expect(asAttacker.status).toBe(303);
     expect(asAttacker.headers.get('location')).toMatch(/^\/login/);
   });
@@ -116,7 +150,10 @@ describe.each(storeKinds)('attack: sign-in on $name', (kind) => {
     const oldCookie = browser.cookieHeader();
     await signIn(browser, second.email, second.password);
     expect(browser.cookieHeader()).not.toBe(oldCookie);
-    const old = await fetch(`${server.url}/console`, { redirect: 'manual', headers: { cookie: oldCookie } });
+    const old = await fetch(`${server.url}/console`, {
+      redirect: 'manual',
+      headers: { cookie: oldCookie },
+    });
     expect(old.status).toBe(303);
     const current = await browser.get('/console');
     expect(current.status).toBe(200);
@@ -133,7 +170,12 @@ describe.each(storeKinds)('attack: sign-in on $name', (kind) => {
       expect(csrfCookie).toMatch(/HttpOnly/i);
       expect(csrfCookie).toMatch(/SameSite=Strict/i);
       expect(csrfCookie).toMatch(/Secure/i);
-      const res = await browser.post('/login', { _csrf: hiddenField(await login.text(), '_csrf'), return_to: '/', email: user.email, password: user.password });
+      const res = await browser.post('/login', {
+        _csrf: hiddenField(await login.text(), '_csrf'),
+        return_to: '/',
+        email: user.email,
+        password: user.password,
+      });
       const session = res.headers.getSetCookie().find((c) => c.startsWith('tg_session=')) ?? '';
       expect(session).toMatch(/HttpOnly/i);
       expect(session).toMatch(/SameSite=Lax/i);

@@ -6,7 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { storeKinds } from '../helpers/stores.ts';
-import { authorizeUrl, Browser, hiddenField, signIn, startServer, type TestServer } from '../helpers/server.ts';
+import {
+  authorizeUrl,
+  Browser,
+  hiddenField,
+  signIn,
+  startServer,
+  type TestServer,
+} from '../helpers/server.ts';
 import { exchange, expectErrorPage, pkcePair, victimWhoConsented } from './attack-helpers.ts';
 
 const REGISTERED = 'https://app.example.com/callback';
@@ -30,7 +37,10 @@ const TRICKS: [string, string][] = [
   ['@: attacker as user info', 'https://evil.example@app.example.com/callback'],
   ['@: encoded', 'https://app.example.com%40evil.example/callback'],
   ['@: backslash', 'https://app.example.com\\@evil.example/callback'],
-  ['host: registered host as subdomain of the attacker', 'https://app.example.com.evil.example/callback'],
+  [
+    'host: registered host as subdomain of the attacker',
+    'https://app.example.com.evil.example/callback',
+  ],
   ['host: subdomain of the registered host', 'https://evil.app.example.com/callback'],
   ['host: upper case', 'https://APP.EXAMPLE.COM/callback'],
   ['host: trailing dot', 'https://app.example.com./callback'],
@@ -76,67 +86,126 @@ describe.each(storeKinds)('attack: redirect URI tricks on $name', (kind) => {
   let victim: Browser;
   const pkce = pkcePair();
   const mobileAuth = (redirectUri: string, extra: Record<string, string> = {}): string =>
-    authorizeUrl({ clientId: mobile.clientId, redirectUri, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256', extra });
+    authorizeUrl({
+      clientId: mobile.clientId,
+      redirectUri,
+      codeChallenge: pkce.challenge,
+      codeChallengeMethod: 'S256',
+      extra,
+    });
 
   beforeAll(async () => {
     server = await startServer(kind, { throttle: false });
     app = await server.addClient({ redirectUris: [REGISTERED] });
-    mobile = await server.addClient({ type: 'mobile', redirectUris: ['http://127.0.0.1/callback'] });
-    ({ browser: victim } = await victimWhoConsented(server, { clientId: app.clientId, redirectUri: REGISTERED }));
+    mobile = await server.addClient({
+      type: 'mobile',
+      redirectUris: ['http://127.0.0.1/callback'],
+    });
+    ({ browser: victim } = await victimWhoConsented(server, {
+      clientId: app.clientId,
+      redirectUri: REGISTERED,
+    }));
     // The same victim also consented to the mobile app (through a loopback port of its choice).
     const first = await victim.get(mobileAuth('http://127.0.0.1:4000/callback'));
     const html = await first.text();
-    const accepted = await victim.post('/oauth/v2/auth', { _csrf: hiddenField(html, '_csrf'), request: hiddenField(html, 'request'), decision: 'accept' });
-    expect(accepted.headers.get('location')).toMatch(/^http:\/\/127\.0\.0\.1:4000\/callback\?code=/);
+    const accepted = await victim.post('/oauth/v2/auth', {
+      _csrf: hiddenField(html, '_csrf'),
+      request: hiddenField(html, 'request'),
+      decision: 'accept',
+    });
+    expect(accepted.headers.get('location')).toMatch(
+      /^http:\/\/127\.0\.0\.1:4000\/callback\?code=/,
+    );
   });
   afterAll(() => server.close());
 
   it('control: the registered URI itself redirects at once with a code (the victim consented)', async () => {
     const res = await victim.get(authorizeUrl({ clientId: app.clientId, redirectUri: REGISTERED }));
     expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toMatch(/^https:\/\/app\.example\.com\/callback\?code=1000\./);
+    expect(res.headers.get('location')).toMatch(
+      /^https:\/\/app\.example\.com\/callback\?code=1000\./,
+    );
   });
 
   it.each(TRICKS)('R3.2: %s (%s) gets the error page, never a redirect', async (_trick, uri) => {
-    await expectErrorPage(await victim.get(authorizeUrl({ clientId: app.clientId, redirectUri: uri })), uri);
+    await expectErrorPage(
+      await victim.get(authorizeUrl({ clientId: app.clientId, redirectUri: uri })),
+      uri,
+    );
   });
 
   it.each(TRICKS)('R3.2: %s (%s) as redirect_url gets the error page too', async (_trick, uri) => {
-    await expectErrorPage(await victim.get(`/oauth/v2/auth?response_type=code&client_id=${app.clientId}&scope=AaaServer.profile.READ&redirect_url=${encodeURIComponent(uri)}`), uri);
+    await expectErrorPage(
+      await victim.get(
+        `/oauth/v2/auth?response_type=code&client_id=${app.clientId}&scope=AaaServer.profile.READ&redirect_url=${encodeURIComponent(uri)}`,
+      ),
+      uri,
+    );
   });
 
-  it('control: a mobile app\'s loopback URI on another port redirects (RFC 8252 §7.3)', async () => {
+  it("control: a mobile app's loopback URI on another port redirects (RFC 8252 §7.3)", async () => {
     const res = await victim.get(mobileAuth('http://127.0.0.1:5555/callback'));
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toMatch(/^http:\/\/127\.0\.0\.1:5555\/callback\?code=/);
   });
 
-  it.each(LOOPBACK_TRICKS)('R3.2: mobile loopback, %s (%s), gets the error page', async (_trick, uri) => {
-    await expectErrorPage(await victim.get(mobileAuth(uri)), uri);
-  });
+  it.each(LOOPBACK_TRICKS)(
+    'R3.2: mobile loopback, %s (%s), gets the error page',
+    async (_trick, uri) => {
+      await expectErrorPage(await victim.get(mobileAuth(uri)), uri);
+    },
+  );
 
   it('R3.2: the any-port rule is for mobile apps only: a server app on loopback gets no other port', async () => {
     const local = await server.addClient({ redirectUris: ['http://127.0.0.1/callback'] });
-    await expectErrorPage(await victim.get(authorizeUrl({ clientId: local.clientId, redirectUri: 'http://127.0.0.1:5555/callback' })), 'server app, other port');
+    await expectErrorPage(
+      await victim.get(
+        authorizeUrl({ clientId: local.clientId, redirectUri: 'http://127.0.0.1:5555/callback' }),
+      ),
+      'server app, other port',
+    );
   });
 
   it('R3.1: redirect_uri and redirect_url disagreeing get the error page, whichever is the registered one', async () => {
     const base = `/oauth/v2/auth?response_type=code&client_id=${app.clientId}&scope=AaaServer.profile.READ`;
     const evil = encodeURIComponent('https://evil.example/callback');
     const good = encodeURIComponent(REGISTERED);
-    await expectErrorPage(await victim.get(`${base}&redirect_uri=${good}&redirect_url=${evil}`), 'uri good, url evil');
-    await expectErrorPage(await victim.get(`${base}&redirect_uri=${evil}&redirect_url=${good}`), 'uri evil, url good');
+    await expectErrorPage(
+      await victim.get(`${base}&redirect_uri=${good}&redirect_url=${evil}`),
+      'uri good, url evil',
+    );
+    await expectErrorPage(
+      await victim.get(`${base}&redirect_uri=${evil}&redirect_url=${good}`),
+      'uri evil, url good',
+    );
   });
 
   it('R3.2: redirect_uri sent twice with different values gets the error page', async () => {
     const base = `/oauth/v2/auth?response_type=code&client_id=${app.clientId}&scope=AaaServer.profile.READ`;
-    await expectErrorPage(await victim.get(`${base}&redirect_uri=${encodeURIComponent(REGISTERED)}&redirect_uri=${encodeURIComponent('https://evil.example/')}`), 'twice');
-    await expectErrorPage(await victim.get(`${base}&redirect_uri=${encodeURIComponent('https://evil.example/')}&redirect_uri=${encodeURIComponent(REGISTERED)}`), 'twice, reversed');
+    await expectErrorPage(
+      await victim.get(
+        `${base}&redirect_uri=${encodeURIComponent(REGISTERED)}&redirect_uri=${encodeURIComponent('https://evil.example/')}`,
+      ),
+      'twice',
+    );
+    await expectErrorPage(
+      await victim.get(
+        `${base}&redirect_uri=${encodeURIComponent('https://evil.example/')}&redirect_uri=${encodeURIComponent(REGISTERED)}`,
+      ),
+      'twice, reversed',
+    );
   });
 
   it('R3.2: no redirect_uri when several are registered gets the error page', async () => {
-    const two = await server.addClient({ redirectUris: [REGISTERED, 'https://app.example.com/other'] });
-    await expectErrorPage(await victim.get(`/oauth/v2/auth?response_type=code&client_id=${two.clientId}&scope=AaaServer.profile.READ`), 'missing');
+    const two = await server.addClient({
+      redirectUris: [REGISTERED, 'https://app.example.com/other'],
+    });
+    await expectErrorPage(
+      await victim.get(
+        `/oauth/v2/auth?response_type=code&client_id=${two.clientId}&scope=AaaServer.profile.READ`,
+      ),
+      'missing',
+    );
   });
 
   it.each([
@@ -144,23 +213,77 @@ describe.each(storeKinds)('attack: redirect URI tricks on $name', (kind) => {
     ['a bad response_type', { extra: { response_type: 'token' } }],
     ['a bad prompt', { prompt: 'none' }],
     ['a bad PKCE method', { codeChallenge: 'a'.repeat(43), codeChallengeMethod: 'S512' }],
-  ] as const)('R3.2: a foreign redirect URI with %s gets the error page, not an error redirect', async (_what, o) => {
-    await expectErrorPage(await victim.get(authorizeUrl({ clientId: app.clientId, redirectUri: 'https://evil.example/callback', ...o })), _what);
-  });
+  ] as const)(
+    'R3.2: a foreign redirect URI with %s gets the error page, not an error redirect',
+    async (_what, o) => {
+      await expectErrorPage(
+        await victim.get(
+          authorizeUrl({
+            clientId: app.clientId,
+            redirectUri: 'https://evil.example/callback',
+            ...o,
+          }),
+        ),
+        _what,
+      );
+    },
+  );
 
   it('R3.2: an unknown client with a foreign redirect URI gets the error page', async () => {
-    await expectErrorPage(await victim.get(authorizeUrl({ clientId: '1000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', redirectUri: 'https://evil.example/callback' })), 'unknown client');
+    await expectErrorPage(
+      await victim.get(
+        authorizeUrl({
+          clientId: '1000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+          redirectUri: 'https://evil.example/callback',
+        }),
+      ),
+      'unknown client',
+    );
   });
 
   it('R3.2: a consent form whose request was changed to a foreign redirect URI gets the error page', async () => {
-    const page = await (await victim.get(authorizeUrl({ clientId: app.clientId, redirectUri: REGISTERED, prompt: 'consent' }))).text();
-    const request = hiddenField(page, 'request').replace(encodeURIComponent(REGISTERED), encodeURIComponent('https://evil.example/callback'));
+    const page = await (
+      await victim.get(
+        authorizeUrl({ clientId: app.clientId, redirectUri: REGISTERED, prompt: 'consent' }),
+      )
+    ).text();
+    const request = hiddenField(page, 'request').replace(
+      encodeURIComponent(REGISTERED),
+      encodeURIComponent('https://evil.example/callback'),
+    );
     expect(request).toContain('evil.example');
-    await expectErrorPage(await victim.post('/oauth/v2/auth', { _csrf: hiddenField(page, '_csrf'), request, decision: 'accept' }), 'tampered consent');
+    await expectErrorPage(
+      await victim.post('/oauth/v2/auth', {
+        _csrf: hiddenField(page, '_csrf'),
+        request,
+        decision: 'accept',
+      }),
+      'tampered consent',
+    );
   });
 
   it('R3.2: random mutations of the registered URI either get the error page or redirect to the registered URI', async () => {
-    const tricky = fc.constantFrom('/', '.', '..', '@', '%', '%2e', '%2f', '%40', '\\', '?', '#', ':', ':8443', 'evil', 'A', ' ', '\t', '%0d%0a', '\u0430');
+    const tricky = fc.constantFrom(
+      '/',
+      '.',
+      '..',
+      '@',
+      '%',
+      '%2e',
+      '%2f',
+      '%40',
+      '\\',
+      '?',
+      '#',
+      ':',
+      ':8443',
+      'evil',
+      'A',
+      ' ',
+      '\t',
+      '%0d%0a',
+      '\u0430',
+    );
     const mutation = fc.tuple(fc.nat(REGISTERED.length), fc.nat(4), tricky, fc.boolean());
     await fc.assert(
       fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (edits) => {
@@ -184,12 +307,22 @@ describe.each(storeKinds)('attack: redirect URI tricks on $name', (kind) => {
     ['another path', 'https://app.example.com/other'],
     ['upper-case host', 'https://APP.example.com/callback'],
     ['nothing', ''],
-  ])('R4.2: exchanging a code with %s as redirect_uri is invalid_redirect_uri', async (_what, uri) => {
-    const res = await victim.get(authorizeUrl({ clientId: app.clientId, redirectUri: REGISTERED }));
-    const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
-    const answer = await exchange(server, { code, client_id: app.clientId, client_secret: app.clientSecret, redirect_uri: uri });
-    expect(answer.body).toEqual({ error: 'invalid_redirect_uri' });
-  });
+  ])(
+    'R4.2: exchanging a code with %s as redirect_uri is invalid_redirect_uri',
+    async (_what, uri) => {
+      const res = await victim.get(
+        authorizeUrl({ clientId: app.clientId, redirectUri: REGISTERED }),
+      );
+      const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
+      const answer = await exchange(server, {
+        code,
+        client_id: app.clientId,
+        client_secret: app.clientSecret,
+        redirect_uri: uri,
+      });
+      expect(answer.body).toEqual({ error: 'invalid_redirect_uri' });
+    },
+  );
 });
 
 describe.each(storeKinds)('attack: CR/LF never reaches a response header on $name', (kind) => {
@@ -201,7 +334,10 @@ describe.each(storeKinds)('attack: CR/LF never reaches a response header on $nam
   beforeAll(async () => {
     server = await startServer(kind, { throttle: false });
     app = await server.addClient({ redirectUris: [REGISTERED] });
-    ({ browser: victim } = await victimWhoConsented(server, { clientId: app.clientId, redirectUri: REGISTERED }));
+    ({ browser: victim } = await victimWhoConsented(server, {
+      clientId: app.clientId,
+      redirectUri: REGISTERED,
+    }));
   });
   afterAll(() => server.close());
 
@@ -216,24 +352,48 @@ describe.each(storeKinds)('attack: CR/LF never reaches a response header on $nam
   }
 
   it('R3.5: CR/LF in state is percent-encoded in the redirect with the code', async () => {
-    const res = await victim.get(authorizeUrl({ clientId: app.clientId, redirectUri: REGISTERED, state: INJECTION }));
+    const res = await victim.get(
+      authorizeUrl({ clientId: app.clientId, redirectUri: REGISTERED, state: INJECTION }),
+    );
     expectNoInjection(res, 'code redirect');
     expect(res.status).toBe(302);
     expect(new URL(res.headers.get('location') ?? '').searchParams.get('state')).toBe(INJECTION);
   });
 
   it('R3.3: CR/LF in state is percent-encoded in an error redirect', async () => {
-    const res = await victim.get(authorizeUrl({ clientId: app.clientId, redirectUri: REGISTERED, state: INJECTION, scope: 'Evil.thing.READ' }));
+    const res = await victim.get(
+      authorizeUrl({
+        clientId: app.clientId,
+        redirectUri: REGISTERED,
+        state: INJECTION,
+        scope: 'Evil.thing.READ',
+      }),
+    );
     expectNoInjection(res, 'error redirect');
     expect(res.status).toBe(302);
     expect(new URL(res.headers.get('location') ?? '').searchParams.get('state')).toBe(INJECTION);
   });
 
   it('R3.5: CR/LF in state is percent-encoded after Deny', async () => {
-    const page = await (await victim.get(authorizeUrl({ clientId: app.clientId, redirectUri: REGISTERED, state: INJECTION, prompt: 'consent' }))).text();
-    const res = await victim.post('/oauth/v2/auth', { _csrf: hiddenField(page, '_csrf'), request: hiddenField(page, 'request'), decision: 'deny' });
+    const page = await (
+      await victim.get(
+        authorizeUrl({
+          clientId: app.clientId,
+          redirectUri: REGISTERED,
+          state: INJECTION,
+          prompt: 'consent',
+        }),
+      )
+    ).text();
+    const res = await victim.post('/oauth/v2/auth', {
+      _csrf: hiddenField(page, '_csrf'),
+      request: hiddenField(page, 'request'),
+      decision: 'deny',
+    });
     expectNoInjection(res, 'deny');
-    expect(new URL(res.headers.get('location') ?? '').searchParams.get('error')).toBe('access_denied');
+    expect(new URL(res.headers.get('location') ?? '').searchParams.get('error')).toBe(
+      'access_denied',
+    );
   });
 
   it.each([
@@ -241,7 +401,10 @@ describe.each(storeKinds)('attack: CR/LF never reaches a response header on $nam
     ['redirect_uri (only LF)', `${REGISTERED}\nSet-Cookie: pwned=1`],
     ['client_id', `${'1000.X'}\r\nSet-Cookie: pwned=1`],
   ])('R3.2: CR/LF in %s gets the error page and sets no header', async (name, value) => {
-    const url = name === 'client_id' ? authorizeUrl({ clientId: value, redirectUri: REGISTERED }) : authorizeUrl({ clientId: app.clientId, redirectUri: value });
+    const url =
+      name === 'client_id'
+        ? authorizeUrl({ clientId: value, redirectUri: REGISTERED })
+        : authorizeUrl({ clientId: app.clientId, redirectUri: value });
     const res = await victim.get(url);
     expectNoInjection(res, name);
     await expectErrorPage(res, name);
@@ -249,7 +412,12 @@ describe.each(storeKinds)('attack: CR/LF never reaches a response header on $nam
 
   it('CR/LF in the sign-in return_to does not reach the Location header', async () => {
     const user = await server.addUser();
-    const res = await signIn(new Browser(server.url), user.email, user.password, `/console\r\nSet-Cookie: pwned=1`);
+    const res = await signIn(
+      new Browser(server.url),
+      user.email,
+      user.password,
+      `/console\r\nSet-Cookie: pwned=1`,
+    );
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/');
     expect(res.headers.getSetCookie().join('\n')).not.toContain('pwned');

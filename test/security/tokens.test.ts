@@ -4,7 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKinds } from '../helpers/stores.ts';
-import { authorize, Browser, obtainTokens, postForm, startServer, type TestServer } from '../helpers/server.ts';
+import {
+  authorize,
+  Browser,
+  obtainTokens,
+  postForm,
+  startServer,
+  type TestServer,
+} from '../helpers/server.ts';
 import { forgedToken, tokenWorks, userInfo } from './attack-helpers.ts';
 
 type App = { clientId: string; clientSecret: string; redirectUri: string };
@@ -12,17 +19,33 @@ type App = { clientId: string; clientSecret: string; redirectUri: string };
 describe.each(storeKinds)('attack: tokens on $name', (kind) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer(kind, { throttle: false, refreshTokenCap: 2, accessTokensPerRefresh: 2 });
+    server = await startServer(kind, {
+      throttle: false,
+      refreshTokenCap: 2,
+      accessTokensPerRefresh: 2,
+    });
   });
   afterAll(() => server.close());
 
-  async function tokensFor(app: App, user?: { email: string; password: string }): Promise<{ access: string; refresh: string }> {
-    const res = await obtainTokens(server, { ...app, accessType: 'offline', prompt: 'consent' }, user);
+  async function tokensFor(
+    app: App,
+    user?: { email: string; password: string },
+  ): Promise<{ access: string; refresh: string }> {
+    const res = await obtainTokens(
+      server,
+      { ...app, accessType: 'offline', prompt: 'consent' },
+      user,
+    );
     expect(res.body.refresh_token).toBeTruthy();
     return { access: String(res.body.access_token), refresh: String(res.body.refresh_token) };
   }
   const refresh = (app: App, token: string) =>
-    postForm(server.url, '/oauth/v2/token', { grant_type: 'refresh_token', refresh_token: token, client_id: app.clientId, client_secret: app.clientSecret });
+    postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'refresh_token',
+      refresh_token: token,
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+    });
 
   it('R4.5: another app cannot use a stolen refresh token, and the theft leaves it working for its owner', async () => {
     const victimApp = await server.addClient();
@@ -37,7 +60,11 @@ describe.each(storeKinds)('attack: tokens on $name', (kind) => {
     const attackerApp = await server.addClient();
     const tokens = await tokensFor(victimApp);
     for (const token of [tokens.access, tokens.refresh]) {
-      const res = await postForm(server.url, '/oauth/v2/revoke', { token, client_id: attackerApp.clientId, client_secret: attackerApp.clientSecret });
+      const res = await postForm(server.url, '/oauth/v2/revoke', {
+        token,
+        client_id: attackerApp.clientId,
+        client_secret: attackerApp.clientSecret,
+      });
       expect(res.status).toBe(200);
     }
     expect(await tokenWorks(server, tokens.access)).toBe(true);
@@ -48,7 +75,9 @@ describe.each(storeKinds)('attack: tokens on $name', (kind) => {
     const app = await server.addClient();
     const tokens = await tokensFor(app);
     const minted = String((await refresh(app, tokens.refresh)).body.access_token);
-    expect((await postForm(server.url, '/oauth/v2/token/revoke', { token: tokens.refresh })).body).toEqual({ status: 'success' });
+    expect(
+      (await postForm(server.url, '/oauth/v2/token/revoke', { token: tokens.refresh })).body,
+    ).toEqual({ status: 'success' });
     expect((await refresh(app, tokens.refresh)).body).toEqual({ error: 'invalid_code' });
     expect(await tokenWorks(server, tokens.access)).toBe(false);
     expect(await tokenWorks(server, minted)).toBe(false);
@@ -89,13 +118,22 @@ describe.each(storeKinds)('attack: tokens on $name', (kind) => {
   it('R6.2: a valid token in the query string is refused, at user info and at the API, even beside a valid header', async () => {
     const app = await server.addClient();
     const { access } = await tokensFor(app);
-    for (const path of [`/oauth/user/info?access_token=${access}`, `/oauth/user/info?authtoken=${access}`, `/api/v2/portals?access_token=${access}`]) {
+    for (const path of [
+      `/oauth/user/info?access_token=${access}`,
+      `/oauth/user/info?authtoken=${access}`,
+      `/api/v2/portals?access_token=${access}`,
+    ]) {
       const bare = await fetch(`${server.url}${path}`);
       const body = (await bare.json()) as { error?: unknown; ZUID?: unknown; data?: unknown };
       expect(body.error, path).toBeDefined();
       expect(body.ZUID ?? body.data, path).toBeUndefined();
-      const withHeader = await fetch(`${server.url}${path}`, { headers: { authorization: `Zoho-oauthtoken ${access}` } });
-      expect(((await withHeader.json()) as { error?: unknown }).error, `${path} with header`).toBeDefined();
+      const withHeader = await fetch(`${server.url}${path}`, {
+        headers: { authorization: `Zoho-oauthtoken ${access}` },
+      });
+      expect(
+        ((await withHeader.json()) as { error?: unknown }).error,
+        `${path} with header`,
+      ).toBeDefined();
     }
   });
 
@@ -104,8 +142,18 @@ describe.each(storeKinds)('attack: tokens on $name', (kind) => {
     const forged = forgedToken();
     expect(await tokenWorks(server, forged)).toBe(false);
     expect((await refresh(app, forged)).body).toEqual({ error: 'invalid_code' });
-    expect((await postForm(server.url, '/oauth/v2/introspect', { token: forged, client_id: app.clientId, client_secret: app.clientSecret })).body).toEqual({ active: false });
-    expect((await postForm(server.url, '/oauth/v2/token/revoke', { token: forged })).status).toBe(400);
+    expect(
+      (
+        await postForm(server.url, '/oauth/v2/introspect', {
+          token: forged,
+          client_id: app.clientId,
+          client_secret: app.clientSecret,
+        })
+      ).body,
+    ).toEqual({ active: false });
+    expect((await postForm(server.url, '/oauth/v2/token/revoke', { token: forged })).status).toBe(
+      400,
+    );
   });
 
   it('R1: a real token with one character changed is refused', async () => {
@@ -122,7 +170,10 @@ describe.each(storeKinds)('attack: tokens on $name', (kind) => {
     const tokens = await tokensFor(app, user);
     expect(await tokenWorks(server, tokens.refresh)).toBe(false);
     expect((await refresh(app, tokens.access)).body).toEqual({ error: 'invalid_code' });
-    const redirect = await authorize(new Browser(server.url), user, { clientId: app.clientId, redirectUri: app.redirectUri });
+    const redirect = await authorize(new Browser(server.url), user, {
+      clientId: app.clientId,
+      redirectUri: app.redirectUri,
+    });
     const code = redirect.searchParams.get('code') ?? '';
     expect(await tokenWorks(server, code)).toBe(false);
     expect((await refresh(app, code)).body).toEqual({ error: 'invalid_code' });
@@ -148,11 +199,19 @@ describe.each(storeKinds)('attack: tokens on $name', (kind) => {
   it('RFC 9700 §2.4, §2.1.2: the password grant and the implicit grant are not offered', async () => {
     const app = await server.addClient();
     const user = await server.addUser();
-    const password = await postForm(server.url, '/oauth/v2/token', { grant_type: 'password', username: user.email, password: user.password, client_id: app.clientId, client_secret: app.clientSecret });
+    const password = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'password',
+      username: user.email,
+      password: user.password,
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+    });
     expect(password.body).toEqual({ error: 'unsupported_grant_type' });
     const browser = new Browser(server.url);
     await authorize(browser, user, { clientId: app.clientId, redirectUri: app.redirectUri });
-    const implicit = await browser.get(`/oauth/v2/auth?response_type=token&client_id=${app.clientId}&redirect_uri=${encodeURIComponent(app.redirectUri)}&scope=AaaServer.profile.READ`);
+    const implicit = await browser.get(
+      `/oauth/v2/auth?response_type=token&client_id=${app.clientId}&redirect_uri=${encodeURIComponent(app.redirectUri)}&scope=AaaServer.profile.READ`,
+    );
     const to = new URL(implicit.headers.get('location') ?? '');
     expect(to.searchParams.get('error')).toBe('unsupported_response_type');
     expect(`${to.search}${to.hash}`).not.toContain('access_token');

@@ -7,13 +7,26 @@ import { postForm, startServer, type TestServer } from '../helpers/server.ts';
 describe.each(storeKinds)('admin JSON API on $name', (kind) => {
   let server: TestServer;
   let key: string;
-  const call = async (method: string, path: string, body?: unknown, auth: string | null = `Bearer ${key}`) => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    auth: string | null = `Bearer ${key}`,
+  ) => {
     const headers: Record<string, string> = {};
     if (auth) headers.authorization = auth;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${server.url}/admin/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${server.url}/admin/api${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
+    };
   };
 
   beforeAll(async () => {
@@ -23,10 +36,16 @@ describe.each(storeKinds)('admin JSON API on $name', (kind) => {
   afterAll(() => server.close());
 
   it('an admin key is stored only as its hash', async () => {
-    const { key: another, adminKey } = await createAdminKey(server.store, 'hash check', server.now());
+    const { key: another, adminKey } = await createAdminKey(
+      server.store,
+      'hash check',
+      server.now(),
+    );
     expect(another).toMatch(/^tgadmin_[A-Za-z0-9_-]{43}$/);
     expect(await server.store.useAdminKey(another, server.now())).toBeUndefined();
-    expect((await server.store.useAdminKey(hashSecret(another), server.now()))?.id).toBe(adminKey.id);
+    expect((await server.store.useAdminKey(hashSecret(another), server.now()))?.id).toBe(
+      adminKey.id,
+    );
   });
 
   it('refuses requests without a valid admin key with 401 and WWW-Authenticate', async () => {
@@ -42,7 +61,13 @@ describe.each(storeKinds)('admin JSON API on $name', (kind) => {
 
   it('R2: creates, lists, reads, updates, rotates and deletes a client', async () => {
     const owner = await server.addUser();
-    const created = await call('POST', '/clients', { name: 'Scripted', domain: 'https://s.example', redirect_uris: ['https://s.example/cb'], type: 'server', owner_email: owner.email });
+    const created = await call('POST', '/clients', {
+      name: 'Scripted',
+      domain: 'https://s.example',
+      redirect_uris: ['https://s.example/cb'],
+      type: 'server',
+      owner_email: owner.email,
+    });
     expect(created.status).toBe(201);
     const clientId = created.body.client_id as string;
     expect(clientId).toMatch(/^1000\.[A-Z0-9]{30}$/);
@@ -50,22 +75,47 @@ describe.each(storeKinds)('admin JSON API on $name', (kind) => {
     expect(created.body.owner_zuid).toBe(owner.zuid);
 
     const listed = await call('GET', `/clients?owner_email=${encodeURIComponent(owner.email)}`);
-    expect((listed.body.clients as { client_id: string }[]).map((c) => c.client_id)).toEqual([clientId]);
+    expect((listed.body.clients as { client_id: string }[]).map((c) => c.client_id)).toEqual([
+      clientId,
+    ]);
     expect(JSON.stringify(listed.body)).not.toContain(created.body.client_secret as string);
-    expect((await call('GET', `/clients/${clientId}`)).body).toMatchObject({ name: 'Scripted', type: 'server', redirect_uris: ['https://s.example/cb'] });
+    expect((await call('GET', `/clients/${clientId}`)).body).toMatchObject({
+      name: 'Scripted',
+      type: 'server',
+      redirect_uris: ['https://s.example/cb'],
+    });
 
-    const patched = await call('PATCH', `/clients/${clientId}`, { name: 'Renamed', redirect_uris: ['https://s.example/a', 'https://s.example/b'] });
-    expect(patched.body).toMatchObject({ name: 'Renamed', domain: 'https://s.example', redirect_uris: ['https://s.example/a', 'https://s.example/b'] });
-    const badPatch = await call('PATCH', `/clients/${clientId}`, { redirect_uris: ['javascript:alert(1)'] });
+    const patched = await call('PATCH', `/clients/${clientId}`, {
+      name: 'Renamed',
+      redirect_uris: ['https://s.example/a', 'https://s.example/b'],
+    });
+    expect(patched.body).toMatchObject({
+      name: 'Renamed',
+      domain: 'https://s.example',
+      redirect_uris: ['https://s.example/a', 'https://s.example/b'],
+    });
+    const badPatch = await call('PATCH', `/clients/${clientId}`, {
+      redirect_uris: ['javascript:alert(1)'],
+    });
     expect(badPatch.status).toBe(400);
-    expect((badPatch.body.problems as Record<string, string>).redirect_uris).toContain('javascript');
+    expect((badPatch.body.problems as Record<string, string>).redirect_uris).toContain(
+      'javascript',
+    );
 
     const rotated = await call('POST', `/clients/${clientId}/rotate-secret`);
     expect(rotated.body.client_secret).not.toBe(created.body.client_secret);
-    const oldSecret = await postForm(server.url, '/oauth/v2/token', { grant_type: 'authorization_code', code: '1000.x.y', client_id: clientId, client_secret: created.body.client_secret as string });
+    const oldSecret = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'authorization_code',
+      code: '1000.x.y',
+      client_id: clientId,
+      client_secret: created.body.client_secret as string,
+    });
     expect(oldSecret.body).toEqual({ error: 'invalid_client' });
 
-    expect((await call('DELETE', `/clients/${clientId}`)).body).toEqual({ client_id: clientId, deleted: true });
+    expect((await call('DELETE', `/clients/${clientId}`)).body).toEqual({
+      client_id: clientId,
+      deleted: true,
+    });
     expect((await call('GET', `/clients/${clientId}`)).status).toBe(404);
     expect((await call('DELETE', `/clients/${clientId}`)).status).toBe(404);
     expect((await call('POST', `/clients/${clientId}/rotate-secret`)).status).toBe(404);
@@ -73,12 +123,28 @@ describe.each(storeKinds)('admin JSON API on $name', (kind) => {
 
   it('R2: refuses bad input field by field and stores nothing', async () => {
     const before = (await server.store.listClients()).length;
-    const res = await call('POST', '/clients', { name: '', domain: 'nope', redirect_uris: Array.from({ length: 21 }, (_, i) => `https://x.example/${i}`), type: 'server' });
+    const res = await call('POST', '/clients', {
+      name: '',
+      domain: 'nope',
+      redirect_uris: Array.from({ length: 21 }, (_, i) => `https://x.example/${i}`),
+      type: 'server',
+    });
     expect(res.status).toBe(400);
-    expect(Object.keys(res.body.problems as object).sort()).toEqual(['domain', 'name', 'redirect_uris']);
-    expect((await call('POST', '/clients', { name: 'Self', domain: 'https://x.example', type: 'self' })).body.problems).toEqual({ owner_email: 'A self client needs an owner_email.' });
+    expect(Object.keys(res.body.problems as object).sort()).toEqual([
+      'domain',
+      'name',
+      'redirect_uris',
+    ]);
+    expect(
+      (await call('POST', '/clients', { name: 'Self', domain: 'https://x.example', type: 'self' }))
+        .body.problems,
+    ).toEqual({ owner_email: 'A self client needs an owner_email.' });
     expect((await call('POST', '/clients', ['not', 'an', 'object'])).status).toBe(400);
-    const malformed = await fetch(`${server.url}/admin/api/clients`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"name":' });
+    const malformed = await fetch(`${server.url}/admin/api/clients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: '{"name":',
+    });
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { error: string }).error).toBe('invalid_request');
     expect((await server.store.listClients()).length).toBe(before);

@@ -27,36 +27,128 @@ const PATHS = [
 ];
 
 const PARAM_NAMES = [
-  'grant_type', 'code', 'client_id', 'client_secret', 'redirect_uri', 'redirect_url', 'refresh_token', 'scope', 'state',
-  'response_type', 'access_type', 'prompt', 'code_challenge', 'code_challenge_method', 'code_verifier', 'token',
-  'token_type_hint', 'email', 'password', 'return_to', '_csrf', 'decision', 'request', 'index', 'limit', 'access_token',
+  'grant_type',
+  'code',
+  'client_id',
+  'client_secret',
+  'redirect_uri',
+  'redirect_url',
+  'refresh_token',
+  'scope',
+  'state',
+  'response_type',
+  'access_type',
+  'prompt',
+  'code_challenge',
+  'code_challenge_method',
+  'code_verifier',
+  'token',
+  'token_type_hint',
+  'email',
+  'password',
+  'return_to',
+  '_csrf',
+  'decision',
+  'request',
+  'index',
+  'limit',
+  'access_token',
 ];
 
 const VALUES = fc.oneof(
-  fc.constantFrom('authorization_code', 'refresh_token', 'client_credentials', 'code', 'offline', 'consent', 'S256', 'plain', 'AaaServer.profile.READ', 'https://app.example.com/callback', '1000.ffffffffffffffffffffffffffffffff.ffffffffffffffffffffffffffffffff', '', '%', '\u0000', 'a\r\nSet-Cookie: x=1', '<script>alert(1)</script>', '../../etc/passwd', '-1', '99999999999999999999'),
+  fc.constantFrom(
+    'authorization_code',
+    'refresh_token',
+    'client_credentials',
+    'code',
+    'offline',
+    'consent',
+    'S256',
+    'plain',
+    'AaaServer.profile.READ',
+    'https://app.example.com/callback',
+    '1000.ffffffffffffffffffffffffffffffff.ffffffffffffffffffffffffffffffff',
+    '',
+    '%',
+    '\u0000',
+    'a\r\nSet-Cookie: x=1',
+    '<script>alert(1)</script>',
+    '../../etc/passwd',
+    '-1',
+    '99999999999999999999',
+  ),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
 );
 
-const PARAMS = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...PARAM_NAMES), fc.string({ maxLength: 12 })), VALUES), { maxLength: 8 });
+const PARAMS = fc.array(
+  fc.tuple(fc.oneof(fc.constantFrom(...PARAM_NAMES), fc.string({ maxLength: 12 })), VALUES),
+  { maxLength: 8 },
+);
 
 const REQUEST = fc.record({
   method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'),
-  path: fc.oneof(fc.constantFrom(...PATHS), fc.tuple(fc.constantFrom(...PATHS), fc.string({ maxLength: 20 })).map(([p, s]) => p + encodeURIComponent(s))),
+  path: fc.oneof(
+    fc.constantFrom(...PATHS),
+    fc
+      .tuple(fc.constantFrom(...PATHS), fc.string({ maxLength: 20 }))
+      .map(([p, s]) => p + encodeURIComponent(s)),
+  ),
   query: PARAMS,
   body: fc.oneof(
     fc.constant(undefined),
-    PARAMS.map((p) => ({ type: 'application/x-www-form-urlencoded', data: new URLSearchParams(p).toString() })),
+    PARAMS.map((p) => ({
+      type: 'application/x-www-form-urlencoded',
+      data: new URLSearchParams(p).toString(),
+    })),
     PARAMS.map((p) => ({ type: 'multipart', data: p })),
     fc.json().map((j) => ({ type: 'application/json', data: j })),
-    fc.tuple(fc.constantFrom('application/json', 'text/plain', 'application/xml', 'multipart/form-data', 'application/x-www-form-urlencoded; charset=latin1', 'bogus', 'multipart/form-data; boundary=x'), fc.string({ maxLength: 200 })).map(([type, data]) => ({ type, data })),
+    fc
+      .tuple(
+        fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/xml',
+          'multipart/form-data',
+          'application/x-www-form-urlencoded; charset=latin1',
+          'bogus',
+          'multipart/form-data; boundary=x',
+        ),
+        fc.string({ maxLength: 200 }),
+      )
+      .map(([type, data]) => ({ type, data })),
   ),
-  authorization: fc.option(fc.oneof(fc.constantFrom('Basic', 'Basic !!!', 'Basic Og==', 'Bearer', 'Zoho-oauthtoken 1000.x', 'Zoho-oauthtoken  '), fc.string({ maxLength: 60 }).map((s) => `Basic ${Buffer.from(s).toString('base64')}`), fc.string({ maxLength: 60 }))),
-  cookie: fc.option(fc.oneof(fc.constantFrom('tg_session=abc', 'tg_csrf=x; tg_session=', 'tg_session=%%%'), fc.string({ maxLength: 60 }))),
+  authorization: fc.option(
+    fc.oneof(
+      fc.constantFrom(
+        'Basic',
+        'Basic !!!',
+        'Basic Og==',
+        'Bearer',
+        'Zoho-oauthtoken 1000.x',
+        'Zoho-oauthtoken  ',
+      ),
+      fc.string({ maxLength: 60 }).map((s) => `Basic ${Buffer.from(s).toString('base64')}`),
+      fc.string({ maxLength: 60 }),
+    ),
+  ),
+  cookie: fc.option(
+    fc.oneof(
+      fc.constantFrom('tg_session=abc', 'tg_csrf=x; tg_session=', 'tg_session=%%%'),
+      fc.string({ maxLength: 60 }),
+    ),
+  ),
 });
 
-function toInit(req: fc.Arbitrary<never> extends never ? never : Record<string, unknown>): RequestInit {
-  const r = req as { method: string; body?: { type: string; data: unknown }; authorization: string | null; cookie: string | null };
+function toInit(
+  req: fc.Arbitrary<never> extends never ? never : Record<string, unknown>,
+): RequestInit {
+  const r = req as {
+    method: string;
+    body?: { type: string; data: unknown };
+    authorization: string | null;
+    cookie: string | null;
+  };
   const headers: Record<string, string> = {};
   const safe = (v: string): boolean => /^[\t\x20-\x7e\x80-\xff]*$/.test(v);
   if (r.authorization !== null && safe(r.authorization)) headers.authorization = r.authorization;
@@ -86,7 +178,9 @@ describe.each(storeKinds)('random requests on $name', (kind) => {
     const app = await server.addClient();
     await fc.assert(
       fc.asyncProperty(REQUEST, async (req) => {
-        const q = new URLSearchParams(req.query.map(([k, v]) => [k.replace('{client}', app.clientId), v])).toString();
+        const q = new URLSearchParams(
+          req.query.map(([k, v]) => [k.replace('{client}', app.clientId), v]),
+        ).toString();
         const res = await fetch(`${server.url}${req.path}${q ? `?${q}` : ''}`, toInit(req));
         await res.arrayBuffer();
         expect(res.status, `${req.method} ${req.path}`).toBeLessThan(500);
@@ -98,14 +192,28 @@ describe.each(storeKinds)('random requests on $name', (kind) => {
   });
 
   it('oversized, duplicated and wrongly typed input gets the protocol error, not a 5xx', async () => {
-    const big = await fetch(`${server.url}/oauth/v2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=${'x'.repeat(200_000)}` });
+    const big = await fetch(`${server.url}/oauth/v2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=${'x'.repeat(200_000)}`,
+    });
     expect(big.status).toBeLessThan(500);
     expect(((await big.json()) as { error: string }).error).toBe('invalid_request');
-    const dup = await fetch(`${server.url}/oauth/v2/token?grant_type=a&grant_type=b`, { method: 'POST' });
+    const dup = await fetch(`${server.url}/oauth/v2/token?grant_type=a&grant_type=b`, {
+      method: 'POST',
+    });
     expect(((await dup.json()) as { error: string }).error).toBe('invalid_request');
-    const typed = await fetch(`${server.url}/oauth/v2/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type": {"$gt": ""}}' });
+    const typed = await fetch(`${server.url}/oauth/v2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"grant_type": {"$gt": ""}}',
+    });
     expect(((await typed.json()) as { error: string }).error).toBe('invalid_request');
-    const proto = await fetch(`${server.url}/oauth/v2/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"__proto__": {"x": 1}}' });
+    const proto = await fetch(`${server.url}/oauth/v2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"__proto__": {"x": 1}}',
+    });
     expect(proto.status).toBeLessThan(500);
     const page = await fetch(`${server.url}/oauth/v2/auth?client_id=%ZZ`);
     expect(page.status).toBeLessThan(500);

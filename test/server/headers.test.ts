@@ -4,7 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKinds } from '../helpers/stores.ts';
-import { authorizeUrl, Browser, hiddenField, postForm, startServer, type TestServer } from '../helpers/server.ts';
+import {
+  authorizeUrl,
+  Browser,
+  hiddenField,
+  postForm,
+  startServer,
+  type TestServer,
+} from '../helpers/server.ts';
 
 describe.each(storeKinds.slice(0, 1))('security headers on $name', (kind) => {
   let server: TestServer;
@@ -26,17 +33,29 @@ describe.each(storeKinds.slice(0, 1))('security headers on $name', (kind) => {
 
   it('token responses, errors and the consent page are not cached', async () => {
     const app = await server.addClient();
-    const err = await postForm(server.url, '/oauth/v2/token', { grant_type: 'refresh_token', refresh_token: 'x', client_id: app.clientId, client_secret: app.clientSecret });
+    const err = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'refresh_token',
+      refresh_token: 'x',
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+    });
     expect(err.headers.get('cache-control')).toBe('no-store');
     const user = await server.addUser();
     const browser = new Browser(server.url);
     const loginPage = await (await browser.get('/login')).text();
-    const login = await browser.post('/login', { _csrf: hiddenField(loginPage, '_csrf'), return_to: '/', email: user.email, password: user.password });
+    const login = await browser.post('/login', {
+      _csrf: hiddenField(loginPage, '_csrf'),
+      return_to: '/',
+      email: user.email,
+      password: user.password,
+    });
     expect(login.headers.get('cache-control')).toBe('no-store');
     const cookie = login.headers.getSetCookie().find((c) => c.startsWith('tg_session=')) ?? '';
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
-    const consent = await browser.get(authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri }));
+    const consent = await browser.get(
+      authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri }),
+    );
     expect(consent.headers.get('cache-control')).toBe('no-store');
   });
 });

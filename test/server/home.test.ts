@@ -3,7 +3,13 @@ import { ensureDemo } from '../../src/core/demo.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { Browser, hiddenField, startServer, type TestServer } from '../helpers/server.ts';
 
-const unescape = (s: string): string => s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+const unescape = (s: string): string =>
+  s
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 
 describe.each(storeKinds)('home page walkthrough on $name', (kind) => {
   let server: TestServer;
@@ -25,14 +31,29 @@ describe.each(storeKinds)('home page walkthrough on $name', (kind) => {
     const home = await (await browser.get('/')).text();
     expect(home).toContain('Start the authorization');
     expect(browser.cookieHeader()).toMatch(/tg_walkthrough=/);
-    const start = unescape(/<a class="button" href="([^"]+)">Start the authorization/.exec(home)?.[1] ?? '');
+    const start = unescape(
+      /<a class="button" href="([^"]+)">Start the authorization/.exec(home)?.[1] ?? '',
+    );
     const authUrl = new URL(start, server.url);
-    expect(Object.fromEntries(authUrl.searchParams)).toMatchObject({ client_id: demo.clientId, redirect_uri: `${server.url}/demo/callback`, access_type: 'offline' });
+    expect(Object.fromEntries(authUrl.searchParams)).toMatchObject({
+      client_id: demo.clientId,
+      redirect_uri: `${server.url}/demo/callback`,
+      access_type: 'offline',
+    });
 
     const login = await (await browser.get(start)).text();
-    const signedIn = await browser.post('/login', { _csrf: hiddenField(login, '_csrf'), return_to: hiddenField(login, 'return_to'), email: demo.email, password: demo.password });
+    const signedIn = await browser.post('/login', {
+      _csrf: hiddenField(login, '_csrf'),
+      return_to: hiddenField(login, 'return_to'),
+      email: demo.email,
+      password: demo.password,
+    });
     const consent = await (await browser.get(signedIn.headers.get('location') ?? '/')).text();
-    const accepted = await browser.post('/oauth/v2/auth', { _csrf: hiddenField(consent, '_csrf'), request: hiddenField(consent, 'request'), decision: 'accept' });
+    const accepted = await browser.post('/oauth/v2/auth', {
+      _csrf: hiddenField(consent, '_csrf'),
+      request: hiddenField(consent, 'request'),
+      decision: 'accept',
+    });
     const callback = new URL(accepted.headers.get('location') ?? '');
     expect(callback.pathname).toBe('/demo/callback');
     const code = callback.searchParams.get('code') ?? '';
@@ -43,7 +64,7 @@ describe.each(storeKinds)('home page walkthrough on $name', (kind) => {
       const page = await (await browser.get('/')).text();
       const res = await browser.post(`/demo/${name}`, { _csrf: hiddenField(page, '_csrf') });
       expect(res.status).toBe(303);
-      return (await (await browser.get('/')).text());
+      return await (await browser.get('/')).text();
     };
     let page = await step('exchange');
     expect(page).toContain('POST /oauth/v2/token HTTP/1.1');

@@ -11,7 +11,11 @@ describe.each(storeKinds)('logs on $name', (kind) => {
   const lines: string[] = [];
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer(kind, { logLevel: 'trace' }, { logStream: { write: (line) => void lines.push(line) } });
+    server = await startServer(
+      kind,
+      { logLevel: 'trace' },
+      { logStream: { write: (line) => void lines.push(line) } },
+    );
   });
   afterAll(() => server.close());
 
@@ -23,12 +27,30 @@ describe.each(storeKinds)('logs on $name', (kind) => {
     const refresh = t.body.refresh_token as string;
     // Errors too: replay a code in the query string, wrong secrets, a bad refresh, revocations.
     const secrets = [app.clientSecret, user.password, access, refresh];
-    await postForm(server.url, `/oauth/v2/token?grant_type=refresh_token&refresh_token=${refresh}&client_id=${app.clientId}&client_secret=${app.clientSecret}`, {});
-    await postForm(server.url, '/oauth/v2/token', { grant_type: 'refresh_token', refresh_token: refresh, client_id: app.clientId, client_secret: 'f'.repeat(42) });
+    await postForm(
+      server.url,
+      `/oauth/v2/token?grant_type=refresh_token&refresh_token=${refresh}&client_id=${app.clientId}&client_secret=${app.clientSecret}`,
+      {},
+    );
+    await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'refresh_token',
+      refresh_token: refresh,
+      client_id: app.clientId,
+      client_secret: 'f'.repeat(42),
+    });
     await fetch(`${server.url}/oauth/user/info?access_token=${access}`);
-    await fetch(`${server.url}/oauth/user/info`, { headers: { authorization: `Zoho-oauthtoken ${access}` } });
+    await fetch(`${server.url}/oauth/user/info`, {
+      headers: { authorization: `Zoho-oauthtoken ${access}` },
+    });
     await postForm(server.url, `/oauth/v2/token/revoke?token=${access}`, {});
-    await postForm(server.url, '/oauth/v2/revoke', { token: refresh }, { authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}` });
+    await postForm(
+      server.url,
+      '/oauth/v2/revoke',
+      { token: refresh },
+      {
+        authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`,
+      },
+    );
     const codeRun = await obtainTokens(server, { ...app, prompt: 'consent' }, user);
     secrets.push(codeRun.body.access_token as string);
     expect(lines.length).toBeGreaterThan(10);

@@ -3,7 +3,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKinds } from '../helpers/stores.ts';
-import { authorize, authorizeUrl, Browser, hiddenField, signIn, startServer, type TestServer } from '../helpers/server.ts';
+import {
+  authorize,
+  authorizeUrl,
+  Browser,
+  hiddenField,
+  signIn,
+  startServer,
+  type TestServer,
+} from '../helpers/server.ts';
 
 describe.each(storeKinds)('R3 authorization endpoint on $name', (kind) => {
   let server: TestServer;
@@ -12,7 +20,10 @@ describe.each(storeKinds)('R3 authorization endpoint on $name', (kind) => {
   });
   afterAll(() => server.close());
 
-  async function signedIn(): Promise<{ browser: Browser; user: { email: string; password: string; zuid: number } }> {
+  async function signedIn(): Promise<{
+    browser: Browser;
+    user: { email: string; password: string; zuid: number };
+  }> {
     const user = await server.addUser();
     const browser = new Browser(server.url);
     const res = await signIn(browser, user.email, user.password);
@@ -21,7 +32,9 @@ describe.each(storeKinds)('R3 authorization endpoint on $name', (kind) => {
   }
 
   it('R3.2: an unknown client gets an HTML error page with status 400, never a redirect', async () => {
-    const res = await new Browser(server.url).get(authorizeUrl({ clientId: '1000.UNKNOWN', redirectUri: 'https://app.example.com/callback' }));
+    const res = await new Browser(server.url).get(
+      authorizeUrl({ clientId: '1000.UNKNOWN', redirectUri: 'https://app.example.com/callback' }),
+    );
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
@@ -29,8 +42,16 @@ describe.each(storeKinds)('R3 authorization endpoint on $name', (kind) => {
 
   it('R3.2: a redirect URI that is not registered exactly gets an error page, never a redirect', async () => {
     const app = await server.addClient();
-    for (const uri of ['https://app.example.com/callback/', 'https://app.example.com/callbackx', 'https://APP.example.com/callback', 'https://app.example.com/callback?x=1', 'https://evil.example.com/callback']) {
-      const res = await new Browser(server.url).get(authorizeUrl({ clientId: app.clientId, redirectUri: uri }));
+    for (const uri of [
+      'https://app.example.com/callback/',
+      'https://app.example.com/callbackx',
+      'https://APP.example.com/callback',
+      'https://app.example.com/callback?x=1',
+      'https://evil.example.com/callback',
+    ]) {
+      const res = await new Browser(server.url).get(
+        authorizeUrl({ clientId: app.clientId, redirectUri: uri }),
+      );
       expect(res.status, uri).toBe(400);
       expect(res.headers.get('location')).toBeNull();
     }
@@ -39,19 +60,35 @@ describe.each(storeKinds)('R3 authorization endpoint on $name', (kind) => {
   it('R3.2: mobile clients registered with a loopback http URI accept any port (RFC 8252 §7.3)', async () => {
     const app = await server.addClient({ type: 'mobile', redirectUris: ['http://127.0.0.1/cb'] });
     const { browser } = await signedIn();
-    const ok = await browser.get(authorizeUrl({ clientId: app.clientId, redirectUri: 'http://127.0.0.1:53122/cb', codeChallenge: 'a'.repeat(43), codeChallengeMethod: 'S256' }));
+    const ok = await browser.get(
+      authorizeUrl({
+        clientId: app.clientId,
+        redirectUri: 'http://127.0.0.1:53122/cb',
+        codeChallenge: 'a'.repeat(43),
+        codeChallengeMethod: 'S256',
+      }),
+    );
     expect(ok.status).toBe(200);
-    const server2 = await server.addClient({ type: 'server', redirectUris: ['http://127.0.0.1/cb'] });
-    const refused = await browser.get(authorizeUrl({ clientId: server2.clientId, redirectUri: 'http://127.0.0.1:53122/cb' }));
+    const server2 = await server.addClient({
+      type: 'server',
+      redirectUris: ['http://127.0.0.1/cb'],
+    });
+    const refused = await browser.get(
+      authorizeUrl({ clientId: server2.clientId, redirectUri: 'http://127.0.0.1:53122/cb' }),
+    );
     expect(refused.status).toBe(400);
   });
 
   it('R3.1: redirect_url is an alias of redirect_uri; both given and different is an error page', async () => {
     const app = await server.addClient();
     const { browser } = await signedIn();
-    const alias = await browser.get(`/oauth/v2/auth?response_type=code&client_id=${app.clientId}&redirect_url=${encodeURIComponent(app.redirectUri)}&scope=AaaServer.profile.READ`);
+    const alias = await browser.get(
+      `/oauth/v2/auth?response_type=code&client_id=${app.clientId}&redirect_url=${encodeURIComponent(app.redirectUri)}&scope=AaaServer.profile.READ`,
+    );
     expect(alias.status).toBe(200);
-    const both = await browser.get(`/oauth/v2/auth?response_type=code&client_id=${app.clientId}&redirect_url=${encodeURIComponent(app.redirectUri)}&redirect_uri=${encodeURIComponent('https://app.example.com/x')}&scope=AaaServer.profile.READ`);
+    const both = await browser.get(
+      `/oauth/v2/auth?response_type=code&client_id=${app.clientId}&redirect_url=${encodeURIComponent(app.redirectUri)}&redirect_uri=${encodeURIComponent('https://app.example.com/x')}&scope=AaaServer.profile.READ`,
+    );
     expect(both.status).toBe(400);
     expect(both.headers.get('location')).toBeNull();
   });
@@ -67,7 +104,14 @@ describe.each(storeKinds)('R3 authorization endpoint on $name', (kind) => {
       [{ code_challenge: 'short', code_challenge_method: 'S256' }, 'invalid_request'],
     ];
     for (const [extra, error] of cases) {
-      const res = await browser.get(authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri, state: 's t&x', extra }));
+      const res = await browser.get(
+        authorizeUrl({
+          clientId: app.clientId,
+          redirectUri: app.redirectUri,
+          state: 's t&x',
+          extra,
+        }),
+      );
       expect(res.status).toBe(302);
       const loc = new URL(res.headers.get('location') ?? '');
       expect(loc.origin + loc.pathname).toBe(app.redirectUri);
@@ -80,13 +124,19 @@ describe.each(storeKinds)('R3 authorization endpoint on $name', (kind) => {
   it('R3.1: public clients must send a PKCE challenge', async () => {
     const app = await server.addClient({ type: 'client' });
     const { browser } = await signedIn();
-    const res = await browser.get(authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri }));
-    expect(new URL(res.headers.get('location') ?? '').searchParams.get('error')).toBe('invalid_request');
+    const res = await browser.get(
+      authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri }),
+    );
+    expect(new URL(res.headers.get('location') ?? '').searchParams.get('error')).toBe(
+      'invalid_request',
+    );
   });
 
   it('R3.4 and R9: not signed in shows the sign-in page with Email, Password and Sign in', async () => {
     const app = await server.addClient();
-    const res = await new Browser(server.url).get(authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri }));
+    const res = await new Browser(server.url).get(
+      authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri }),
+    );
     const html = await res.text();
     expect(res.status).toBe(200);
     expect(html).toMatch(/<label for="email">Email<\/label>/);
@@ -97,7 +147,13 @@ describe.each(storeKinds)('R3 authorization endpoint on $name', (kind) => {
   it('R9: the consent page shows the app name and domain, each scope in plain words, Accept and Deny', async () => {
     const app = await server.addClient({ name: 'Zylker <Support>' });
     const { browser } = await signedIn();
-    const res = await browser.get(authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri, scope: 'SalesIQ.chatdetails.READ,AaaServer.profile.READ' }));
+    const res = await browser.get(
+      authorizeUrl({
+        clientId: app.clientId,
+        redirectUri: app.redirectUri,
+        scope: 'SalesIQ.chatdetails.READ,AaaServer.profile.READ',
+      }),
+    );
     const html = await res.text();
     expect(html).toContain('Zylker &lt;Support&gt;');
     expect(html).not.toContain('Zylker <Support>');
@@ -111,17 +167,24 @@ describe.each(storeKinds)('R3 authorization endpoint on $name', (kind) => {
   it('R3.5: Accept redirects with code, state, location and accounts-server', async () => {
     const app = await server.addClient();
     const user = await server.addUser();
-    const redirect = await authorize(new Browser(server.url), user, { clientId: app.clientId, redirectUri: app.redirectUri, state: 'abc 123' });
+    const redirect = await authorize(new Browser(server.url), user, {
+      clientId: app.clientId,
+      redirectUri: app.redirectUri,
+      state: 'abc 123',
+    });
     expect(redirect.searchParams.get('code')).toMatch(/^1000\.[0-9a-f]{32}\.[0-9a-f]{32}$/);
     expect(redirect.searchParams.get('state')).toBe('abc 123');
     expect(redirect.searchParams.get('location')).toBe('eu');
     expect(redirect.searchParams.get('accounts-server')).toBe(server.url);
   });
 
-  it('R3.5: the app\'s own query parameters in the redirect URI are kept', async () => {
+  it("R3.5: the app's own query parameters in the redirect URI are kept", async () => {
     const app = await server.addClient({ redirectUris: ['https://app.example.com/cb?tenant=7'] });
     const user = await server.addUser();
-    const redirect = await authorize(new Browser(server.url), user, { clientId: app.clientId, redirectUri: app.redirectUri });
+    const redirect = await authorize(new Browser(server.url), user, {
+      clientId: app.clientId,
+      redirectUri: app.redirectUri,
+    });
     expect(redirect.searchParams.get('tenant')).toBe('7');
     expect(redirect.searchParams.get('code')).toBeTruthy();
   });
@@ -129,7 +192,12 @@ describe.each(storeKinds)('R3 authorization endpoint on $name', (kind) => {
   it('R3.5: Deny redirects with error=access_denied and the state', async () => {
     const app = await server.addClient();
     const user = await server.addUser();
-    const redirect = await authorize(new Browser(server.url), user, { clientId: app.clientId, redirectUri: app.redirectUri, state: 'q' }, 'deny');
+    const redirect = await authorize(
+      new Browser(server.url),
+      user,
+      { clientId: app.clientId, redirectUri: app.redirectUri, state: 'q' },
+      'deny',
+    );
     expect(redirect.searchParams.get('error')).toBe('access_denied');
     expect(redirect.searchParams.get('state')).toBe('q');
     expect(redirect.searchParams.get('code')).toBeNull();
@@ -140,21 +208,36 @@ describe.each(storeKinds)('R3 authorization endpoint on $name', (kind) => {
     const user = await server.addUser();
     const browser = new Browser(server.url);
     await authorize(browser, user, { clientId: app.clientId, redirectUri: app.redirectUri });
-    const again = await browser.get(authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri }));
+    const again = await browser.get(
+      authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri }),
+    );
     expect(again.status).toBe(302);
     expect(new URL(again.headers.get('location') ?? '').searchParams.get('code')).toBeTruthy();
-    const prompted = await browser.get(authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri, prompt: 'consent' }));
+    const prompted = await browser.get(
+      authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri, prompt: 'consent' }),
+    );
     expect(prompted.status).toBe(200);
     expect(await prompted.text()).toContain('value="accept"');
-    const more = await browser.get(authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri, scope: 'AaaServer.profile.READ,SalesIQ.visitors.READ' }));
+    const more = await browser.get(
+      authorizeUrl({
+        clientId: app.clientId,
+        redirectUri: app.redirectUri,
+        scope: 'AaaServer.profile.READ,SalesIQ.visitors.READ',
+      }),
+    );
     expect(more.status).toBe(200);
   });
 
   it('R3.4: the consent form refuses a post without the CSRF token', async () => {
     const app = await server.addClient();
     const { browser } = await signedIn();
-    const page = await (await browser.get(authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri }))).text();
-    const res = await browser.post('/oauth/v2/auth', { request: hiddenField(page, 'request'), decision: 'accept' });
+    const page = await (
+      await browser.get(authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri }))
+    ).text();
+    const res = await browser.post('/oauth/v2/auth', {
+      request: hiddenField(page, 'request'),
+      decision: 'accept',
+    });
     expect(res.status).toBe(403);
     expect(res.headers.get('location')).toBeNull();
   });
@@ -162,9 +245,18 @@ describe.each(storeKinds)('R3 authorization endpoint on $name', (kind) => {
   it('R3.1: the consent form re-validates the request it carries', async () => {
     const app = await server.addClient();
     const { browser } = await signedIn();
-    const page = await (await browser.get(authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri }))).text();
-    const forged = hiddenField(page, 'request').replace(encodeURIComponent(app.redirectUri), encodeURIComponent('https://evil.example.com/'));
-    const res = await browser.post('/oauth/v2/auth', { _csrf: hiddenField(page, '_csrf'), request: forged, decision: 'accept' });
+    const page = await (
+      await browser.get(authorizeUrl({ clientId: app.clientId, redirectUri: app.redirectUri }))
+    ).text();
+    const forged = hiddenField(page, 'request').replace(
+      encodeURIComponent(app.redirectUri),
+      encodeURIComponent('https://evil.example.com/'),
+    );
+    const res = await browser.post('/oauth/v2/auth', {
+      _csrf: hiddenField(page, '_csrf'),
+      request: forged,
+      decision: 'accept',
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
   });
@@ -193,7 +285,11 @@ describe.each(storeKinds)('R3 authorization endpoint on $name', (kind) => {
 
   it('R9: only same-site paths are returned to after sign-in', async () => {
     const user = await server.addUser();
-    for (const evil of ['https://evil.example.com/', '//evil.example.com/', '/\\evil.example.com']) {
+    for (const evil of [
+      'https://evil.example.com/',
+      '//evil.example.com/',
+      '/\\evil.example.com',
+    ]) {
       const res = await signIn(new Browser(server.url), user.email, user.password, evil);
       expect(res.headers.get('location')).toBe('/');
     }

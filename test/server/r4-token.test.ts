@@ -4,7 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { storeKinds } from '../helpers/stores.ts';
-import { authorize, Browser, obtainTokens, postForm, startServer, type TestServer } from '../helpers/server.ts';
+import {
+  authorize,
+  Browser,
+  obtainTokens,
+  postForm,
+  startServer,
+  type TestServer,
+} from '../helpers/server.ts';
 
 const verifier = (): string => randomBytes(32).toString('base64url');
 const challengeOf = (v: string): string => createHash('sha256').update(v).digest('base64url');
@@ -16,7 +23,16 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
   });
   afterAll(() => server.close());
 
-  async function freshCode(o: { type?: 'server' | 'client' | 'mobile'; challenge?: string; method?: string; accessType?: 'offline' | 'online'; scope?: string; state?: string } = {}) {
+  async function freshCode(
+    o: {
+      type?: 'server' | 'client' | 'mobile';
+      challenge?: string;
+      method?: string;
+      accessType?: 'offline' | 'online';
+      scope?: string;
+      state?: string;
+    } = {},
+  ) {
     const app = await server.addClient({ type: o.type ?? 'server' });
     const user = await server.addUser();
     const redirect = await authorize(new Browser(server.url), user, {
@@ -25,12 +41,17 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
       scope: o.scope ?? 'AaaServer.profile.READ',
       state: o.state ?? 'st',
       accessType: o.accessType ?? 'offline',
-      ...(o.challenge ? { codeChallenge: o.challenge, codeChallengeMethod: o.method ?? 'S256' } : {}),
+      ...(o.challenge
+        ? { codeChallenge: o.challenge, codeChallengeMethod: o.method ?? 'S256' }
+        : {}),
     });
     return { app, user, code: redirect.searchParams.get('code') ?? '' };
   }
 
-  const exchangeForm = (app: { clientId: string; clientSecret: string; redirectUri: string }, code: string): Record<string, string> => ({
+  const exchangeForm = (
+    app: { clientId: string; clientSecret: string; redirectUri: string },
+    code: string,
+  ): Record<string, string> => ({
     grant_type: 'authorization_code',
     code,
     client_id: app.clientId,
@@ -41,7 +62,10 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
   it('R4.1: parameters in the query string with an empty JSON-typed body are accepted', async () => {
     const { app, code } = await freshCode();
     const q = new URLSearchParams(exchangeForm(app, code));
-    const res = await fetch(`${server.url}/oauth/v2/token?${q.toString()}`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${server.url}/oauth/v2/token?${q.toString()}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Record<string, unknown>).access_token).toBeDefined();
   });
@@ -66,13 +90,21 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
 
   it('R4.1: the same parameter with different values in query and body is invalid_request', async () => {
     const { app, code } = await freshCode();
-    const res = await postForm(server.url, `/oauth/v2/token?client_id=other`, exchangeForm(app, code));
+    const res = await postForm(
+      server.url,
+      `/oauth/v2/token?client_id=other`,
+      exchangeForm(app, code),
+    );
     expect(res.body).toEqual({ error: 'invalid_request' });
   });
 
   it('R4.1: the same value in query and body is fine', async () => {
     const { app, code } = await freshCode();
-    const res = await postForm(server.url, `/oauth/v2/token?client_id=${app.clientId}`, exchangeForm(app, code));
+    const res = await postForm(
+      server.url,
+      `/oauth/v2/token?client_id=${app.clientId}`,
+      exchangeForm(app, code),
+    );
     expect(res.body.access_token).toBeDefined();
   });
 
@@ -82,7 +114,11 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
   });
 
   it('R4.1: a non-empty body of another content type is invalid_request, not a 5xx', async () => {
-    const res = await fetch(`${server.url}/oauth/v2/token`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'grant_type=x' });
+    const res = await fetch(`${server.url}/oauth/v2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'grant_type=x',
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ error: 'invalid_request' });
   });
@@ -90,20 +126,30 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
   it('R4.1: client authentication by HTTP Basic works', async () => {
     const { app, code } = await freshCode();
     const basic = Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64');
-    const res = await postForm(server.url, '/oauth/v2/token', { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri }, { authorization: `Basic ${basic}` });
+    const res = await postForm(
+      server.url,
+      '/oauth/v2/token',
+      { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri },
+      { authorization: `Basic ${basic}` },
+    );
     expect(res.body.access_token).toBeDefined();
   });
 
   it('R4.1: Basic and a client_secret parameter together are invalid_request', async () => {
     const { app, code } = await freshCode();
     const basic = Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64');
-    const res = await postForm(server.url, '/oauth/v2/token', exchangeForm(app, code), { authorization: `Basic ${basic}` });
+    const res = await postForm(server.url, '/oauth/v2/token', exchangeForm(app, code), {
+      authorization: `Basic ${basic}`,
+    });
     expect(res.body).toEqual({ error: 'invalid_request' });
   });
 
   it('R4.1: a wrong client secret is invalid_client', async () => {
     const { app, code } = await freshCode();
-    const res = await postForm(server.url, '/oauth/v2/token', { ...exchangeForm(app, code), client_secret: '0'.repeat(42) });
+    const res = await postForm(server.url, '/oauth/v2/token', {
+      ...exchangeForm(app, code),
+      client_secret: '0'.repeat(42),
+    });
     expect(res.body).toEqual({ error: 'invalid_client' });
   });
 
@@ -123,21 +169,33 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
   it('R4.2: redirect_url (Zoho alias) works in the exchange', async () => {
     const { app, code } = await freshCode();
     const { redirect_uri: uri, ...rest } = exchangeForm(app, code);
-    const res = await postForm(server.url, '/oauth/v2/token', { ...rest, redirect_url: uri as string });
+    const res = await postForm(server.url, '/oauth/v2/token', {
+      ...rest,
+      redirect_url: uri as string,
+    });
     expect(res.body.access_token).toBeDefined();
   });
 
   it('R4.2: a different redirect_uri is invalid_redirect_uri', async () => {
     const { app, code } = await freshCode();
-    const res = await postForm(server.url, '/oauth/v2/token', { ...exchangeForm(app, code), redirect_uri: 'https://app.example.com/other' });
+    const res = await postForm(server.url, '/oauth/v2/token', {
+      ...exchangeForm(app, code),
+      redirect_uri: 'https://app.example.com/other',
+    });
     expect(res.body).toEqual({ error: 'invalid_redirect_uri' });
   });
 
   it('R4.2: scope and state, when sent, must equal the authorization request', async () => {
     const { app, code } = await freshCode({ state: 'one' });
-    const bad = await postForm(server.url, '/oauth/v2/token', { ...exchangeForm(app, code), state: 'two' });
+    const bad = await postForm(server.url, '/oauth/v2/token', {
+      ...exchangeForm(app, code),
+      state: 'two',
+    });
     expect(bad.body).toEqual({ error: 'invalid_request' });
-    const again = await freshCode({ scope: 'AaaServer.profile.READ,SalesIQ.chatdetails.READ', state: 'one' });
+    const again = await freshCode({
+      scope: 'AaaServer.profile.READ,SalesIQ.chatdetails.READ',
+      state: 'one',
+    });
     const ok = await postForm(server.url, '/oauth/v2/token', {
       ...exchangeForm(again.app, again.code),
       scope: 'salesiq.chatdetails.read aaaserver.profile.read',
@@ -149,13 +207,19 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
   it('R4.2: a code_verifier that does not match is invalid_code', async () => {
     const v = verifier();
     const { app, code } = await freshCode({ challenge: challengeOf(v) });
-    const res = await postForm(server.url, '/oauth/v2/token', { ...exchangeForm(app, code), code_verifier: verifier() });
+    const res = await postForm(server.url, '/oauth/v2/token', {
+      ...exchangeForm(app, code),
+      code_verifier: verifier(),
+    });
     expect(res.body).toEqual({ error: 'invalid_code' });
   });
 
   it('R4.2: a code_verifier without a challenge at authorization is rejected (PKCE downgrade)', async () => {
     const { app, code } = await freshCode();
-    const res = await postForm(server.url, '/oauth/v2/token', { ...exchangeForm(app, code), code_verifier: verifier() });
+    const res = await postForm(server.url, '/oauth/v2/token', {
+      ...exchangeForm(app, code),
+      code_verifier: verifier(),
+    });
     expect(res.body).toEqual({ error: 'invalid_code' });
   });
 
@@ -169,7 +233,14 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
   it('R4.3: the response has the documented fields and Cache-Control: no-store', async () => {
     const { app, code } = await freshCode();
     const res = await postForm(server.url, '/oauth/v2/token', exchangeForm(app, code));
-    expect(Object.keys(res.body).sort()).toEqual(['access_token', 'api_domain', 'expires_in', 'refresh_token', 'scope', 'token_type']);
+    expect(Object.keys(res.body).sort()).toEqual([
+      'access_token',
+      'api_domain',
+      'expires_in',
+      'refresh_token',
+      'scope',
+      'token_type',
+    ]);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.body.api_domain).toBe(server.url);
   });
@@ -180,7 +251,9 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
     expect(first.body.access_token).toBeDefined();
     const second = await postForm(server.url, '/oauth/v2/token', exchangeForm(app, code));
     expect(second.body).toEqual({ error: 'invalid_code' });
-    const info = await fetch(`${server.url}/oauth/user/info`, { headers: { authorization: `Zoho-oauthtoken ${first.body.access_token as string}` } });
+    const info = await fetch(`${server.url}/oauth/user/info`, {
+      headers: { authorization: `Zoho-oauthtoken ${first.body.access_token as string}` },
+    });
     expect(((await info.json()) as { error?: unknown }).error).toBeDefined();
     const refresh = await postForm(server.url, '/oauth/v2/token', {
       grant_type: 'refresh_token',
@@ -193,7 +266,11 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
 
   it('R4.4: 50 concurrent exchanges of one code give exactly one success', async () => {
     const { app, code } = await freshCode();
-    const results = await Promise.all(Array.from({ length: 50 }, () => postForm(server.url, '/oauth/v2/token', exchangeForm(app, code))));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        postForm(server.url, '/oauth/v2/token', exchangeForm(app, code)),
+      ),
+    );
     expect(results.filter((r) => r.body.access_token !== undefined)).toHaveLength(1);
   });
 
@@ -206,7 +283,11 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
 
   it('R4.5: the refresh grant gives a new access token with the same scopes and no new refresh token', async () => {
     const app = await server.addClient();
-    const tokens = await obtainTokens(server, { ...app, accessType: 'offline', scope: 'AaaServer.profile.READ,SalesIQ.portals.READ' });
+    const tokens = await obtainTokens(server, {
+      ...app,
+      accessType: 'offline',
+      scope: 'AaaServer.profile.READ,SalesIQ.portals.READ',
+    });
     const res = await postForm(server.url, '/oauth/v2/token', {
       grant_type: 'refresh_token',
       refresh_token: tokens.body.refresh_token as string,
@@ -232,33 +313,63 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
     expect(res.body).toEqual({ error: 'invalid_code' });
   });
 
-  it('R4.5: a public client\'s refresh token rotates, and reusing the old one revokes the family', async () => {
+  it("R4.5: a public client's refresh token rotates, and reusing the old one revokes the family", async () => {
     const v = verifier();
     const { app, code } = await freshCode({ type: 'client', challenge: challengeOf(v) });
-    const first = await postForm(server.url, '/oauth/v2/token', { grant_type: 'authorization_code', code, client_id: app.clientId, redirect_uri: app.redirectUri, code_verifier: v });
+    const first = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'authorization_code',
+      code,
+      client_id: app.clientId,
+      redirect_uri: app.redirectUri,
+      code_verifier: v,
+    });
     const r1 = first.body.refresh_token as string;
-    const rotated = await postForm(server.url, '/oauth/v2/token', { grant_type: 'refresh_token', refresh_token: r1, client_id: app.clientId });
+    const rotated = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'refresh_token',
+      refresh_token: r1,
+      client_id: app.clientId,
+    });
     const r2 = rotated.body.refresh_token as string;
     expect(r2).toMatch(/^1000\./);
     expect(r2).not.toBe(r1);
-    const reuse = await postForm(server.url, '/oauth/v2/token', { grant_type: 'refresh_token', refresh_token: r1, client_id: app.clientId });
+    const reuse = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'refresh_token',
+      refresh_token: r1,
+      client_id: app.clientId,
+    });
     expect(reuse.body).toEqual({ error: 'invalid_code' });
-    const afterReuse = await postForm(server.url, '/oauth/v2/token', { grant_type: 'refresh_token', refresh_token: r2, client_id: app.clientId });
+    const afterReuse = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'refresh_token',
+      refresh_token: r2,
+      client_id: app.clientId,
+    });
     expect(afterReuse.body).toEqual({ error: 'invalid_code' });
   });
 
   it('R4.6: client_credentials gives a self client an access token for its owner, without a refresh token', async () => {
     const owner = await server.addUser();
     const self = await server.addClient({ type: 'self', owner: owner.zuid });
-    const res = await postForm(server.url, '/oauth/v2/token', { grant_type: 'client_credentials', client_id: self.clientId, client_secret: self.clientSecret, scope: 'AaaServer.profile.READ' });
+    const res = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'client_credentials',
+      client_id: self.clientId,
+      client_secret: self.clientSecret,
+      scope: 'AaaServer.profile.READ',
+    });
     expect(res.body.refresh_token).toBeUndefined();
-    const info = await fetch(`${server.url}/oauth/user/info`, { headers: { authorization: `Zoho-oauthtoken ${res.body.access_token as string}` } });
+    const info = await fetch(`${server.url}/oauth/user/info`, {
+      headers: { authorization: `Zoho-oauthtoken ${res.body.access_token as string}` },
+    });
     expect(((await info.json()) as { ZUID: number }).ZUID).toBe(owner.zuid);
   });
 
   it('R4.6: client_credentials is refused to other client types', async () => {
     const app = await server.addClient();
-    const res = await postForm(server.url, '/oauth/v2/token', { grant_type: 'client_credentials', client_id: app.clientId, client_secret: app.clientSecret, scope: 'AaaServer.profile.READ' });
+    const res = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'client_credentials',
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+      scope: 'AaaServer.profile.READ',
+    });
     expect(res.body).toEqual({ error: 'unauthorized_client' });
   });
 
@@ -279,13 +390,22 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
       now: server.now(),
       throttle: null,
     });
-    const res = await postForm(server.url, '/oauth/v2/token', { grant_type: 'authorization_code', code, client_id: self.clientId, client_secret: self.clientSecret });
+    const res = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'authorization_code',
+      code,
+      client_id: self.clientId,
+      client_secret: self.clientSecret,
+    });
     expect(res.body.refresh_token).toBeDefined();
   });
 
   it('R4: an unknown grant_type is unsupported_grant_type, a missing one invalid_request', async () => {
     const app = await server.addClient();
-    const res = await postForm(server.url, '/oauth/v2/token', { grant_type: 'password', client_id: app.clientId, client_secret: app.clientSecret });
+    const res = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'password',
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+    });
     expect(res.body).toEqual({ error: 'unsupported_grant_type' });
     const none = await postForm(server.url, '/oauth/v2/token', { client_id: app.clientId });
     expect(none.body).toEqual({ error: 'invalid_request' });

@@ -18,25 +18,78 @@ describe.runIf(postgres)('R5.6 several instances on one PostgreSQL database', ()
   it('R5.6: the access-token cap, the refresh throttle and single-use codes hold across two instances', async () => {
     const { location, cleanup } = await (postgres as NonNullable<typeof postgres>).location();
     const stores = [await openStore(location), await openStore(location)];
-    const apps = await Promise.all(stores.map((s) => buildApp(parseConfig({ logLevel: 'silent' }), s)));
+    const apps = await Promise.all(
+      stores.map((s) => buildApp(parseConfig({ logLevel: 'silent' }), s)),
+    );
     try {
       const urls = await Promise.all(apps.map((a) => a.listen({ port: 0, host: '127.0.0.1' })));
       const store = stores[0] as (typeof stores)[number];
       const now = Date.now();
-      const user = await store.createUser({ email: 'multi@example.com', passwordHash: 'x', firstName: 'M', lastName: 'I', displayName: 'MI' }, now);
-      const { client, clientSecret } = await registerClient(store, { name: 'Multi', domain: 'https://m.example.com', redirectUris: ['https://m.example.com/cb'], type: 'server' }, null, now);
+      const user = await store.createUser(
+        {
+          email: 'multi@example.com',
+          passwordHash: 'x',
+          firstName: 'M',
+          lastName: 'I',
+          displayName: 'MI',
+        },
+        now,
+      );
+      const { client, clientSecret } = await registerClient(
+        store,
+        {
+          name: 'Multi',
+          domain: 'https://m.example.com',
+          redirectUris: ['https://m.example.com/cb'],
+          type: 'server',
+        },
+        null,
+        now,
+      );
       const code = async (): Promise<string> =>
-        (await mintCode(store, { clientId: client.clientId, zuid: user.zuid, scopes: ['AaaServer.profile.READ'], redirectUri: 'https://m.example.com/cb', offline: true, codeChallenge: null, codeChallengeMethod: null, state: null, lifetimeSeconds: 120, now, throttle: null })).code;
-      const exchange = (url: string, c: string) => postForm(url, '/oauth/v2/token', { grant_type: 'authorization_code', code: c, client_id: client.clientId, client_secret: clientSecret, redirect_uri: 'https://m.example.com/cb' });
+        (
+          await mintCode(store, {
+            clientId: client.clientId,
+            zuid: user.zuid,
+            scopes: ['AaaServer.profile.READ'],
+            redirectUri: 'https://m.example.com/cb',
+            offline: true,
+            codeChallenge: null,
+            codeChallengeMethod: null,
+            state: null,
+            lifetimeSeconds: 120,
+            now,
+            throttle: null,
+          })
+        ).code;
+      const exchange = (url: string, c: string) =>
+        postForm(url, '/oauth/v2/token', {
+          grant_type: 'authorization_code',
+          code: c,
+          client_id: client.clientId,
+          client_secret: clientSecret,
+          redirect_uri: 'https://m.example.com/cb',
+        });
 
       const shared = await code();
-      const races = await Promise.all(Array.from({ length: 50 }, (_, i) => exchange(urls[i % 2] as string, shared)));
+      const races = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => exchange(urls[i % 2] as string, shared)),
+      );
       expect(races.filter((r) => r.body.access_token).length).toBe(1);
 
       const first = await exchange(urls[0] as string, await code());
       const refresh = first.body.refresh_token as string;
-      const form = { grant_type: 'refresh_token', refresh_token: refresh, client_id: client.clientId, client_secret: clientSecret };
-      const mints = await Promise.all(Array.from({ length: 50 }, (_, i) => postForm(urls[i % 2] as string, '/oauth/v2/token', form)));
+      const form = {
+        grant_type: 'refresh_token',
+        refresh_token: refresh,
+        client_id: client.clientId,
+        client_secret: clientSecret,
+      };
+      const mints = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          postForm(urls[i % 2] as string, '/oauth/v2/token', form),
+        ),
+      );
       expect(mints.filter((r) => r.body.access_token).length).toBe(10);
       expect(mints.filter((r) => r.body.error === 'Access Denied').length).toBe(40);
 

@@ -19,7 +19,13 @@ describe.each(storeKinds)('standard clients on $name (rfc profile)', (kind) => {
     const app = await server.addClient();
     const user = await server.addUser();
     const issuer = new URL(server.url);
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', [oauth.allowInsecureRequests]: true }));
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, {
+        algorithm: 'oauth2',
+        [oauth.allowInsecureRequests]: true,
+      }),
+    );
     const c: oauth.Client = { client_id: app.clientId };
     const auth = oauth.ClientSecretBasic(app.clientSecret);
     const verifier = oauth.generateRandomCodeVerifier();
@@ -37,7 +43,15 @@ describe.each(storeKinds)('standard clients on $name (rfc profile)', (kind) => {
     }).toString();
     const callback = await authorizeAt(new Browser(server.url), user, url.pathname + url.search);
     const params = oauth.validateAuthResponse(as, c, callback, state);
-    const tokenRes = await oauth.authorizationCodeGrantRequest(as, c, auth, params, app.redirectUri, verifier, { [oauth.allowInsecureRequests]: true });
+    const tokenRes = await oauth.authorizationCodeGrantRequest(
+      as,
+      c,
+      auth,
+      params,
+      app.redirectUri,
+      verifier,
+      { [oauth.allowInsecureRequests]: true },
+    );
     const tokens = await oauth.processAuthorizationCodeResponse(as, c, tokenRes);
     expect(tokens.token_type).toBe('bearer');
     expect(tokens.expires_in).toBe(3600);
@@ -46,22 +60,38 @@ describe.each(storeKinds)('standard clients on $name (rfc profile)', (kind) => {
     const refreshed = await oauth.processRefreshTokenResponse(
       as,
       c,
-      await oauth.refreshTokenGrantRequest(as, c, auth, tokens.refresh_token ?? '', { [oauth.allowInsecureRequests]: true }),
+      await oauth.refreshTokenGrantRequest(as, c, auth, tokens.refresh_token ?? '', {
+        [oauth.allowInsecureRequests]: true,
+      }),
     );
     expect(refreshed.access_token).not.toBe(tokens.access_token);
 
-    await oauth.processRevocationResponse(await oauth.revocationRequest(as, c, auth, tokens.refresh_token ?? '', { [oauth.allowInsecureRequests]: true }));
-    const again = await oauth.refreshTokenGrantRequest(as, c, auth, tokens.refresh_token ?? '', { [oauth.allowInsecureRequests]: true });
-    await expect(oauth.processRefreshTokenResponse(as, c, again)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, c, auth, tokens.refresh_token ?? '', {
+        [oauth.allowInsecureRequests]: true,
+      }),
+    );
+    const again = await oauth.refreshTokenGrantRequest(as, c, auth, tokens.refresh_token ?? '', {
+      [oauth.allowInsecureRequests]: true,
+    });
+    await expect(oauth.processRefreshTokenResponse(as, c, again)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
   });
 
   it('openid-client: discovery, PKCE S256, client_secret_post, refresh, introspection', async () => {
     const app = await server.addClient();
     const user = await server.addUser();
-    const config = await client.discovery(new URL(server.url), app.clientId, { redirect_uris: [app.redirectUri] }, client.ClientSecretPost(app.clientSecret), {
-      algorithm: 'oauth2',
-      execute: [client.allowInsecureRequests],
-    });
+    const config = await client.discovery(
+      new URL(server.url),
+      app.clientId,
+      { redirect_uris: [app.redirectUri] },
+      client.ClientSecretPost(app.clientSecret),
+      {
+        algorithm: 'oauth2',
+        execute: [client.allowInsecureRequests],
+      },
+    );
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const url = client.buildAuthorizationUrl(config, {
@@ -73,7 +103,10 @@ describe.each(storeKinds)('standard clients on $name (rfc profile)', (kind) => {
       access_type: 'offline',
     });
     const callback = await authorizeAt(new Browser(server.url), user, url.pathname + url.search);
-    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
     expect(tokens.scope).toBe('AaaServer.profile.READ SalesIQ.portals.READ');
     expect(tokens.expiresIn()).toBeGreaterThan(3500);
     const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token ?? '');
@@ -89,10 +122,23 @@ describe.each(storeKinds)('standard clients on $name (rfc profile)', (kind) => {
     const app = await server.addClient();
     const user = await server.addUser();
     const issuer = new URL(server.url);
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', [oauth.allowInsecureRequests]: true }));
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, {
+        algorithm: 'oauth2',
+        [oauth.allowInsecureRequests]: true,
+      }),
+    );
     const url = `/oauth/v2/auth?${new URLSearchParams({ client_id: app.clientId, redirect_uri: app.redirectUri, response_type: 'code', scope: 'AaaServer.profile.READ', state: 's' }).toString()}`;
     const callback = await authorizeAt(new Browser(server.url), user, url);
     expect(callback.searchParams.get('iss')).toBe(server.url);
-    expect(() => oauth.validateAuthResponse({ ...as, issuer: 'https://other.example.com' }, { client_id: app.clientId }, callback, 's')).toThrow();
+    expect(() =>
+      oauth.validateAuthResponse(
+        { ...as, issuer: 'https://other.example.com' },
+        { client_id: app.clientId },
+        callback,
+        's',
+      ),
+    ).toThrow();
   });
 });

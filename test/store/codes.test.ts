@@ -1,14 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Client, Store, User } from '../../src/store/types.ts';
 import { storeKinds } from '../helpers/stores.ts';
-import {
-  NOW,
-  issueInput,
-  issueRefresh,
-  mintInput,
-  newCode,
-  openWithGrant,
-} from './fixtures.ts';
+import { NOW, issueInput, issueRefresh, mintInput, newCode, openWithGrant } from './fixtures.ts';
 
 describe.each(storeKinds)('authorization codes on $name', (kind) => {
   let store: Store;

@@ -167,7 +167,9 @@ export async function countAccessRows(store: Store, refreshTokenId: number): Pro
 }
 
 /** A fresh store of `kind` holding one user and one client: the starting point of most tests. */
-export async function openWithGrant(kind: StoreKind): Promise<{ store: Store; user: User; client: Client }> {
+export async function openWithGrant(
+  kind: StoreKind,
+): Promise<{ store: Store; user: User; client: Client }> {
   const store = await kind.open();
   return { store, user: await addUser(store), client: await addClient(store) };
 }

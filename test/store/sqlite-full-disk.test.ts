@@ -21,9 +21,19 @@ describe('SQLite store with a full disk', () => {
       if (!(store instanceof KyselyStore)) throw new Error('expected the Kysely store');
       const user = await addUser(store);
       const client = await addClient(store);
-      const pages = (await sql<{ page_count: number }>`pragma page_count`.execute(store.db)).rows[0]?.page_count ?? 0;
+      const pages =
+        (await sql<{ page_count: number }>`pragma page_count`.execute(store.db)).rows[0]
+          ?.page_count ?? 0;
       await sql.raw(`pragma max_page_count = ${pages}`).execute(store.db);
-      const token = () => ({ tokenHash: hash(), clientId: client.clientId, zuid: user.zuid, scopes: ['AaaServer.profile.READ'], expiresAt: NOW + HOUR, refreshTokenId: null, codeHash: null });
+      const token = () => ({
+        tokenHash: hash(),
+        clientId: client.clientId,
+        zuid: user.zuid,
+        scopes: ['AaaServer.profile.READ'],
+        expiresAt: NOW + HOUR,
+        refreshTokenId: null,
+        codeHash: null,
+      });
       let failure: unknown;
       for (let i = 0; i < 20_000 && failure === undefined; i++) {
         await store.saveAccessToken(token(), NOW).catch((error: unknown) => (failure = error));
@@ -31,7 +41,11 @@ describe('SQLite store with a full disk', () => {
       expect((failure as { code?: string }).code).toBe('SQLITE_FULL');
       const mapped = toOAuthError(failure);
       expect(mapped).toBeInstanceOf(OAuthError);
-      expect([mapped.status, mapped.error, mapped.retryAfter]).toEqual([503, 'temporarily_unavailable', 5]);
+      expect([mapped.status, mapped.error, mapped.retryAfter]).toEqual([
+        503,
+        'temporarily_unavailable',
+        5,
+      ]);
 
       await sql.raw(`pragma max_page_count = ${pages * 100}`).execute(store.db);
       await expect(store.saveAccessToken(token(), NOW)).resolves.toBeUndefined();

@@ -41,7 +41,11 @@ const quote = (s: string): string => `"${s.replace(/["\\\r\n]/g, ' ')}"`;
  * @param code the name of the numeric code (a key of RESOURCE_ERROR_CODES); defaults to `err.error`.
  * @see RFC 6750 §3, §3.1
  */
-export function resourceErrorResponse(error: unknown, profile: Profile, code?: string): ResourceErrorResponse {
+export function resourceErrorResponse(
+  error: unknown,
+  profile: Profile,
+  code?: string,
+): ResourceErrorResponse {
   const err = error instanceof OAuthError ? error : serverError();
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   const message = err.expose ? err.description : 'An unexpected error occurred.';
@@ -49,8 +53,12 @@ export function resourceErrorResponse(error: unknown, profile: Profile, code?: s
   if (profile !== 'rfc' && err.status < 500) {
     return { status: 200, headers, body: { error: { code: numeric ?? 1008, message } } };
   }
-  if (err.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfter)));
-  const challenge = err.status === 401 || err.status === 403 || (err.status === 400 && err.error === 'invalid_request');
+  if (err.retryAfter !== undefined)
+    headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfter)));
+  const challenge =
+    err.status === 401 ||
+    err.status === 403 ||
+    (err.status === 400 && err.error === 'invalid_request');
   if (challenge) {
     const params = ['realm="tollgate"'];
     if (err.status !== 401 || err.description !== NO_TOKEN_DESCRIPTION) {

@@ -35,7 +35,10 @@ export class OAuthError<Code extends string = ResourceErrorCode> extends Error {
   readonly scope: string | undefined;
 
   constructor(error: Code, description: string, options: OAuthErrorOptions = {}) {
-    super(`${error}: ${description}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      `${error}: ${description}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'OAuthError';
     this.error = error;
     this.description = description;
@@ -52,10 +55,14 @@ export const invalidToken = (description: string): OAuthError =>
 
 /** The token is good but lacks a scope the resource needs (403). @see RFC 6750 §3.1 */
 export const insufficientScope = (scope: string): OAuthError =>
-  new OAuthError('insufficient_scope', `The token lacks the scope ${scope}.`, { status: 403, scope });
+  new OAuthError('insufficient_scope', `The token lacks the scope ${scope}.`, {
+    status: 403,
+    scope,
+  });
 
 /** The request itself is malformed (400). */
-export const badRequest = (description: string): OAuthError => new OAuthError('invalid_request', description, { status: 400 });
+export const badRequest = (description: string): OAuthError =>
+  new OAuthError('invalid_request', description, { status: 400 });
 
 /** The authorization server could not answer; the caller should retry soon (503). */
 export const unavailable = (description: string, cause?: unknown): OAuthError =>
@@ -63,4 +70,8 @@ export const unavailable = (description: string, cause?: unknown): OAuthError =>
 
 /** Anything unexpected: shown without detail (500). */
 export const serverError = (cause?: unknown): OAuthError =>
-  new OAuthError('server_error', 'An unexpected error occurred.', { status: 500, expose: false, cause });
+  new OAuthError('server_error', 'An unexpected error occurred.', {
+    status: 500,
+    expose: false,
+    cause,
+  });

@@ -31,7 +31,11 @@ export interface RequireScopeMiddlewareOptions {
 export type AuthorizedRequest = IncomingMessage & { accessToken?: AccessTokenClaims };
 
 /** The connect-style middleware signature. */
-export type Middleware = (req: AuthorizedRequest, res: ServerResponse, next: (error?: unknown) => void) => void;
+export type Middleware = (
+  req: AuthorizedRequest,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
 
 /**
  * Builds the middleware for one route.
@@ -40,7 +44,12 @@ export type Middleware = (req: AuthorizedRequest, res: ServerResponse, next: (er
 export function requireScopeMiddleware(options: RequireScopeMiddlewareOptions): Middleware {
   const profile = options.profile ?? 'zoho';
   return (req, res, next) => {
-    authorizeRequest(options.verifier, req.url ?? '/', req.headers.authorization, options.scopes).then(
+    authorizeRequest(
+      options.verifier,
+      req.url ?? '/',
+      req.headers.authorization,
+      options.scopes,
+    ).then(
       (claims) => {
         req.accessToken = claims;
         next();
@@ -49,7 +58,11 @@ export function requireScopeMiddleware(options: RequireScopeMiddlewareOptions): 
         if (!(error instanceof OAuthError) || error.status >= 500) options.onError?.(error);
         const { status, headers, body } = resourceErrorResponse(error, profile);
         const text = JSON.stringify(body);
-        res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        res.writeHead(status, {
+          ...headers,
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(text),
+        });
         res.end(text);
       },
     );

@@ -9,7 +9,12 @@
  * The check runs in `onRequest`, before any body is read, so an unauthenticated caller never
  * gets its body parsed. Fastify is an optional peer dependency: only this entry point needs it.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type {
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+} from 'fastify';
 import { authorizeRequest } from './authorize-request.ts';
 import { resourceErrorResponse } from './error-response.ts';
 import { OAuthError } from './errors.ts';
@@ -43,9 +48,15 @@ const plugin: FastifyPluginAsync<TollgateResourceOptions> = async (app, options)
   app.decorate('requireScope', (...scopes: string[]): onRequestHookHandler => {
     return async function checkToken(request: FastifyRequest, reply: FastifyReply) {
       try {
-        request.accessToken = await authorizeRequest(options.verifier, request.url, request.headers.authorization, scopes);
+        request.accessToken = await authorizeRequest(
+          options.verifier,
+          request.url,
+          request.headers.authorization,
+          scopes,
+        );
       } catch (error) {
-        if (!(error instanceof OAuthError) || error.status >= 500) request.log.error({ err: error }, 'token verification failed');
+        if (!(error instanceof OAuthError) || error.status >= 500)
+          request.log.error({ err: error }, 'token verification failed');
         const { status, headers, body } = resourceErrorResponse(error, profile);
         return reply.status(status).headers(headers).send(body);
       }

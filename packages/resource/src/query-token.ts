@@ -2,7 +2,12 @@
 import { badRequest } from './errors.ts';
 
 /** Query parameters that callers commonly use to carry a token (RFC 6750 §2.3 `access_token` and Zoho-isms). */
-export const QUERY_TOKEN_PARAMS: readonly string[] = ['access_token', 'token', 'oauth_token', 'authtoken'];
+export const QUERY_TOKEN_PARAMS: readonly string[] = [
+  'access_token',
+  'token',
+  'oauth_token',
+  'authtoken',
+];
 
 /**
  * Refuses a request whose query string carries a token, so it never becomes a habit that leaks
@@ -16,6 +21,8 @@ export function rejectQueryToken(url: string): void {
   if (at < 0) return;
   const query = new URLSearchParams(url.slice(at + 1));
   if (QUERY_TOKEN_PARAMS.some((name) => query.has(name))) {
-    throw badRequest('Access tokens are not accepted in the query string; send them in the Authorization header.');
+    throw badRequest(
+      'Access tokens are not accepted in the query string; send them in the Authorization header.',
+    );
   }
 }

@@ -81,7 +81,10 @@ export interface CachedVerifierOptions extends CommonVerifierOptions {
  */
 export function createCachedVerifier(options: CachedVerifierOptions): TokenVerifier {
   const now = options.now ?? Date.now;
-  const cache = new TtlCache<AccessTokenClaims | null>(options.cacheSize ?? 10_000, options.cacheTtlMs);
+  const cache = new TtlCache<AccessTokenClaims | null>(
+    options.cacheSize ?? 10_000,
+    options.cacheTtlMs,
+  );
   const inFlight = new Map<string, Promise<AccessTokenClaims | null>>();
   const resolve = async (token: string, hash: string): Promise<AccessTokenClaims | null> => {
     const cached = cache.get(hash, now());
@@ -125,8 +128,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
 /** The introspection call of RFC 7662 §2.1, read as an access token's claims or null. */
 function introspector(options: RemoteVerifierOptions): TokenLookup {
-  const endpoint = options.introspectionEndpoint ?? `${options.issuer.replace(/\/+$/, '')}/oauth/v2/introspect`;
-  const basic = Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64');
+  const endpoint =
+    options.introspectionEndpoint ?? `${options.issuer.replace(/\/+$/, '')}/oauth/v2/introspect`;
+  const basic = Buffer.from(
+    `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`,
+  ).toString('base64');
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 5_000;
   return async (token) => {
@@ -134,24 +140,39 @@ function introspector(options: RemoteVerifierOptions): TokenLookup {
     try {
       const res = await doFetch(endpoint, {
         method: 'POST',
-        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers: {
+          authorization: `Basic ${basic}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
         body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
         signal: AbortSignal.timeout(timeoutMs),
       });
       body = (await res.json()) as Record<string, unknown>;
       // Zoho profiles answer errors with HTTP 200 and an `error` field.
       if (!res.ok || typeof body !== 'object' || body === null || 'error' in body) {
-        throw new Error(`introspection answered ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+        throw new Error(
+          `introspection answered ${res.status} ${JSON.stringify(body).slice(0, 200)}`,
+        );
       }
     } catch (error) {
-      throw unavailable('The authorization server could not check the token; try again shortly.', error);
+      throw unavailable(
+        'The authorization server could not check the token; try again shortly.',
+        error,
+      );
     }
     // A refresh token is active too, but it is never a bearer credential for an API.
     if (body.active !== true || body.token_type !== 'Bearer') return null;
     const userId = Number(body.sub);
     const exp = body.exp;
-    if (!Number.isSafeInteger(userId) || typeof exp !== 'number' || typeof body.client_id !== 'string') return null;
-    const scopes = typeof body.scope === 'string' ? body.scope.split(' ').filter((s) => s.length > 0) : [];
+    if (
+      !Number.isSafeInteger(userId) ||
+      typeof exp !== 'number' ||
+      typeof body.client_id !== 'string'
+    )
+      return null;
+    const scopes =
+      typeof body.scope === 'string' ? body.scope.split(' ').filter((s) => s.length > 0) : [];
     return { userId, clientId: body.client_id, scopes, expiresAt: exp * 1000 };
   };
 }

@@ -25,7 +25,9 @@ export function extractToken(header: string | undefined): string {
   }
   const match = /^(Zoho-oauthtoken|Bearer)\s+(\S+)\s*$/i.exec(header);
   if (!match?.[2]) {
-    throw badRequest('The Authorization header must be "Zoho-oauthtoken <token>" or "Bearer <token>".');
+    throw badRequest(
+      'The Authorization header must be "Zoho-oauthtoken <token>" or "Bearer <token>".',
+    );
   }
   return match[2];
 }

@@ -5,7 +5,9 @@ import { addDbOption, output, withStore } from '../options.ts';
 import { UsageError } from '../usage-error.ts';
 
 export function register(program: Command): void {
-  const adminKey = program.command('admin-key').description('Manage keys for the admin JSON API (/admin/api).');
+  const adminKey = program
+    .command('admin-key')
+    .description('Manage keys for the admin JSON API (/admin/api).');
 
   addDbOption(
     adminKey
@@ -15,7 +17,8 @@ export function register(program: Command): void {
       .option('--json', 'Print JSON'),
   ).action(async (opts: { label: string; db?: string; json?: boolean }) => {
     const label = opts.label.trim();
-    if (label.length === 0 || label.length > 100) throw new UsageError('--label: must be 1-100 characters');
+    if (label.length === 0 || label.length > 100)
+      throw new UsageError('--label: must be 1-100 characters');
     await withStore(opts, async (store) => {
       const { key, adminKey: created } = await createAdminKey(store, label, Date.now());
       output(

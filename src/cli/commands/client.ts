@@ -1,6 +1,11 @@
 /** `tollgate client add|list|delete|rotate-secret` (SPEC R2, R10). */
 import type { Command } from 'commander';
-import { ClientInputError, CLIENT_TYPES, registerClient, rotateSecret } from '../../core/registration.ts';
+import {
+  ClientInputError,
+  CLIENT_TYPES,
+  registerClient,
+  rotateSecret,
+} from '../../core/registration.ts';
 import { addDbOption, output, withStore } from '../options.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -17,64 +22,107 @@ export function register(program: Command): void {
       .requiredOption('--domain <url>', 'Client Domain (homepage URL)')
       .option('--redirect-uri <uri>', 'Authorized Redirect URI (repeat for several)', collect, [])
       .option('--type <type>', `Client type: ${CLIENT_TYPES.join(', ')}`, 'server')
-      .option('--profile <profile>', 'Wire profile for this app: zoho, zoho-legacy or rfc (default: the server\'s)')
+      .option(
+        '--profile <profile>',
+        "Wire profile for this app: zoho, zoho-legacy or rfc (default: the server's)",
+      )
       .option('--owner <email>', 'Email of the user who owns the app (required for self clients)')
       .option('--json', 'Print JSON'),
-  ).action(async (opts: { name: string; domain: string; redirectUri: string[]; type: string; profile?: string; owner?: string; db?: string; json?: boolean }) => {
-    await withStore(opts, async (store) => {
-      let ownerZuid: number | null = null;
-      if (opts.owner !== undefined) {
-        const owner = await store.findUserByEmail(opts.owner);
-        if (!owner) throw new Error(`no user with email ${opts.owner}`);
-        ownerZuid = owner.zuid;
-      } else if (opts.type === 'self') {
-        throw new UsageError('--owner: a self client needs an owner');
-      }
-      try {
-        const { client: created, clientSecret } = await registerClient(
-          store,
-          { name: opts.name, domain: opts.domain, redirectUris: opts.redirectUri, type: opts.type, profile: opts.profile },
-          ownerZuid,
-          Date.now(),
-        );
-        output(
-          opts.json,
-          { client_id: created.clientId, client_secret: clientSecret },
-          `Registered ${created.name}\nclient_id     ${created.clientId}\nclient_secret ${clientSecret}  (shown once)`,
-        );
-      } catch (error) {
-        if (error instanceof ClientInputError) throw new UsageError(error.message);
-        throw error;
-      }
-    });
-  });
-
-  addDbOption(client.command('list').description('List registered apps.').option('--json', 'Print JSON')).action(
-    async (opts: { db?: string; json?: boolean }) => {
+  ).action(
+    async (opts: {
+      name: string;
+      domain: string;
+      redirectUri: string[];
+      type: string;
+      profile?: string;
+      owner?: string;
+      db?: string;
+      json?: boolean;
+    }) => {
       await withStore(opts, async (store) => {
-        const clients = await store.listClients();
-        const rows = clients.map((c) => ({ client_id: c.clientId, name: c.name, type: c.type, domain: c.domain, redirect_uris: c.redirectUris }));
-        output(opts.json, rows, rows.map((c) => `${c.client_id}\t${c.type}\t${c.name}`).join('\n') || '(no apps)');
+        let ownerZuid: number | null = null;
+        if (opts.owner !== undefined) {
+          const owner = await store.findUserByEmail(opts.owner);
+          if (!owner) throw new Error(`no user with email ${opts.owner}`);
+          ownerZuid = owner.zuid;
+        } else if (opts.type === 'self') {
+          throw new UsageError('--owner: a self client needs an owner');
+        }
+        try {
+          const { client: created, clientSecret } = await registerClient(
+            store,
+            {
+              name: opts.name,
+              domain: opts.domain,
+              redirectUris: opts.redirectUri,
+              type: opts.type,
+              profile: opts.profile,
+            },
+            ownerZuid,
+            Date.now(),
+          );
+          output(
+            opts.json,
+            { client_id: created.clientId, client_secret: clientSecret },
+            `Registered ${created.name}\nclient_id     ${created.clientId}\nclient_secret ${clientSecret}  (shown once)`,
+          );
+        } catch (error) {
+          if (error instanceof ClientInputError) throw new UsageError(error.message);
+          throw error;
+        }
       });
     },
   );
 
   addDbOption(
-    client.command('delete').description('Delete an app and revoke every code and token it holds.').requiredOption('--client-id <id>', 'The app\'s client_id').option('--json', 'Print JSON'),
+    client.command('list').description('List registered apps.').option('--json', 'Print JSON'),
+  ).action(async (opts: { db?: string; json?: boolean }) => {
+    await withStore(opts, async (store) => {
+      const clients = await store.listClients();
+      const rows = clients.map((c) => ({
+        client_id: c.clientId,
+        name: c.name,
+        type: c.type,
+        domain: c.domain,
+        redirect_uris: c.redirectUris,
+      }));
+      output(
+        opts.json,
+        rows,
+        rows.map((c) => `${c.client_id}\t${c.type}\t${c.name}`).join('\n') || '(no apps)',
+      );
+    });
+  });
+
+  addDbOption(
+    client
+      .command('delete')
+      .description('Delete an app and revoke every code and token it holds.')
+      .requiredOption('--client-id <id>', "The app's client_id")
+      .option('--json', 'Print JSON'),
   ).action(async (opts: { clientId: string; db?: string; json?: boolean }) => {
     await withStore(opts, async (store) => {
-      if (!(await store.deleteClient(opts.clientId))) throw new Error(`no app with client_id ${opts.clientId}`);
+      if (!(await store.deleteClient(opts.clientId)))
+        throw new Error(`no app with client_id ${opts.clientId}`);
       output(opts.json, { client_id: opts.clientId, deleted: true }, `Deleted ${opts.clientId}`);
     });
   });
 
   addDbOption(
-    client.command('rotate-secret').description('Issue a new client_secret; the old one stops working at once.').requiredOption('--client-id <id>', 'The app\'s client_id').option('--json', 'Print JSON'),
+    client
+      .command('rotate-secret')
+      .description('Issue a new client_secret; the old one stops working at once.')
+      .requiredOption('--client-id <id>', "The app's client_id")
+      .option('--json', 'Print JSON'),
   ).action(async (opts: { clientId: string; db?: string; json?: boolean }) => {
     await withStore(opts, async (store) => {
       const secret = await rotateSecret(store, opts.clientId);
       if (secret === undefined) throw new Error(`no app with client_id ${opts.clientId}`);
-      output(opts.json, { client_id: opts.clientId, client_secret: secret }, `client_secret ${secret}  (shown once)`);
+      output(
+        opts.json,
+        { client_id: opts.clientId, client_secret: secret },
+        `client_secret ${secret}  (shown once)`,
+      );
     });
   });
 }

@@ -3,45 +3,51 @@ import type { Command } from 'commander';
 import { addConfigOptions, configFrom } from '../options.ts';
 
 export function register(program: Command): void {
-  addConfigOptions(program.command('serve').description('Run the authorization server.')).action(async (opts: Record<string, unknown>) => {
-    const config = configFrom(opts);
-    // Loaded here, not at the top, so other commands start without the server and drivers.
-    const [{ openStore }, { buildApp }, { ensureDemo }] = await Promise.all([
-      import('../../store/open-store.ts'),
-      import('../../server/app.ts'),
-      import('../../core/demo.ts'),
-    ]);
-    const store = await openStore(config.db);
-    const app = await buildApp(config, store);
-    const address = await app.listen({ port: config.port, host: config.host });
-    const url = address.replace('://[::1]', '://localhost');
-    app.tollgate.setListeningAddress(url);
-    // Seed the demo before announcing the URL, so whoever acts on the line finds it ready.
-    const demo = config.demo ? await ensureDemo(store, config.db, app.tollgate.issuer, Date.now()) : undefined;
-    process.stdout.write(`Tollgate is listening on ${url} (profile ${config.profile}, store ${store.dialect})\n`);
-    if (demo) {
-      app.tollgate.setDemo(demo);
+  addConfigOptions(program.command('serve').description('Run the authorization server.')).action(
+    async (opts: Record<string, unknown>) => {
+      const config = configFrom(opts);
+      // Loaded here, not at the top, so other commands start without the server and drivers.
+      const [{ openStore }, { buildApp }, { ensureDemo }] = await Promise.all([
+        import('../../store/open-store.ts'),
+        import('../../server/app.ts'),
+        import('../../core/demo.ts'),
+      ]);
+      const store = await openStore(config.db);
+      const app = await buildApp(config, store);
+      const address = await app.listen({ port: config.port, host: config.host });
+      const url = address.replace('://[::1]', '://localhost');
+      app.tollgate.setListeningAddress(url);
+      // Seed the demo before announcing the URL, so whoever acts on the line finds it ready.
+      const demo = config.demo
+        ? await ensureDemo(store, config.db, app.tollgate.issuer, Date.now())
+        : undefined;
       process.stdout.write(
-        [
-          '',
-          `  Open ${app.tollgate.issuer}/ to walk through the OAuth flow step by step.`,
-          `  Demo user:  ${demo.email}  password: ${demo.password}`,
-          `  Demo app:   client_id ${demo.clientId}`,
-          `              client_secret ${demo.clientSecret}`,
-          `              redirect_uri ${demo.redirectUri}`,
-          '',
-        ].join('\n'),
+        `Tollgate is listening on ${url} (profile ${config.profile}, store ${store.dialect})\n`,
       );
-    }
-    let closing = false;
-    const shutdown = async (): Promise<void> => {
-      if (closing) return;
-      closing = true;
-      // Stop accepting connections, let in-flight requests finish, then close the store.
-      await app.close();
-      await store.close();
-    };
-    process.once('SIGTERM', () => void shutdown());
-    process.once('SIGINT', () => void shutdown());
-  });
+      if (demo) {
+        app.tollgate.setDemo(demo);
+        process.stdout.write(
+          [
+            '',
+            `  Open ${app.tollgate.issuer}/ to walk through the OAuth flow step by step.`,
+            `  Demo user:  ${demo.email}  password: ${demo.password}`,
+            `  Demo app:   client_id ${demo.clientId}`,
+            `              client_secret ${demo.clientSecret}`,
+            `              redirect_uri ${demo.redirectUri}`,
+            '',
+          ].join('\n'),
+        );
+      }
+      let closing = false;
+      const shutdown = async (): Promise<void> => {
+        if (closing) return;
+        closing = true;
+        // Stop accepting connections, let in-flight requests finish, then close the store.
+        await app.close();
+        await store.close();
+      };
+      process.once('SIGTERM', () => void shutdown());
+      process.once('SIGINT', () => void shutdown());
+    },
+  );
 }

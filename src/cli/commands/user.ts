@@ -19,38 +19,82 @@ export function register(program: Command): void {
       .option('--last-name <name>', 'Last name', '')
       .option('--display-name <name>', 'Display name (default: first and last name, or the email)')
       .option('--json', 'Print JSON'),
-  ).action(async (opts: { email: string; password: string; firstName: string; lastName: string; displayName?: string; db?: string; json?: boolean }) => {
-    if (!EMAIL.test(opts.email) || opts.email.length > 320) throw new UsageError(`--email: '${opts.email}' is not an email address`);
-    if (opts.password.length < 8) throw new UsageError('--password: must be at least 8 characters');
-    const displayName = opts.displayName ?? ([opts.firstName, opts.lastName].filter(Boolean).join(' ') || opts.email);
-    await withStore(opts, async (store) => {
-      if (await store.findUserByEmail(opts.email)) throw new Error(`a user with email ${opts.email} already exists`);
-      const created = await store.createUser(
-        { email: opts.email, passwordHash: await hashPassword(opts.password), firstName: opts.firstName, lastName: opts.lastName, displayName },
-        Date.now(),
-      );
-      output(opts.json, { zuid: created.zuid, email: created.email }, `Created user ${created.email} (ZUID ${created.zuid})`);
-    });
-  });
-
-  addDbOption(user.command('list').description('List user accounts.').option('--json', 'Print JSON')).action(
-    async (opts: { db?: string; json?: boolean }) => {
+  ).action(
+    async (opts: {
+      email: string;
+      password: string;
+      firstName: string;
+      lastName: string;
+      displayName?: string;
+      db?: string;
+      json?: boolean;
+    }) => {
+      if (!EMAIL.test(opts.email) || opts.email.length > 320)
+        throw new UsageError(`--email: '${opts.email}' is not an email address`);
+      if (opts.password.length < 8)
+        throw new UsageError('--password: must be at least 8 characters');
+      const displayName =
+        opts.displayName ??
+        ([opts.firstName, opts.lastName].filter(Boolean).join(' ') || opts.email);
       await withStore(opts, async (store) => {
-        const users = await store.listUsers();
-        const rows = users.map((u) => ({ zuid: u.zuid, email: u.email, display_name: u.displayName, disabled: u.disabled }));
-        output(opts.json, rows, rows.map((u) => `${u.zuid}\t${u.email}\t${u.display_name}${u.disabled ? '\t(disabled)' : ''}`).join('\n') || '(no users)');
+        if (await store.findUserByEmail(opts.email))
+          throw new Error(`a user with email ${opts.email} already exists`);
+        const created = await store.createUser(
+          {
+            email: opts.email,
+            passwordHash: await hashPassword(opts.password),
+            firstName: opts.firstName,
+            lastName: opts.lastName,
+            displayName,
+          },
+          Date.now(),
+        );
+        output(
+          opts.json,
+          { zuid: created.zuid, email: created.email },
+          `Created user ${created.email} (ZUID ${created.zuid})`,
+        );
       });
     },
   );
 
   addDbOption(
-    user.command('disable').description('Disable an account: its sessions and tokens end now.').requiredOption('--email <email>', 'Email of the account').option('--json', 'Print JSON'),
+    user.command('list').description('List user accounts.').option('--json', 'Print JSON'),
+  ).action(async (opts: { db?: string; json?: boolean }) => {
+    await withStore(opts, async (store) => {
+      const users = await store.listUsers();
+      const rows = users.map((u) => ({
+        zuid: u.zuid,
+        email: u.email,
+        display_name: u.displayName,
+        disabled: u.disabled,
+      }));
+      output(
+        opts.json,
+        rows,
+        rows
+          .map((u) => `${u.zuid}\t${u.email}\t${u.display_name}${u.disabled ? '\t(disabled)' : ''}`)
+          .join('\n') || '(no users)',
+      );
+    });
+  });
+
+  addDbOption(
+    user
+      .command('disable')
+      .description('Disable an account: its sessions and tokens end now.')
+      .requiredOption('--email <email>', 'Email of the account')
+      .option('--json', 'Print JSON'),
   ).action(async (opts: { email: string; db?: string; json?: boolean }) => {
     await withStore(opts, async (store) => {
       const found = await store.findUserByEmail(opts.email);
       if (!found) throw new Error(`no user with email ${opts.email}`);
       await store.setUserDisabled(found.zuid, true);
-      output(opts.json, { zuid: found.zuid, email: found.email, disabled: true }, `Disabled ${found.email}`);
+      output(
+        opts.json,
+        { zuid: found.zuid, email: found.email, disabled: true },
+        `Disabled ${found.email}`,
+      );
     });
   });
 }

@@ -17,24 +17,35 @@ export function checkPkceChallenge(
   required: boolean,
 ): { challenge: string; method: 'S256' | 'plain' } | null {
   if (challenge === undefined) {
-    if (method !== undefined) throw invalidRequest('code_challenge_method was sent without code_challenge.');
-    if (required) throw invalidRequest('This app must use PKCE: send code_challenge and code_challenge_method=S256.');
+    if (method !== undefined)
+      throw invalidRequest('code_challenge_method was sent without code_challenge.');
+    if (required)
+      throw invalidRequest(
+        'This app must use PKCE: send code_challenge and code_challenge_method=S256.',
+      );
     return null;
   }
-  if (!isValidChallenge(challenge)) throw invalidRequest('code_challenge must be 43-128 characters of [A-Za-z0-9-._~].');
+  if (!isValidChallenge(challenge))
+    throw invalidRequest('code_challenge must be 43-128 characters of [A-Za-z0-9-._~].');
   // RFC 7636 §4.3: a missing method means plain.
   const m = method ?? 'plain';
   if (m === 'S256') return { challenge, method: 'S256' };
   if (m === 'plain' && profile !== 'rfc') return { challenge, method: 'plain' };
-  throw invalidRequest(profile === 'rfc' ? 'Only code_challenge_method=S256 is accepted.' : 'code_challenge_method must be S256 or plain.');
+  throw invalidRequest(
+    profile === 'rfc'
+      ? 'Only code_challenge_method=S256 is accepted.'
+      : 'code_challenge_method must be S256 or plain.',
+  );
 }
 
 /** At the token endpoint: the verifier matches, and none is sent without a challenge (downgrade). */
 export function checkPkceVerifier(code: AuthorizationCode, verifier: string | undefined): void {
   if (code.codeChallenge === null || code.codeChallengeMethod === null) {
-    if (verifier !== undefined) throw invalidGrant('A code_verifier was sent but the authorization had no code_challenge.');
+    if (verifier !== undefined)
+      throw invalidGrant('A code_verifier was sent but the authorization had no code_challenge.');
     return;
   }
   if (verifier === undefined) throw invalidGrant('The code_verifier is missing.');
-  if (!verifyPkce(verifier, code.codeChallenge, code.codeChallengeMethod)) throw invalidGrant('The code_verifier does not match.');
+  if (!verifyPkce(verifier, code.codeChallenge, code.codeChallengeMethod))
+    throw invalidGrant('The code_verifier does not match.');
 }

@@ -12,7 +12,14 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { verifyAdminKey } from '../../core/admin-keys.ts';
-import { ClientInputError, checkClientInput, parseClientInput, registerClient, rotateSecret, type ClientField } from '../../core/registration.ts';
+import {
+  ClientInputError,
+  checkClientInput,
+  parseClientInput,
+  registerClient,
+  rotateSecret,
+  type ClientField,
+} from '../../core/registration.ts';
 import type { Client } from '../../store/types.ts';
 import { toOAuthError } from '../render-error.ts';
 
@@ -37,7 +44,8 @@ class AdminApiError extends Error {
   }
 }
 
-const notFound = (): AdminApiError => new AdminApiError(404, 'not_found', 'No client with this client_id.');
+const notFound = (): AdminApiError =>
+  new AdminApiError(404, 'not_found', 'No client with this client_id.');
 
 function wireProblems(problems: Partial<Record<ClientField | 'owner', string>>): AdminApiError {
   const out: Record<string, string> = {};
@@ -60,7 +68,8 @@ function toWire(client: Client): Record<string, unknown> {
 
 function bodyObject(request: FastifyRequest): Record<string, unknown> {
   const body = request.body ?? {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new AdminApiError(400, 'invalid_request', 'The body must be a JSON object.');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new AdminApiError(400, 'invalid_request', 'The body must be a JSON object.');
   return body as Record<string, unknown>;
 }
 
@@ -73,19 +82,37 @@ export async function adminApiEndpoints(app: FastifyInstance): Promise<void> {
         const header = request.headers.authorization ?? '';
         const match = /^Bearer +(\S+)$/i.exec(header);
         const key = match?.[1] ? await verifyAdminKey(ctx.store, match[1], ctx.now()) : undefined;
-        if (!key) throw new AdminApiError(401, 'invalid_token', 'Send an admin key as Authorization: Bearer <key> (create one with `tollgate admin-key create`).');
+        if (!key)
+          throw new AdminApiError(
+            401,
+            'invalid_token',
+            'Send an admin key as Authorization: Bearer <key> (create one with `tollgate admin-key create`).',
+          );
       });
 
       api.setErrorHandler(async (error, request, reply: FastifyReply) => {
         reply.header('cache-control', 'no-store');
         if (error instanceof AdminApiError) {
-          if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="tollgate-admin"');
-          return reply.status(error.status).send({ error: error.error, error_description: error.message, ...(error.problems ? { problems: error.problems } : {}) });
+          if (error.status === 401)
+            reply.header('www-authenticate', 'Bearer realm="tollgate-admin"');
+          return reply.status(error.status).send({
+            error: error.error,
+            error_description: error.message,
+            ...(error.problems ? { problems: error.problems } : {}),
+          });
         }
         const err = toOAuthError(error, request);
-        return reply.status(err.status).send({ error: err.error, error_description: err.expose ? err.description : 'An unexpected error occurred.' });
+        return reply.status(err.status).send({
+          error: err.error,
+          error_description: err.expose ? err.description : 'An unexpected error occurred.',
+        });
       });
-      api.setNotFoundHandler(async (_request, reply) => reply.status(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: 'No such admin API route.' }));
+      api.setNotFoundHandler(async (_request, reply) =>
+        reply
+          .status(404)
+          .header('cache-control', 'no-store')
+          .send({ error: 'not_found', error_description: 'No such admin API route.' }),
+      );
 
       const found = async (id: string): Promise<Client> => {
         const client = id.length <= 64 ? await ctx.store.findClient(id) : undefined;
@@ -108,22 +135,41 @@ export async function adminApiEndpoints(app: FastifyInstance): Promise<void> {
 
       api.post('/clients', async (request, reply) => {
         const body = bodyObject(request);
-        const input = { name: body.name, domain: body.domain, redirectUris: body.redirect_uris ?? [], type: body.type, profile: body.profile };
+        const input = {
+          name: body.name,
+          domain: body.domain,
+          redirectUris: body.redirect_uris ?? [],
+          type: body.type,
+          profile: body.profile,
+        };
         const problems: Partial<Record<ClientField | 'owner', string>> = checkClientInput(input);
         let ownerZuid: number | null = null;
         if (body.owner_email !== undefined) {
-          const owner = typeof body.owner_email === 'string' ? await ctx.store.findUserByEmail(body.owner_email) : undefined;
+          const owner =
+            typeof body.owner_email === 'string'
+              ? await ctx.store.findUserByEmail(body.owner_email)
+              : undefined;
           if (owner) ownerZuid = owner.zuid;
           else problems.owner = 'No user has this owner_email.';
         } else if (body.type === 'self') {
           problems.owner = 'A self client needs an owner_email.';
         }
         if (Object.keys(problems).length > 0) throw wireProblems(problems);
-        const { client, clientSecret } = await registerClient(ctx.store, input, ownerZuid, ctx.now());
-        return reply.status(201).header('cache-control', 'no-store').send({ ...toWire(client), client_secret: clientSecret });
+        const { client, clientSecret } = await registerClient(
+          ctx.store,
+          input,
+          ownerZuid,
+          ctx.now(),
+        );
+        return reply
+          .status(201)
+          .header('cache-control', 'no-store')
+          .send({ ...toWire(client), client_secret: clientSecret });
       });
 
-      api.get('/clients/:id', async (request, reply) => reply.header('cache-control', 'no-store').send(toWire(await found(idOf(request)))));
+      api.get('/clients/:id', async (request, reply) =>
+        reply.header('cache-control', 'no-store').send(toWire(await found(idOf(request)))),
+      );
 
       api.patch('/clients/:id', async (request, reply) => {
         const client = await found(idOf(request));
@@ -141,7 +187,11 @@ export async function adminApiEndpoints(app: FastifyInstance): Promise<void> {
           if (error instanceof ClientInputError) throw wireProblems(error.problems);
           throw error;
         }
-        const updated = await ctx.store.updateClient(client.clientId, { name: parsed.name, domain: parsed.domain, redirectUris: parsed.redirectUris });
+        const updated = await ctx.store.updateClient(client.clientId, {
+          name: parsed.name,
+          domain: parsed.domain,
+          redirectUris: parsed.redirectUris,
+        });
         if (!updated) throw notFound();
         return reply.header('cache-control', 'no-store').send(toWire(updated));
       });
@@ -156,7 +206,9 @@ export async function adminApiEndpoints(app: FastifyInstance): Promise<void> {
         const id = idOf(request);
         const secret = id.length <= 64 ? await rotateSecret(ctx.store, id) : undefined;
         if (secret === undefined) throw notFound();
-        return reply.header('cache-control', 'no-store').send({ client_id: id, client_secret: secret });
+        return reply
+          .header('cache-control', 'no-store')
+          .send({ client_id: id, client_secret: secret });
       });
     },
     { prefix: '/admin/api' },

@@ -4,6 +4,9 @@ import { APP_SCRIPT } from '../ui/app-script.ts';
 
 export async function assetEndpoints(app: FastifyInstance): Promise<void> {
   app.get('/assets/app.js', async (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(APP_SCRIPT),
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(APP_SCRIPT),
   );
 }

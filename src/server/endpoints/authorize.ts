@@ -4,7 +4,13 @@
  * HTML page, never a redirect (R3.2). After that, errors go back to the app (R3.3).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { accessDenied, invalidRequest, OAuthError, unauthorizedClient, unsupportedResponseType } from '../../core/errors.ts';
+import {
+  accessDenied,
+  invalidRequest,
+  OAuthError,
+  unauthorizedClient,
+  unsupportedResponseType,
+} from '../../core/errors.ts';
 import { mintCode } from '../../core/codes.ts';
 import { isPublicClient } from '../../core/registration.ts';
 import { matchRedirectUri } from '../../core/redirect-uri.ts';
@@ -41,7 +47,8 @@ function paramsFromQueryString(query: string): Params {
   const params = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(query)) {
     const seen = params.get(name);
-    if (seen !== undefined && seen !== value) throw notRedirectable(`Parameter ${name.slice(0, 50)} was sent more than once.`);
+    if (seen !== undefined && seen !== value)
+      throw notRedirectable(`Parameter ${name.slice(0, 50)} was sent more than once.`);
     params.set(name, value);
   }
   return params;
@@ -52,7 +59,10 @@ async function checkClientAndRedirect(ctx: ServerContext, params: Params): Promi
   const clientId = param(params, 'client_id');
   if (clientId === undefined) throw notRedirectable('The client_id parameter is missing.');
   const client = clientId.length <= 64 ? await ctx.store.findClient(clientId) : undefined;
-  if (!client) throw notRedirectable('No app is registered with this client_id. Check the client ID, and the data centre the app was registered in.');
+  if (!client)
+    throw notRedirectable(
+      'No app is registered with this client_id. Check the client ID, and the data centre the app was registered in.',
+    );
   let requested: string | undefined;
   try {
     requested = redirectUriParam(params);
@@ -60,37 +70,59 @@ async function checkClientAndRedirect(ctx: ServerContext, params: Params): Promi
     throw notRedirectable((e as OAuthError).description);
   }
   // RFC 6749 §3.1.2.3: the parameter may be left out when exactly one URI is registered.
-  const candidate = requested ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
+  const candidate =
+    requested ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
   if (candidate === undefined) throw notRedirectable('The redirect_uri parameter is missing.');
   const matched = matchRedirectUri(candidate, client.redirectUris, client.type);
-  if (matched === undefined) throw notRedirectable('The redirect_uri is not registered for this app.');
+  if (matched === undefined)
+    throw notRedirectable('The redirect_uri is not registered for this app.');
   const state = param(params, 'state');
   return { client, redirectUri: candidate, state, profile: ctx.profileFor(client) };
 }
 
 /** R3.1, R3.3: everything else, with errors for the app. */
-function parseRequest(ctx: ServerContext, params: Params, target: RedirectTarget): AuthorizationRequest {
-  if (target.client.type === 'self') throw unauthorizedClient('Self clients get codes from the developer console, not by redirect.');
+function parseRequest(
+  ctx: ServerContext,
+  params: Params,
+  target: RedirectTarget,
+): AuthorizationRequest {
+  if (target.client.type === 'self')
+    throw unauthorizedClient('Self clients get codes from the developer console, not by redirect.');
   const responseType = param(params, 'response_type');
   if (responseType === undefined) throw invalidRequest('The response_type parameter is missing.');
   if (responseType !== 'code') throw unsupportedResponseType();
-  if (target.state !== undefined && target.state.length > 2000) throw invalidRequest('state is longer than 2000 characters.');
+  if (target.state !== undefined && target.state.length > 2000)
+    throw invalidRequest('state is longer than 2000 characters.');
   const scopes = ctx.scopes.parse(param(params, 'scope'));
   const accessType = (param(params, 'access_type') ?? 'online').toLowerCase();
-  if (accessType !== 'online' && accessType !== 'offline') throw invalidRequest('access_type must be online or offline.');
+  if (accessType !== 'online' && accessType !== 'offline')
+    throw invalidRequest('access_type must be online or offline.');
   const prompt = param(params, 'prompt')?.toLowerCase();
-  if (prompt !== undefined && prompt !== 'consent') throw invalidRequest('prompt must be consent when given.');
+  if (prompt !== undefined && prompt !== 'consent')
+    throw invalidRequest('prompt must be consent when given.');
   const pkce = checkPkceChallenge(
     param(params, 'code_challenge'),
     param(params, 'code_challenge_method'),
     target.profile,
     isPublicClient(target.client.type),
   );
-  return { ...target, scopes, offline: accessType === 'offline', promptConsent: prompt === 'consent', pkce };
+  return {
+    ...target,
+    scopes,
+    offline: accessType === 'offline',
+    promptConsent: prompt === 'consent',
+    pkce,
+  };
 }
 
 /** Issues the code and sends the browser back to the app (R3.5). */
-async function redirectWithCode(ctx: ServerContext, reply: FastifyReply, req: AuthorizationRequest, user: User, withRefresh: boolean): Promise<FastifyReply> {
+async function redirectWithCode(
+  ctx: ServerContext,
+  reply: FastifyReply,
+  req: AuthorizationRequest,
+  user: User,
+  withRefresh: boolean,
+): Promise<FastifyReply> {
   const { code } = await mintCode(ctx.store, {
     clientId: req.client.clientId,
     zuid: user.zuid,
@@ -102,7 +134,9 @@ async function redirectWithCode(ctx: ServerContext, reply: FastifyReply, req: Au
     state: req.state ?? null,
     lifetimeSeconds: ctx.config.codeTtl,
     now: ctx.now(),
-    throttle: ctx.config.throttle ? { limit: ctx.config.codeLimit, windowMs: ctx.config.throttleWindow * 1000 } : null,
+    throttle: ctx.config.throttle
+      ? { limit: ctx.config.codeLimit, windowMs: ctx.config.throttleWindow * 1000 }
+      : null,
   });
   const params: Record<string, string> = { code };
   if (req.state !== undefined) params.state = req.state;
@@ -110,7 +144,9 @@ async function redirectWithCode(ctx: ServerContext, reply: FastifyReply, req: Au
   params['accounts-server'] = ctx.issuer;
   // RFC 9207: the issuer identifies who answered, against mix-up attacks.
   if (req.profile === 'rfc') params.iss = ctx.issuer;
-  return reply.header('cache-control', 'no-store').redirect(appendParams(req.redirectUri, params), 302);
+  return reply
+    .header('cache-control', 'no-store')
+    .redirect(appendParams(req.redirectUri, params), 302);
 }
 
 /** Runs one authorization step with R3's error routing. */
@@ -176,21 +212,33 @@ export async function authorizeEndpoint(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.post('/oauth/v2/auth', { config: { errorKind: 'page' }, preHandler: app.csrfProtection }, async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const query = typeof body.request === 'string' ? body.request : '';
-    const decision = body.decision;
-    return withErrorRouting(ctx, request, reply, query, async (req) => {
-      const user = await signedInUser(ctx, request);
-      if (!user) {
-        return reply
-          .type('text/html; charset=utf-8')
-          .send(loginPage({ returnTo: `/oauth/v2/auth?${query}`, csrfToken: reply.generateCsrf() }));
-      }
-      if (decision === 'deny') throw accessDenied('The user denied the request.');
-      if (decision !== 'accept') throw new OAuthError('invalid_request', 'No decision was made.', { redirectable: false });
-      const { first } = await ctx.store.recordConsent(user.zuid, req.client.clientId, req.scopes, ctx.now());
-      return redirectWithCode(ctx, reply, req, user, req.offline && (first || req.promptConsent));
-    });
-  });
+  app.post(
+    '/oauth/v2/auth',
+    { config: { errorKind: 'page' }, preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const query = typeof body.request === 'string' ? body.request : '';
+      const decision = body.decision;
+      return withErrorRouting(ctx, request, reply, query, async (req) => {
+        const user = await signedInUser(ctx, request);
+        if (!user) {
+          return reply
+            .type('text/html; charset=utf-8')
+            .send(
+              loginPage({ returnTo: `/oauth/v2/auth?${query}`, csrfToken: reply.generateCsrf() }),
+            );
+        }
+        if (decision === 'deny') throw accessDenied('The user denied the request.');
+        if (decision !== 'accept')
+          throw new OAuthError('invalid_request', 'No decision was made.', { redirectable: false });
+        const { first } = await ctx.store.recordConsent(
+          user.zuid,
+          req.client.clientId,
+          req.scopes,
+          ctx.now(),
+        );
+        return redirectWithCode(ctx, reply, req, user, req.offline && (first || req.promptConsent));
+      });
+    },
+  );
 }

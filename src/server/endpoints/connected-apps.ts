@@ -16,17 +16,41 @@ export async function connectedAppsEndpoints(app: FastifyInstance): Promise<void
     if (!user) return reply;
     const apps = await ctx.store.listConnectedApps(user.zuid);
     const revoked = (request.query as Record<string, unknown>).revoked;
-    const name = typeof revoked === 'string' && revoked.length <= 64 ? (await ctx.store.findClient(revoked))?.name : undefined;
-    const message = typeof revoked === 'string' ? `${name ?? 'The app'} no longer has access to your account.` : undefined;
-    return sendHtml(reply, connectedAppsPage({ user, csrfToken: reply.generateCsrf(), apps, catalogue: ctx.scopes, message }));
+    const name =
+      typeof revoked === 'string' && revoked.length <= 64
+        ? (await ctx.store.findClient(revoked))?.name
+        : undefined;
+    const message =
+      typeof revoked === 'string'
+        ? `${name ?? 'The app'} no longer has access to your account.`
+        : undefined;
+    return sendHtml(
+      reply,
+      connectedAppsPage({
+        user,
+        csrfToken: reply.generateCsrf(),
+        apps,
+        catalogue: ctx.scopes,
+        message,
+      }),
+    );
   });
 
-  app.post('/account/connected-apps/:id/revoke', { config: { errorKind: 'page' }, preHandler: app.csrfProtection }, async (request, reply) => {
-    const user = await requireUser(ctx, request, reply);
-    if (!user) return reply;
-    const clientId = (request.params as { id: string }).id;
-    const removed = clientId.length <= 64 && (await ctx.store.removeConnectedApp(user.zuid, clientId));
-    if (!removed) throw new OAuthError('invalid_request', 'This app is not connected to your account.', { status: 404, redirectable: false });
-    return reply.redirect(`/account/connected-apps?revoked=${encodeURIComponent(clientId)}`, 303);
-  });
+  app.post(
+    '/account/connected-apps/:id/revoke',
+    { config: { errorKind: 'page' }, preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const user = await requireUser(ctx, request, reply);
+      if (!user) return reply;
+      const clientId = (request.params as { id: string }).id;
+      const removed =
+        clientId.length <= 64 && (await ctx.store.removeConnectedApp(user.zuid, clientId));
+      if (!removed)
+        throw new OAuthError('invalid_request', 'This app is not connected to your account.', {
+          status: 404,
+          redirectable: false,
+        });
+      return reply.redirect(`/account/connected-apps?revoked=${encodeURIComponent(clientId)}`, 303);
+    },
+  );
 }

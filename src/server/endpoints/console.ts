@@ -4,7 +4,12 @@
  * Every rule comes from core/registration.ts, shared with the CLI and the admin API.
  */
 import type { FastifyInstance } from 'fastify';
-import { checkClientInput, parseClientInput, registerClient, rotateSecret } from '../../core/registration.ts';
+import {
+  checkClientInput,
+  parseClientInput,
+  registerClient,
+  rotateSecret,
+} from '../../core/registration.ts';
 import { appNotFound, findOwnClient, formFields, requireUser, sendHtml } from '../pages.ts';
 import { appPage, deleteConfirmPage } from '../ui/app-page.ts';
 import { consolePage, splitRedirectUris, type ClientFormValues } from '../ui/console-page.ts';
@@ -29,7 +34,15 @@ export async function consoleEndpoints(app: FastifyInstance): Promise<void> {
     const user = await requireUser(ctx, request, reply);
     if (!user) return reply;
     const clients = await ctx.store.listClients(user.zuid);
-    return sendHtml(reply, consolePage({ user, csrfToken: reply.generateCsrf(), clients, message: messageFrom(request.query) }));
+    return sendHtml(
+      reply,
+      consolePage({
+        user,
+        csrfToken: reply.generateCsrf(),
+        clients,
+        message: messageFrom(request.query),
+      }),
+    );
   });
 
   app.post('/console/apps', form, async (request, reply) => {
@@ -42,21 +55,49 @@ export async function consoleEndpoints(app: FastifyInstance): Promise<void> {
       redirectUris: fields.redirect_uris ?? '',
       type: fields.type ?? 'server',
     };
-    const input = { name: values.name, domain: values.domain, redirectUris: splitRedirectUris(values.redirectUris), type: values.type };
+    const input = {
+      name: values.name,
+      domain: values.domain,
+      redirectUris: splitRedirectUris(values.redirectUris),
+      type: values.type,
+    };
     const problems = checkClientInput(input);
     if (Object.keys(problems).length > 0) {
       const clients = await ctx.store.listClients(user.zuid);
-      return sendHtml(reply, consolePage({ user, csrfToken: reply.generateCsrf(), clients, values, problems }), 400);
+      return sendHtml(
+        reply,
+        consolePage({ user, csrfToken: reply.generateCsrf(), clients, values, problems }),
+        400,
+      );
     }
     const { client, clientSecret } = await registerClient(ctx.store, input, user.zuid, ctx.now());
-    return sendHtml(reply, credentialsPage({ user, csrfToken: reply.generateCsrf(), client, clientSecret, issuer: ctx.issuer, rotated: false }));
+    return sendHtml(
+      reply,
+      credentialsPage({
+        user,
+        csrfToken: reply.generateCsrf(),
+        client,
+        clientSecret,
+        issuer: ctx.issuer,
+        rotated: false,
+      }),
+    );
   });
 
   app.get('/console/apps/:id', page, async (request, reply) => {
     const user = await requireUser(ctx, request, reply);
     if (!user) return reply;
     const client = await findOwnClient(ctx, user, (request.params as { id: string }).id);
-    return sendHtml(reply, appPage({ user, csrfToken: reply.generateCsrf(), client, catalogue: ctx.scopes, message: messageFrom(request.query) }));
+    return sendHtml(
+      reply,
+      appPage({
+        user,
+        csrfToken: reply.generateCsrf(),
+        client,
+        catalogue: ctx.scopes,
+        message: messageFrom(request.query),
+      }),
+    );
   });
 
   app.post('/console/apps/:id', form, async (request, reply) => {
@@ -70,13 +111,33 @@ export async function consoleEndpoints(app: FastifyInstance): Promise<void> {
       redirectUris: client.type === 'self' ? '' : (fields.redirect_uris ?? ''),
       type: client.type,
     };
-    const input = { name: values.name, domain: values.domain, redirectUris: splitRedirectUris(values.redirectUris), type: client.type };
+    const input = {
+      name: values.name,
+      domain: values.domain,
+      redirectUris: splitRedirectUris(values.redirectUris),
+      type: client.type,
+    };
     const problems = checkClientInput(input);
     if (Object.keys(problems).length > 0) {
-      return sendHtml(reply, appPage({ user, csrfToken: reply.generateCsrf(), client, catalogue: ctx.scopes, values, problems }), 400);
+      return sendHtml(
+        reply,
+        appPage({
+          user,
+          csrfToken: reply.generateCsrf(),
+          client,
+          catalogue: ctx.scopes,
+          values,
+          problems,
+        }),
+        400,
+      );
     }
     const parsed = parseClientInput(input);
-    const updated = await ctx.store.updateClient(client.clientId, { name: parsed.name, domain: parsed.domain, redirectUris: parsed.redirectUris });
+    const updated = await ctx.store.updateClient(client.clientId, {
+      name: parsed.name,
+      domain: parsed.domain,
+      redirectUris: parsed.redirectUris,
+    });
     if (!updated) throw appNotFound();
     return reply.redirect(`/console/apps/${client.clientId}?done=saved`, 303);
   });
@@ -87,7 +148,17 @@ export async function consoleEndpoints(app: FastifyInstance): Promise<void> {
     const client = await findOwnClient(ctx, user, (request.params as { id: string }).id);
     const clientSecret = await rotateSecret(ctx.store, client.clientId);
     if (clientSecret === undefined) throw appNotFound();
-    return sendHtml(reply, credentialsPage({ user, csrfToken: reply.generateCsrf(), client, clientSecret, issuer: ctx.issuer, rotated: true }));
+    return sendHtml(
+      reply,
+      credentialsPage({
+        user,
+        csrfToken: reply.generateCsrf(),
+        client,
+        clientSecret,
+        issuer: ctx.issuer,
+        rotated: true,
+      }),
+    );
   });
 
   app.get('/console/apps/:id/delete', page, async (request, reply) => {

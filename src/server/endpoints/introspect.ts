@@ -19,14 +19,18 @@ export async function introspectEndpoint(app: FastifyInstance): Promise<void> {
       const params = readParams(request);
       const caller = await authenticateClient(ctx, request, params);
       profile = ctx.profileFor(caller.client);
-      if (caller.method === 'none') throw invalidClient('Introspection needs client authentication.');
+      if (caller.method === 'none')
+        throw invalidClient('Introspection needs client authentication.');
       const token = requireParam(params, 'token');
       const hint = param(params, 'token_type_hint');
       const hash = hashSecret(token);
       const now = ctx.now();
       reply.header('cache-control', 'no-store');
 
-      const lookups = hint === 'refresh_token' ? (['refresh', 'access'] as const) : (['access', 'refresh'] as const);
+      const lookups =
+        hint === 'refresh_token'
+          ? (['refresh', 'access'] as const)
+          : (['access', 'refresh'] as const);
       for (const kind of lookups) {
         if (kind === 'access') {
           const at = await ctx.store.findAccessToken(hash);

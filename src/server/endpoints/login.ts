@@ -14,46 +14,57 @@ export async function loginEndpoints(app: FastifyInstance): Promise<void> {
 
   app.get('/login', { config: { errorKind: 'page' } }, async (request, reply) => {
     const returnTo = safeReturnTo((request.query as Record<string, unknown>).return_to);
-    return reply.type('text/html; charset=utf-8').send(loginPage({ returnTo, csrfToken: reply.generateCsrf() }));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(loginPage({ returnTo, csrfToken: reply.generateCsrf() }));
   });
 
-  app.post('/login', { config: { errorKind: 'page' }, preHandler: app.csrfProtection }, async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const email = typeof body.email === 'string' ? body.email.trim().slice(0, 320) : '';
-    const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
-    const returnTo = safeReturnTo(body.return_to);
-    const show = (status: number, error: string) =>
-      reply
-        .status(status)
-        .header('cache-control', 'no-store')
-        .type('text/html; charset=utf-8')
-        .send(loginPage({ returnTo, email, error, csrfToken: reply.generateCsrf() }));
+  app.post(
+    '/login',
+    { config: { errorKind: 'page' }, preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const email = typeof body.email === 'string' ? body.email.trim().slice(0, 320) : '';
+      const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
+      const returnTo = safeReturnTo(body.return_to);
+      const show = (status: number, error: string) =>
+        reply
+          .status(status)
+          .header('cache-control', 'no-store')
+          .type('text/html; charset=utf-8')
+          .send(loginPage({ returnTo, email, error, csrfToken: reply.generateCsrf() }));
 
-    const now = ctx.now();
-    const windowMs = ctx.config.loginWindow * 1000;
-    const keys = [`login:acct:${email.toLowerCase()}`, `login:addr:${request.ip}`];
-    const limits = [ctx.config.loginLimit, ctx.config.loginAddressLimit];
-    if (ctx.config.throttle) {
-      const counts = await Promise.all(keys.map((k) => ctx.store.peekCounter(k, now)));
-      if (counts.some((c, i) => c.count >= (limits[i] as number))) {
-        const wait = Math.max(...counts.map((c) => c.resetAt - now));
-        reply.header('retry-after', String(Math.max(1, Math.ceil(wait / 1000))));
-        return show(429, 'Too many failed sign-ins. Please wait a few minutes and try again.');
+      const now = ctx.now();
+      const windowMs = ctx.config.loginWindow * 1000;
+      const keys = [`login:acct:${email.toLowerCase()}`, `login:addr:${request.ip}`];
+      const limits = [ctx.config.loginLimit, ctx.config.loginAddressLimit];
+      if (ctx.config.throttle) {
+        const counts = await Promise.all(keys.map((k) => ctx.store.peekCounter(k, now)));
+        if (counts.some((c, i) => c.count >= (limits[i] as number))) {
+          const wait = Math.max(...counts.map((c) => c.resetAt - now));
+          reply.header('retry-after', String(Math.max(1, Math.ceil(wait / 1000))));
+          return show(429, 'Too many failed sign-ins. Please wait a few minutes and try again.');
+        }
       }
-    }
-    const user = email ? await ctx.store.findUserByEmail(email) : undefined;
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
-    if (!user || !ok || user.disabled) {
-      if (ctx.config.throttle) await Promise.all(keys.map((k) => ctx.store.hitCounter(k, windowMs, now)));
-      return show(401, WRONG);
-    }
-    await ctx.store.resetCounter(keys[0] as string);
-    await startSession(ctx, request, reply, user.zuid);
-    return reply.header('cache-control', 'no-store').redirect(returnTo, 303);
-  });
+      const user = email ? await ctx.store.findUserByEmail(email) : undefined;
+      const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+      if (!user || !ok || user.disabled) {
+        if (ctx.config.throttle)
+          await Promise.all(keys.map((k) => ctx.store.hitCounter(k, windowMs, now)));
+        return show(401, WRONG);
+      }
+      await ctx.store.resetCounter(keys[0] as string);
+      await startSession(ctx, request, reply, user.zuid);
+      return reply.header('cache-control', 'no-store').redirect(returnTo, 303);
+    },
+  );
 
-  app.post('/logout', { config: { errorKind: 'page' }, preHandler: app.csrfProtection }, async (request, reply) => {
-    await endSession(ctx, request, reply);
-    return reply.redirect('/', 303);
-  });
+  app.post(
+    '/logout',
+    { config: { errorKind: 'page' }, preHandler: app.csrfProtection },
+    async (request, reply) => {
+      await endSession(ctx, request, reply);
+      return reply.redirect('/', 303);
+    },
+  );
 }

@@ -19,7 +19,8 @@ export async function revokeEndpoints(app: FastifyInstance): Promise<void> {
       const token = requireParam(readParams(request), 'token');
       const outcome = await ctx.store.revokeToken(hashSecret(token));
       reply.header('cache-control', 'no-store');
-      if (outcome === 'unknown') return reply.status(400).send({ status: 'failure', error: 'invalid_token' });
+      if (outcome === 'unknown')
+        return reply.status(400).send({ status: 'failure', error: 'invalid_token' });
       return reply.send({ status: 'success' });
     } catch (error) {
       return sendTokenError(reply, toOAuthError(error, request), ctx.config.profile);

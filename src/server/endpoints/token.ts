@@ -30,7 +30,9 @@ export async function tokenEndpoint(app: FastifyInstance): Promise<void> {
 
   app.get('/oauth/v2/token', { config: { errorKind: 'token' } }, async (_request, reply) => {
     reply.header('allow', 'POST');
-    const err = new OAuthError('invalid_request', 'The token endpoint takes POST requests only.', { status: 405 });
+    const err = new OAuthError('invalid_request', 'The token endpoint takes POST requests only.', {
+      status: 405,
+    });
     return sendTokenError(reply, err, ctx.config.profile);
   });
 }

@@ -23,7 +23,8 @@ export const authorizationCodeGrant: Grant = {
       throw invalidGrant('The code was already used; the tokens issued from it are revoked.');
     }
     const grant = result.code;
-    if (grant.clientId !== client.client.clientId) throw invalidGrant('The code was issued to another client.');
+    if (grant.clientId !== client.client.clientId)
+      throw invalidGrant('The code was issued to another client.');
     if (grant.expiresAt <= now) throw invalidGrant('The code has expired.');
     if (grant.redirectUri !== null && redirectUri !== grant.redirectUri) {
       throw invalidRedirectUri('redirect_uri does not match the one of the authorization request.');
@@ -38,7 +39,8 @@ export const authorizationCodeGrant: Grant = {
       }
     }
     const state = param(params, 'state');
-    if (state !== undefined && state !== grant.state) throw invalidRequest('state differs from the authorization request.');
+    if (state !== undefined && state !== grant.state)
+      throw invalidRequest('state differs from the authorization request.');
 
     const accessToken = generateToken();
     const refreshToken = grant.offline ? generateToken() : undefined;
@@ -52,7 +54,9 @@ export const authorizationCodeGrant: Grant = {
         expiresAt: now + ctx.config.accessTokenTtl * 1000,
         codeHash,
       },
-      refresh: refreshToken ? { tokenHash: hashSecret(refreshToken), familyId: randomUUID() } : null,
+      refresh: refreshToken
+        ? { tokenHash: hashSecret(refreshToken), familyId: randomUUID() }
+        : null,
       refreshTokenCap: ctx.config.refreshTokenCap,
     });
     return tokenResponse(ctx, profile, { accessToken, refreshToken, scopes: grant.scopes });

@@ -14,7 +14,8 @@ export const clientCredentialsGrant: Grant = {
     if (type !== 'self') throw unauthorizedClient('Only self clients may use client_credentials.');
     if (ownerZuid === null) throw unauthorizedClient('This self client has no owner to act for.');
     const owner = await ctx.store.findUser(ownerZuid);
-    if (!owner || owner.disabled) throw unauthorizedClient("The self client's owner account is not active.");
+    if (!owner || owner.disabled)
+      throw unauthorizedClient("The self client's owner account is not active.");
     const scopes = ctx.scopes.parse(requireParam(params, 'scope'));
     if (scopes.length === 0) throw invalidRequest('scope is required.');
     const now = ctx.now();

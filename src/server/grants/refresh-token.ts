@@ -19,9 +19,14 @@ export const refreshTokenGrant: Grant = {
       now,
       refreshTokenHash: hashSecret(refreshToken),
       clientId: client.client.clientId,
-      access: { tokenHash: hashSecret(accessToken), expiresAt: now + ctx.config.accessTokenTtl * 1000 },
+      access: {
+        tokenHash: hashSecret(accessToken),
+        expiresAt: now + ctx.config.accessTokenTtl * 1000,
+      },
       accessTokenCap: ctx.config.accessTokensPerRefresh,
-      throttle: ctx.config.throttle ? { limit: ctx.config.refreshMintLimit, windowMs: ctx.config.throttleWindow * 1000 } : null,
+      throttle: ctx.config.throttle
+        ? { limit: ctx.config.refreshMintLimit, windowMs: ctx.config.throttleWindow * 1000 }
+        : null,
       rotateTo: rotated === null ? null : hashSecret(rotated),
     });
     switch (result.outcome) {

@@ -19,7 +19,9 @@ export interface CodeFormValues {
   description: string;
 }
 
-export type CodeProblems = Partial<Record<'scopes' | 'lifetime' | 'description' | 'clientSecret', string>>;
+export type CodeProblems = Partial<
+  Record<'scopes' | 'lifetime' | 'description' | 'clientSecret', string>
+>;
 
 export interface AppPageOptions {
   user: User;
@@ -40,13 +42,21 @@ export const formValuesOf = (client: Client): ClientFormValues => ({
   type: client.type,
 });
 
-function generateCodeForm(client: Client, catalogue: ScopeCatalogue, csrfToken: string, values: CodeFormValues, problems: CodeProblems): SafeHtml {
+function generateCodeForm(
+  client: Client,
+  catalogue: ScopeCatalogue,
+  csrfToken: string,
+  values: CodeFormValues,
+  problems: CodeProblems,
+): SafeHtml {
   const chosen = new Set(values.scopes.map((s) => s.toLowerCase()));
   const boxes = catalogue.entries.map(
-    (e) => html`<label><input type="checkbox" name="scope" value="${e.name}"${chosen.has(e.name.toLowerCase()) ? html` checked` : ''}> <span>${e.description} <code class="muted">${e.name}</code></span></label>`,
+    (e) =>
+      html`<label><input type="checkbox" name="scope" value="${e.name}"${chosen.has(e.name.toLowerCase()) ? html` checked` : ''}> <span>${e.description} <code class="muted">${e.name}</code></span></label>`,
   );
   const lifetimes = CODE_LIFETIMES.map(
-    (m) => html`<option value="${m}"${values.lifetime === String(m) ? html` selected` : ''}>${m} minutes</option>`,
+    (m) =>
+      html`<option value="${m}"${values.lifetime === String(m) ? html` selected` : ''}>${m} minutes</option>`,
   );
   return html`<div class="card">
 <h2 id="code-heading">Generate Code</h2>
@@ -82,7 +92,17 @@ ${field({
 </div>`;
 }
 
-export function appPage({ user, csrfToken, client, catalogue, values, problems = {}, code, codeProblems = {}, message }: AppPageOptions): string {
+export function appPage({
+  user,
+  csrfToken,
+  client,
+  catalogue,
+  values,
+  problems = {},
+  code,
+  codeProblems = {},
+  message,
+}: AppPageOptions): string {
   const isSelf = client.type === 'self';
   const body = html`${notice(message)}
 <div class="card">
@@ -117,7 +137,15 @@ ${clientFields(values ?? formValuesOf(client), problems, !isSelf)}
   return page({ title: client.name, body, signedInAs: user.email, csrfToken });
 }
 
-export function deleteConfirmPage({ user, csrfToken, client }: { user: User; csrfToken: string; client: Client }): string {
+export function deleteConfirmPage({
+  user,
+  csrfToken,
+  client,
+}: {
+  user: User;
+  csrfToken: string;
+  client: Client;
+}): string {
   const body = html`<div class="card">
 <h1>Delete <span class="app-name">${client.name}</span>?</h1>
 <p>Every code, access token and refresh token of this app stops working at once, and people who granted it access will have to authorize it again if it is registered anew. This cannot be undone.</p>

@@ -31,7 +31,9 @@ export function describedBy(id: string, hasHint: boolean, problem: string | unde
 
 /** A value shown in full with a copy button (progressive enhancement). */
 export function copyable(id: string, value: string, block = false): SafeHtml {
-  const shown = block ? html`<pre id="${id}">${value}</pre>` : html`<code id="${id}" class="secret">${value}</code>`;
+  const shown = block
+    ? html`<pre id="${id}">${value}</pre>`
+    : html`<code id="${id}" class="secret">${value}</code>`;
   return html`<div class="copyable">${shown}<button type="button" class="secondary copy" data-copy="${id}" hidden>Copy</button></div>`;
 }
 
@@ -40,7 +42,8 @@ export function notice(text: string | undefined, kind: 'ok' | 'warn' = 'ok'): Sa
 }
 
 /** The hidden CSRF field every form carries. */
-export const csrfField = (token: string): SafeHtml => html`<input type="hidden" name="_csrf" value="${token}">`;
+export const csrfField = (token: string): SafeHtml =>
+  html`<input type="hidden" name="_csrf" value="${token}">`;
 
 /** Dates on pages: unambiguous and the same for everyone (UTC, to the minute). */
 export function formatTime(ms: number): string {

@@ -16,7 +16,13 @@ export interface ConnectedAppsPageOptions {
   message?: string;
 }
 
-export function connectedAppsPage({ user, csrfToken, apps, catalogue, message }: ConnectedAppsPageOptions): string {
+export function connectedAppsPage({
+  user,
+  csrfToken,
+  apps,
+  catalogue,
+  message,
+}: ConnectedAppsPageOptions): string {
   const items = apps.map(
     (a) => html`<li class="card connected-app" aria-labelledby="app-${a.client.clientId}">
 <h2 id="app-${a.client.clientId}" class="app-name">${a.client.name}</h2>

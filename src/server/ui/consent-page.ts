@@ -19,8 +19,19 @@ export interface ConsentPageOptions {
   csrfToken: string;
 }
 
-export function consentPage({ client, user, scopes, offline, catalogue, request, csrfToken }: ConsentPageOptions): string {
-  const items = scopes.map((s) => html`<li>${catalogue.find(s)?.description ?? s} <span class="muted">(<code>${s}</code>)</span></li>`);
+export function consentPage({
+  client,
+  user,
+  scopes,
+  offline,
+  catalogue,
+  request,
+  csrfToken,
+}: ConsentPageOptions): string {
+  const items = scopes.map(
+    (s) =>
+      html`<li>${catalogue.find(s)?.description ?? s} <span class="muted">(<code>${s}</code>)</span></li>`,
+  );
   const body = html`<div class="card">
 <h1><span class="app-name">${client.name}</span> wants to access your account</h1>
 <p>App website: <span class="app-domain">${client.domain}</span></p>

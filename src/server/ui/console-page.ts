@@ -35,7 +35,11 @@ export function splitRedirectUris(text: string): string[] {
 }
 
 /** The name, domain and redirect URI fields, shared by the create and edit forms. */
-export function clientFields(values: ClientFormValues, problems: ClientProblems, withRedirectUris: boolean): SafeHtml {
+export function clientFields(
+  values: ClientFormValues,
+  problems: ClientProblems,
+  withRedirectUris: boolean,
+): SafeHtml {
   return html`${field({
     id: 'client-name',
     label: 'Client Name',
@@ -45,19 +49,21 @@ export function clientFields(values: ClientFormValues, problems: ClientProblems,
 ${field({
   id: 'client-domain',
   label: 'Client Domain',
-  hint: 'Your app\'s home page, e.g. https://example.com',
+  hint: "Your app's home page, e.g. https://example.com",
   problem: problems.domain,
   control: html`<input id="client-domain" name="domain" type="url" required value="${values.domain}"${describedBy('client-domain', true, problems.domain)}>`,
 })}
-${withRedirectUris
-  ? field({
-      id: 'redirect-uris',
-      label: 'Authorized Redirect URIs',
-      hint: 'One per line, up to 20: https, or http on localhost / 127.0.0.1; mobile apps may use a scheme like com.example.app:/cb. A self client has none.',
-      problem: problems.redirectUris,
-      control: html`<textarea id="redirect-uris" name="redirect_uris" rows="3"${describedBy('redirect-uris', true, problems.redirectUris)}>${values.redirectUris}</textarea>`,
-    })
-  : ''}`;
+${
+  withRedirectUris
+    ? field({
+        id: 'redirect-uris',
+        label: 'Authorized Redirect URIs',
+        hint: 'One per line, up to 20: https, or http on localhost / 127.0.0.1; mobile apps may use a scheme like com.example.app:/cb. A self client has none.',
+        problem: problems.redirectUris,
+        control: html`<textarea id="redirect-uris" name="redirect_uris" rows="3"${describedBy('redirect-uris', true, problems.redirectUris)}>${values.redirectUris}</textarea>`,
+      })
+    : ''
+}`;
 }
 
 export interface ConsolePageOptions {
@@ -71,15 +77,24 @@ export interface ConsolePageOptions {
 
 const EMPTY: ClientFormValues = { name: '', domain: '', redirectUris: '', type: 'server' };
 
-export function consolePage({ user, csrfToken, clients, values = EMPTY, problems = {}, message }: ConsolePageOptions): string {
+export function consolePage({
+  user,
+  csrfToken,
+  clients,
+  values = EMPTY,
+  problems = {},
+  message,
+}: ConsolePageOptions): string {
   const hasProblems = Object.keys(problems).length > 0;
   const list = clients.length
     ? html`<ul class="app-list">${clients.map(
-        (c) => html`<li><a href="/console/apps/${c.clientId}">${c.name}</a> <span class="muted">· ${c.type} · <code>${c.clientId}</code></span></li>`,
+        (c) =>
+          html`<li><a href="/console/apps/${c.clientId}">${c.name}</a> <span class="muted">· ${c.type} · <code>${c.clientId}</code></span></li>`,
       )}</ul>`
     : html`<p class="muted">You have not registered any app yet.</p>`;
   const typeOptions = (Object.keys(CLIENT_TYPE_LABELS) as ClientType[]).map(
-    (t) => html`<option value="${t}"${values.type === t ? html` selected` : ''}>${CLIENT_TYPE_LABELS[t]}</option>`,
+    (t) =>
+      html`<option value="${t}"${values.type === t ? html` selected` : ''}>${CLIENT_TYPE_LABELS[t]}</option>`,
   );
   const body = html`${notice(message)}
 <div class="card">

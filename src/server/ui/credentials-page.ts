@@ -31,11 +31,18 @@ export function authorizationUrl(issuer: string, client: Client): string {
 
 /** The token step (SPEC R4.2) as a curl command; self-client codes need no redirect_uri. */
 export function tokenCurl(issuer: string, client: Client, clientSecret: string): string {
-  const lines = [`curl -X POST ${shellQuote(`${issuer}/oauth/v2/token`)}`, '-d grant_type=authorization_code', `-d client_id=${client.clientId}`];
+  const lines = [
+    `curl -X POST ${shellQuote(`${issuer}/oauth/v2/token`)}`,
+    '-d grant_type=authorization_code',
+    `-d client_id=${client.clientId}`,
+  ];
   if (isPublicClient(client.type)) lines.push('-d code_verifier=CODE_VERIFIER');
   else lines.push(`-d client_secret=${clientSecret}`);
-  if (client.type !== 'self') lines.push(`--data-urlencode redirect_uri=${shellQuote(client.redirectUris[0] ?? '')}`);
-  lines.push(client.type === 'self' ? '-d code=CODE_FROM_GENERATE_CODE' : '-d code=CODE_FROM_REDIRECT');
+  if (client.type !== 'self')
+    lines.push(`--data-urlencode redirect_uri=${shellQuote(client.redirectUris[0] ?? '')}`);
+  lines.push(
+    client.type === 'self' ? '-d code=CODE_FROM_GENERATE_CODE' : '-d code=CODE_FROM_REDIRECT',
+  );
   return lines.join(' \\\n  ');
 }
 
@@ -48,8 +55,17 @@ export interface CredentialsPageOptions {
   rotated: boolean;
 }
 
-export function credentialsPage({ user, csrfToken, client, clientSecret, issuer, rotated }: CredentialsPageOptions): string {
-  const heading = rotated ? html`New secret for <span class="app-name">${client.name}</span>` : html`<span class="app-name">${client.name}</span> is registered`;
+export function credentialsPage({
+  user,
+  csrfToken,
+  client,
+  clientSecret,
+  issuer,
+  rotated,
+}: CredentialsPageOptions): string {
+  const heading = rotated
+    ? html`New secret for <span class="app-name">${client.name}</span>`
+    : html`<span class="app-name">${client.name}</span> is registered`;
   const body = html`<div class="card">
 <h1>${heading}</h1>
 ${notice(
@@ -62,16 +78,23 @@ ${notice(
 ${copyable('client-id', client.clientId)}
 <h2>Client Secret</h2>
 ${copyable('client-secret', clientSecret)}
-${client.type === 'self'
-  ? html`<h2>Next: generate a code</h2>
+${
+  client.type === 'self'
+    ? html`<h2>Next: generate a code</h2>
 <p>A self client gets its codes from its app page (<strong>Generate Code</strong>), not by redirect. Exchange one with:</p>`
-  : html`<h2>Authorization URL</h2>
+    : html`<h2>Authorization URL</h2>
 <p class="muted">Send people here to ask for access${isPublicClient(client.type) ? '; replace CODE_CHALLENGE with the S256 hash of your code verifier' : ''}.</p>
 ${copyable('authorization-url', authorizationUrl(issuer, client), true)}
 <h2>Token request</h2>
-<p class="muted">Exchange the code your redirect URI receives:</p>`}
+<p class="muted">Exchange the code your redirect URI receives:</p>`
+}
 ${copyable('token-curl', tokenCurl(issuer, client, clientSecret), true)}
 <div class="actions"><a class="button" href="/console/apps/${client.clientId}">Go to the app page</a> <a class="button secondary" href="/console">Back to the console</a></div>
 </div>`;
-  return page({ title: rotated ? 'New client secret' : 'App registered', body, signedInAs: user.email, csrfToken });
+  return page({
+    title: rotated ? 'New client secret' : 'App registered',
+    body,
+    signedInAs: user.email,
+    csrfToken,
+  });
 }

@@ -25,7 +25,19 @@ function stepButton(step: StepName, label: string, enabled: boolean, csrfToken: 
   return html`<form method="post" action="/demo/${step}">${csrfField(csrfToken)}<button type="submit"${enabled ? '' : html` disabled`}>${label}</button></form>`;
 }
 
-export function walkthroughPage({ user, csrfToken, demo, walkthrough: w, authorizationUrl, problem }: HomePageOptions & { demo: DemoCredentials; walkthrough: Walkthrough; authorizationUrl: string; problem?: string }): string {
+export function walkthroughPage({
+  user,
+  csrfToken,
+  demo,
+  walkthrough: w,
+  authorizationUrl,
+  problem,
+}: HomePageOptions & {
+  demo: DemoCredentials;
+  walkthrough: Walkthrough;
+  authorizationUrl: string;
+  problem?: string;
+}): string {
   const revoked = w.steps.revoke?.status === 200;
   const body = html`<div class="card">
 <h1>The OAuth flow, step by step</h1>
@@ -46,10 +58,12 @@ ${problem ? html`<p class="notice warn" role="alert">${problem}</p>` : ''}
 <p>Tollgate asks you to sign in (as the demo user above), then shows the consent page: <strong>Accept</strong> sends a code to the app, <strong>Deny</strong> sends <code>error=access_denied</code>.</p>
 ${user ? html`<p class="muted">You are signed in as ${user.email}.</p>` : ''}</li>
 <li id="step-code" class="card"><h2>The app receives the code</h2>
-${w.callbackUrl
-  ? html`<p>Tollgate sent the browser back to:</p><pre>${w.callbackUrl}</pre>
+${
+  w.callbackUrl
+    ? html`<p>Tollgate sent the browser back to:</p><pre>${w.callbackUrl}</pre>
 ${w.code ? html`<p>Code (single use, valid for a short time): <code id="demo-code">${w.code}</code></p>` : html`<p class="error">${w.denied ?? ''}</p>`}`
-  : html`<p class="muted">Not yet: start the authorization above.</p>`}</li>
+    : html`<p class="muted">Not yet: start the authorization above.</p>`
+}</li>
 <li id="step-exchange" class="card"><h2>Exchange the code for tokens</h2>
 <p>The app posts the code with its client ID and secret to the token endpoint.</p>
 ${stepButton('exchange', 'Exchange the code', w.code !== undefined, csrfToken)}

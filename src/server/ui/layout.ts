@@ -24,10 +24,12 @@ export function page({ title, body, signedInAs, csrfToken }: PageOptions): strin
 </head>
 <body>
 <header class="top"><a class="brand" href="/">Tollgate</a>
-${signedInAs
-  ? html`<nav><a href="/console">Console</a> <a href="/account/connected-apps">Connected apps</a>
+${
+  signedInAs
+    ? html`<nav><a href="/console">Console</a> <a href="/account/connected-apps">Connected apps</a>
 <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${csrfToken ?? ''}"><button class="link" type="submit">Sign out ${signedInAs}</button></form></nav>`
-  : ''}
+    : ''
+}
 </header>
 <main>
 ${body}

@@ -27,7 +27,14 @@ export interface SelfClientCodePageOptions {
   issuer: string;
 }
 
-export function selfClientCodePage({ user, csrfToken, client, file, scopes, issuer }: SelfClientCodePageOptions): string {
+export function selfClientCodePage({
+  user,
+  csrfToken,
+  client,
+  file,
+  scopes,
+  issuer,
+}: SelfClientCodePageOptions): string {
   const json = `${JSON.stringify(file, null, 2)}\n`;
   const href = `data:application/json;charset=utf-8,${encodeURIComponent(json)}`;
   const curl = [

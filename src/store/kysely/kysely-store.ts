@@ -29,7 +29,13 @@ import type {
   Store,
   User,
 } from '../types.ts';
-import type { AuthCodesTable, ClientsTable, Database, RefreshTokensTable, UsersTable } from './schema.ts';
+import type {
+  AuthCodesTable,
+  ClientsTable,
+  Database,
+  RefreshTokensTable,
+  UsersTable,
+} from './schema.ts';
 import type { Dialect } from '../migrations/index.ts';
 import { generateZuid } from '../../core/ids.ts';
 import { TollgateError } from '../../core/errors.ts';
@@ -100,7 +106,11 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
   readonly db: Kysely<Database>;
   private readonly onClose: () => Promise<void>;
 
-  constructor(db: Kysely<Database>, dialect: Dialect, onClose: () => Promise<void> = () => db.destroy()) {
+  constructor(
+    db: Kysely<Database>,
+    dialect: Dialect,
+    onClose: () => Promise<void> = () => db.destroy(),
+  ) {
     super();
     this.db = db;
     this.dialect = dialect;
@@ -130,7 +140,11 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
    * see the client gone or the user disabled. Returns whether the client exists and the user is
    * enabled.
    */
-  private async lockGrant(trx: Transaction<Database>, zuid: number, clientId: string): Promise<boolean> {
+  private async lockGrant(
+    trx: Transaction<Database>,
+    zuid: number,
+    clientId: string,
+  ): Promise<boolean> {
     const live = await trx
       .selectFrom(['clients', 'users'])
       .select('users.zuid')
@@ -144,9 +158,16 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
   }
 
   /** Refuses to write tokens for a client deleted or a user disabled meanwhile. */
-  private async requireLiveGrant(trx: Transaction<Database>, zuid: number, clientId: string): Promise<void> {
+  private async requireLiveGrant(
+    trx: Transaction<Database>,
+    zuid: number,
+    clientId: string,
+  ): Promise<void> {
     if (!(await this.lockGrant(trx, zuid, clientId))) {
-      throw new TollgateError('grant_revoked', 'The client was deleted or the user disabled while issuing tokens.');
+      throw new TollgateError(
+        'grant_revoked',
+        'The client was deleted or the user disabled while issuing tokens.',
+      );
     }
   }
 
@@ -171,35 +192,60 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
         .returningAll()
         .executeTakeFirst();
       if (inserted) return toUser(inserted);
-      const taken = await this.db.selectFrom('users').select('zuid').where('email', '=', row.email).executeTakeFirst();
+      const taken = await this.db
+        .selectFrom('users')
+        .select('zuid')
+        .where('email', '=', row.email)
+        .executeTakeFirst();
       if (taken || attempt >= 5) throw new Error('email_taken');
     }
   }
 
   async findUserByEmail(email: string): Promise<(User & { passwordHash: string }) | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email.toLowerCase())
+      .executeTakeFirst();
     return row && { ...toUser(row), passwordHash: row.password_hash };
   }
 
   async findUser(zuid: number): Promise<User | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('zuid', '=', zuid).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('zuid', '=', zuid)
+      .executeTakeFirst();
     return row && toUser(row);
   }
 
   async listUsers(): Promise<User[]> {
-    const rows = await this.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('zuid').execute();
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('zuid')
+      .execute();
     return rows.map(toUser);
   }
 
   async setUserPassword(zuid: number, passwordHash: string): Promise<boolean> {
-    const res = await this.db.updateTable('users').set({ password_hash: passwordHash }).where('zuid', '=', zuid).executeTakeFirst();
+    const res = await this.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash })
+      .where('zuid', '=', zuid)
+      .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
 
   async setUserDisabled(zuid: number, disabled: boolean): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       // First, so it waits for tokens being written (see lockGrant) and the deletes below see them.
-      const res = await trx.updateTable('users').set({ disabled: disabled ? 1 : 0 }).where('zuid', '=', zuid).executeTakeFirst();
+      const res = await trx
+        .updateTable('users')
+        .set({ disabled: disabled ? 1 : 0 })
+        .where('zuid', '=', zuid)
+        .executeTakeFirst();
       if (disabled) {
         // A disabled account keeps nothing live: sign-ins and tokens end now.
         await trx.deleteFrom('sessions').where('zuid', '=', zuid).execute();
@@ -230,7 +276,11 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
   }
 
   async findClient(clientId: string): Promise<(Client & { secretHash: string }) | undefined> {
-    const row = await this.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('clients')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
     return row && { ...toClient(row), secretHash: row.secret_hash };
   }
 
@@ -249,19 +299,30 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
     if (Object.keys(set).length > 0) {
       await this.db.updateTable('clients').set(set).where('client_id', '=', clientId).execute();
     }
-    const row = await this.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('clients')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
     return row && toClient(row);
   }
 
   async rotateClientSecret(clientId: string, secretHash: string): Promise<boolean> {
-    const res = await this.db.updateTable('clients').set({ secret_hash: secretHash }).where('client_id', '=', clientId).executeTakeFirst();
+    const res = await this.db
+      .updateTable('clients')
+      .set({ secret_hash: secretHash })
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
 
   async deleteClient(clientId: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       // First, so it waits for tokens being written (see lockGrant) and the deletes below see them.
-      const res = await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
+      const res = await trx
+        .deleteFrom('clients')
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
       await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).execute();
       await trx.deleteFrom('refresh_tokens').where('client_id', '=', clientId).execute();
       await trx.deleteFrom('auth_codes').where('client_id', '=', clientId).execute();
@@ -302,37 +363,65 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
       .returningAll()
       .executeTakeFirst();
     if (consumed) return { outcome: 'consumed', code: toCode(consumed) };
-    const existing = await this.db.selectFrom('auth_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+    const existing = await this.db
+      .selectFrom('auth_codes')
+      .selectAll()
+      .where('code_hash', '=', codeHash)
+      .executeTakeFirst();
     return existing ? { outcome: 'replayed', code: toCode(existing) } : { outcome: 'unknown' };
   }
 
   async revokeTokensFromCode(codeHash: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      const code = await trx.selectFrom('auth_codes').select(['zuid', 'client_id']).where('code_hash', '=', codeHash).executeTakeFirst();
+      const code = await trx
+        .selectFrom('auth_codes')
+        .select(['zuid', 'client_id'])
+        .where('code_hash', '=', codeHash)
+        .executeTakeFirst();
       if (code) await this.lockGrant(trx, Number(code.zuid), code.client_id);
-      const refresh = await trx.selectFrom('refresh_tokens').select('id').where('code_hash', '=', codeHash).execute();
+      const refresh = await trx
+        .selectFrom('refresh_tokens')
+        .select('id')
+        .where('code_hash', '=', codeHash)
+        .execute();
       const ids = refresh.map((r) => Number(r.id));
       let revoked = ids.length;
       if (ids.length > 0) {
-        const a = await trx.deleteFrom('access_tokens').where('refresh_token_id', 'in', ids).executeTakeFirst();
+        const a = await trx
+          .deleteFrom('access_tokens')
+          .where('refresh_token_id', 'in', ids)
+          .executeTakeFirst();
         revoked += Number(a.numDeletedRows);
         await trx.deleteFrom('refresh_tokens').where('id', 'in', ids).execute();
       }
-      const a = await trx.deleteFrom('access_tokens').where('code_hash', '=', codeHash).executeTakeFirst();
+      const a = await trx
+        .deleteFrom('access_tokens')
+        .where('code_hash', '=', codeHash)
+        .executeTakeFirst();
       // Forget the code too: an exchange of it still in flight then finds it gone (issueTokens).
       await trx.deleteFrom('auth_codes').where('code_hash', '=', codeHash).execute();
       return revoked + Number(a.numDeletedRows);
     });
   }
 
-  async issueTokens(input: IssueTokensInput): Promise<{ refreshTokenId: number | null; evicted: number }> {
+  async issueTokens(
+    input: IssueTokensInput,
+  ): Promise<{ refreshTokenId: number | null; evicted: number }> {
     const { access, refresh, now } = input;
     return this.db.transaction().execute(async (trx) => {
       await this.requireLiveGrant(trx, access.zuid, access.clientId);
       if (access.codeHash !== null) {
         // A replay of the code may have revoked it between consumeCode and now (RFC 6749 §4.1.2).
-        const code = await trx.selectFrom('auth_codes').select('code_hash').where('code_hash', '=', access.codeHash).executeTakeFirst();
-        if (!code) throw new TollgateError('grant_revoked', 'The code was revoked while its tokens were being issued.');
+        const code = await trx
+          .selectFrom('auth_codes')
+          .select('code_hash')
+          .where('code_hash', '=', access.codeHash)
+          .executeTakeFirst();
+        if (!code)
+          throw new TollgateError(
+            'grant_revoked',
+            'The code was revoked while its tokens were being issued.',
+          );
       }
       let refreshTokenId: number | null = null;
       let evicted = 0;
@@ -353,7 +442,12 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
           .returning('id')
           .executeTakeFirstOrThrow();
         refreshTokenId = Number(row.id);
-        evicted = await this.evictOldRefreshTokens(trx, access.zuid, access.clientId, input.refreshTokenCap);
+        evicted = await this.evictOldRefreshTokens(
+          trx,
+          access.zuid,
+          access.clientId,
+          input.refreshTokenCap,
+        );
       }
       await this.insertAccessToken(trx, { ...access, refreshTokenId }, now);
       return { refreshTokenId, evicted };
@@ -361,7 +455,12 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
   }
 
   /** Deletes the oldest live refresh tokens of a user and client beyond the cap (SPEC R5.2). */
-  private async evictOldRefreshTokens(trx: Transaction<Database>, zuid: number, clientId: string, cap: number): Promise<number> {
+  private async evictOldRefreshTokens(
+    trx: Transaction<Database>,
+    zuid: number,
+    clientId: string,
+    cap: number,
+  ): Promise<number> {
     const live = await trx
       .selectFrom('refresh_tokens')
       .select('id')
@@ -372,9 +471,17 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
       .execute();
     const doomed = live.slice(cap).map((r) => Number(r.id));
     if (doomed.length === 0) return 0;
-    const families = await trx.selectFrom('refresh_tokens').select('family_id').where('id', 'in', doomed).execute();
+    const families = await trx
+      .selectFrom('refresh_tokens')
+      .select('family_id')
+      .where('id', 'in', doomed)
+      .execute();
     const familyIds = families.map((f) => f.family_id);
-    const familyRows = await trx.selectFrom('refresh_tokens').select('id').where('family_id', 'in', familyIds).execute();
+    const familyRows = await trx
+      .selectFrom('refresh_tokens')
+      .select('id')
+      .where('family_id', 'in', familyIds)
+      .execute();
     const all = familyRows.map((r) => Number(r.id));
     await trx.deleteFrom('access_tokens').where('refresh_token_id', 'in', all).execute();
     await trx.deleteFrom('refresh_tokens').where('id', 'in', all).execute();
@@ -414,14 +521,19 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
       // the grant lock, then read again: a concurrent request may have rotated or revoked it.
       let found: typeof unlocked | undefined = unlocked;
       if (this.dialect === 'postgres') {
-        if (!(await this.lockGrant(trx, Number(unlocked.zuid), unlocked.client_id))) return { outcome: 'unknown' };
+        if (!(await this.lockGrant(trx, Number(unlocked.zuid), unlocked.client_id)))
+          return { outcome: 'unknown' };
         found = await findToken();
         if (!found) return { outcome: 'unknown' };
       }
       const rt = toRefreshToken({ ...found, id: Number(found.id) });
       if (rt.rotatedAt !== null) {
         // A rotated token came back: someone holds a stolen copy. End the whole family.
-        const family = await trx.selectFrom('refresh_tokens').select('id').where('family_id', '=', rt.familyId).execute();
+        const family = await trx
+          .selectFrom('refresh_tokens')
+          .select('id')
+          .where('family_id', '=', rt.familyId)
+          .execute();
         const ids = family.map((r) => Number(r.id));
         await trx.deleteFrom('access_tokens').where('refresh_token_id', 'in', ids).execute();
         await trx.deleteFrom('refresh_tokens').where('id', 'in', ids).execute();
@@ -429,11 +541,16 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
       }
       if (input.throttle) {
         const hit = await this.hitCounterIn(trx, `mint:${rt.id}`, input.throttle.windowMs, now);
-        if (hit.count > input.throttle.limit) return { outcome: 'throttled', retryAfterMs: hit.resetAt - now };
+        if (hit.count > input.throttle.limit)
+          return { outcome: 'throttled', retryAfterMs: hit.resetAt - now };
       }
       let tokenId = rt.id;
       if (input.rotateTo) {
-        await trx.updateTable('refresh_tokens').set({ rotated_at: now, last_used_at: now }).where('id', '=', rt.id).execute();
+        await trx
+          .updateTable('refresh_tokens')
+          .set({ rotated_at: now, last_used_at: now })
+          .where('id', '=', rt.id)
+          .execute();
         await trx.deleteFrom('access_tokens').where('refresh_token_id', '=', rt.id).execute();
         const row = await trx
           .insertInto('refresh_tokens')
@@ -452,7 +569,11 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
           .executeTakeFirstOrThrow();
         tokenId = Number(row.id);
       } else {
-        await trx.updateTable('refresh_tokens').set({ last_used_at: now }).where('id', '=', rt.id).execute();
+        await trx
+          .updateTable('refresh_tokens')
+          .set({ last_used_at: now })
+          .where('id', '=', rt.id)
+          .execute();
       }
       await this.insertAccessToken(
         trx,
@@ -512,19 +633,33 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
   }
 
   async findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
-    const row = await this.db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('refresh_tokens')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
     return row && toRefreshToken({ ...row, id: Number(row.id) });
   }
 
-  async revokeToken(tokenHash: string, clientId?: string): Promise<'refresh' | 'access' | 'unknown'> {
+  async revokeToken(
+    tokenHash: string,
+    clientId?: string,
+  ): Promise<'refresh' | 'access' | 'unknown'> {
     return this.db.transaction().execute(async (trx) => {
-      let rq = trx.selectFrom('refresh_tokens').select(['zuid', 'client_id', 'family_id']).where('token_hash', '=', tokenHash);
+      let rq = trx
+        .selectFrom('refresh_tokens')
+        .select(['zuid', 'client_id', 'family_id'])
+        .where('token_hash', '=', tokenHash);
       if (clientId !== undefined) rq = rq.where('client_id', '=', clientId);
       const rt = await rq.executeTakeFirst();
       if (rt) {
         // The family is read under the lock, so a rotation racing with this revocation is included.
         await this.lockGrant(trx, Number(rt.zuid), rt.client_id);
-        const family = await trx.selectFrom('refresh_tokens').select('id').where('family_id', '=', rt.family_id).execute();
+        const family = await trx
+          .selectFrom('refresh_tokens')
+          .select('id')
+          .where('family_id', '=', rt.family_id)
+          .execute();
         const ids = family.map((r) => Number(r.id));
         // Empty when a concurrent request revoked the family while this one waited for the lock.
         if (ids.length > 0) {
@@ -581,7 +716,12 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
     );
   }
 
-  async recordConsent(zuid: number, clientId: string, scopes: string[], now: number): Promise<{ first: boolean }> {
+  async recordConsent(
+    zuid: number,
+    clientId: string,
+    scopes: string[],
+    now: number,
+  ): Promise<{ first: boolean }> {
     return this.db.transaction().execute(async (trx) => {
       await this.lock(trx, `consent:${zuid}:${clientId}`);
       const existing = await trx
@@ -593,7 +733,13 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
       if (!existing) {
         await trx
           .insertInto('consents')
-          .values({ zuid, client_id: clientId, scopes: joinList(scopes), granted_at: now, updated_at: now })
+          .values({
+            zuid,
+            client_id: clientId,
+            scopes: joinList(scopes),
+            granted_at: now,
+            updated_at: now,
+          })
           .execute();
         return { first: true };
       }
@@ -644,10 +790,26 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
   async removeConnectedApp(zuid: number, clientId: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       await this.lockGrant(trx, zuid, clientId);
-      await trx.deleteFrom('access_tokens').where('zuid', '=', zuid).where('client_id', '=', clientId).execute();
-      await trx.deleteFrom('refresh_tokens').where('zuid', '=', zuid).where('client_id', '=', clientId).execute();
-      await trx.deleteFrom('auth_codes').where('zuid', '=', zuid).where('client_id', '=', clientId).execute();
-      const res = await trx.deleteFrom('consents').where('zuid', '=', zuid).where('client_id', '=', clientId).executeTakeFirst();
+      await trx
+        .deleteFrom('access_tokens')
+        .where('zuid', '=', zuid)
+        .where('client_id', '=', clientId)
+        .execute();
+      await trx
+        .deleteFrom('refresh_tokens')
+        .where('zuid', '=', zuid)
+        .where('client_id', '=', clientId)
+        .execute();
+      await trx
+        .deleteFrom('auth_codes')
+        .where('zuid', '=', zuid)
+        .where('client_id', '=', clientId)
+        .execute();
+      const res = await trx
+        .deleteFrom('consents')
+        .where('zuid', '=', zuid)
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
       return Number(res.numDeletedRows) > 0;
     });
   }
@@ -657,14 +819,28 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
   async createAdminKey(key: AdminKey & { keyHash: string }): Promise<void> {
     await this.db
       .insertInto('admin_keys')
-      .values({ id: key.id, key_hash: key.keyHash, label: key.label, created_at: key.createdAt, last_used_at: key.lastUsedAt })
+      .values({
+        id: key.id,
+        key_hash: key.keyHash,
+        label: key.label,
+        created_at: key.createdAt,
+        last_used_at: key.lastUsedAt,
+      })
       .execute();
   }
 
   async useAdminKey(keyHash: string, now: number): Promise<AdminKey | undefined> {
-    const row = await this.db.selectFrom('admin_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('admin_keys')
+      .selectAll()
+      .where('key_hash', '=', keyHash)
+      .executeTakeFirst();
     if (!row) return undefined;
-    await this.db.updateTable('admin_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
+    await this.db
+      .updateTable('admin_keys')
+      .set({ last_used_at: now })
+      .where('id', '=', row.id)
+      .execute();
     return { id: row.id, label: row.label, createdAt: Number(row.created_at), lastUsedAt: now };
   }
 
@@ -673,7 +849,12 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
   async createSession(idHash: string, session: Session): Promise<void> {
     await this.db
       .insertInto('sessions')
-      .values({ id_hash: idHash, zuid: session.zuid, created_at: session.createdAt, expires_at: session.expiresAt })
+      .values({
+        id_hash: idHash,
+        zuid: session.zuid,
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+      })
       .execute();
   }
 
@@ -686,7 +867,13 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
       .where('sessions.expires_at', '>', now)
       .where('users.disabled', '=', 0)
       .executeTakeFirst();
-    return row && { zuid: Number(row.zuid), createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) };
+    return (
+      row && {
+        zuid: Number(row.zuid),
+        createdAt: Number(row.created_at),
+        expiresAt: Number(row.expires_at),
+      }
+    );
   }
 
   async deleteSession(idHash: string): Promise<void> {
@@ -695,7 +882,12 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
 
   // ---- counters ----
 
-  private async hitCounterIn(db: Db, key: string, windowMs: number, now: number): Promise<CounterResult> {
+  private async hitCounterIn(
+    db: Db,
+    key: string,
+    windowMs: number,
+    now: number,
+  ): Promise<CounterResult> {
     const row = await db
       .insertInto('counters')
       .values({ key, window_end: now + windowMs, count: 1 })
@@ -715,7 +907,11 @@ export class KyselyStore extends KyselySalesIqStore implements Store {
   }
 
   async peekCounter(key: string, now: number): Promise<CounterResult> {
-    const row = await this.db.selectFrom('counters').select(['count', 'window_end']).where('key', '=', key).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('counters')
+      .select(['count', 'window_end'])
+      .where('key', '=', key)
+      .executeTakeFirst();
     if (!row || Number(row.window_end) <= now) return { count: 0, resetAt: now };
     return { count: Number(row.count), resetAt: Number(row.window_end) };
   }

@@ -36,7 +36,12 @@ import type {
 const num = (v: number | string): number => Number(v);
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
-const toPortal = (r: Selectable<SalesIqPortalsTable>): Portal => ({ id: num(r.id), screenName: r.screen_name, name: r.name, createdAt: num(r.created_at) });
+const toPortal = (r: Selectable<SalesIqPortalsTable>): Portal => ({
+  id: num(r.id),
+  screenName: r.screen_name,
+  name: r.name,
+  createdAt: num(r.created_at),
+});
 
 const toOperator = (r: Selectable<SalesIqOperatorsTable>): Operator => ({
   id: num(r.id),
@@ -120,22 +125,41 @@ export abstract class KyselySalesIqStore implements SalesIqStore {
     const rows = await this.db
       .selectFrom('salesiq_portals as p')
       .selectAll('p')
-      .where((eb) => eb.exists(eb.selectFrom('salesiq_operators as o').select('o.id').whereRef('o.portal_id', '=', 'p.id').where('o.zuid', '=', zuid)))
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('salesiq_operators as o')
+            .select('o.id')
+            .whereRef('o.portal_id', '=', 'p.id')
+            .where('o.zuid', '=', zuid),
+        ),
+      )
       .orderBy('p.id')
       .execute();
     return rows.map(toPortal);
   }
 
-  async createPortal(portal: NewPortal, creator: NewOperator, now: number): Promise<Portal | undefined> {
+  async createPortal(
+    portal: NewPortal,
+    creator: NewOperator,
+    now: number,
+  ): Promise<Portal | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .insertInto('salesiq_portals')
-        .values({ screen_name: portal.screenName.toLowerCase(), name: portal.name, created_at: now })
+        .values({
+          screen_name: portal.screenName.toLowerCase(),
+          name: portal.name,
+          created_at: now,
+        })
         .onConflict((oc) => oc.column('screen_name').doNothing())
         .returningAll()
         .executeTakeFirst();
       if (!row) return undefined;
-      await trx.insertInto('salesiq_operators').values(operatorRow(num(row.id), creator)).execute();
+      await trx
+        .insertInto('salesiq_operators')
+        .values(operatorRow(num(row.id), creator))
+        .execute();
       return toPortal(row);
     });
   }
@@ -152,12 +176,21 @@ export abstract class KyselySalesIqStore implements SalesIqStore {
   }
 
   async addOperator(portalId: number, operator: NewOperator): Promise<Operator> {
-    const row = await this.db.insertInto('salesiq_operators').values(operatorRow(portalId, operator)).returningAll().executeTakeFirstOrThrow();
+    const row = await this.db
+      .insertInto('salesiq_operators')
+      .values(operatorRow(portalId, operator))
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return toOperator(row);
   }
 
   async listOperators(portalId: number): Promise<Operator[]> {
-    const rows = await this.db.selectFrom('salesiq_operators').selectAll().where('portal_id', '=', portalId).orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('salesiq_operators')
+      .selectAll()
+      .where('portal_id', '=', portalId)
+      .orderBy('id')
+      .execute();
     return rows.map(toOperator);
   }
 
@@ -178,7 +211,12 @@ export abstract class KyselySalesIqStore implements SalesIqStore {
   }
 
   async listDepartments(portalId: number): Promise<Department[]> {
-    const rows = await this.db.selectFrom('salesiq_departments').selectAll().where('portal_id', '=', portalId).orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('salesiq_departments')
+      .selectAll()
+      .where('portal_id', '=', portalId)
+      .orderBy('id')
+      .execute();
     return rows.map(toDepartment);
   }
 
@@ -219,13 +257,21 @@ export abstract class KyselySalesIqStore implements SalesIqStore {
 
   async findVisitors(portalId: number, visitorIds: readonly number[]): Promise<Visitor[]> {
     if (visitorIds.length === 0) return [];
-    const rows = await this.db.selectFrom('salesiq_visitors').selectAll().where('portal_id', '=', portalId).where('id', 'in', [...visitorIds]).execute();
+    const rows = await this.db
+      .selectFrom('salesiq_visitors')
+      .selectAll()
+      .where('portal_id', '=', portalId)
+      .where('id', 'in', [...visitorIds])
+      .execute();
     return rows.map(toVisitor);
   }
 
   async addConversation(portalId: number, c: NewConversation): Promise<Conversation> {
     return this.db.transaction().execute(async (trx) => {
-      if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`salesiq-ref:${portalId}`}))`.execute(trx);
+      if (this.dialect === 'postgres')
+        await sql`select pg_advisory_xact_lock(hashtext(${`salesiq-ref:${portalId}`}))`.execute(
+          trx,
+        );
       const last = await trx
         .selectFrom('salesiq_conversations')
         .select((eb) => eb.fn.max('reference_id').as('max'))
@@ -251,15 +297,26 @@ export abstract class KyselySalesIqStore implements SalesIqStore {
   }
 
   async listConversations(portalId: number, filter: ConversationFilter): Promise<Conversation[]> {
-    let query = this.db.selectFrom('salesiq_conversations').selectAll().where('portal_id', '=', portalId);
+    let query = this.db
+      .selectFrom('salesiq_conversations')
+      .selectAll()
+      .where('portal_id', '=', portalId);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
     if (filter.fromTime !== undefined) query = query.where('start_time', '>=', filter.fromTime);
     if (filter.toTime !== undefined) query = query.where('start_time', '<=', filter.toTime);
-    const rows = await query.orderBy('start_time', 'desc').orderBy('id', 'desc').limit(filter.limit).offset(offset(filter)).execute();
+    const rows = await query
+      .orderBy('start_time', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit)
+      .offset(offset(filter))
+      .execute();
     return rows.map(toConversation);
   }
 
-  async findConversation(portalId: number, conversationId: number): Promise<Conversation | undefined> {
+  async findConversation(
+    portalId: number,
+    conversationId: number,
+  ): Promise<Conversation | undefined> {
     const row = await this.db
       .selectFrom('salesiq_conversations')
       .selectAll()
@@ -286,7 +343,13 @@ export abstract class KyselySalesIqStore implements SalesIqStore {
   }
 
   async listMessages(conversationId: number): Promise<Message[]> {
-    const rows = await this.db.selectFrom('salesiq_messages').selectAll().where('conversation_id', '=', conversationId).orderBy('time').orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('salesiq_messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .orderBy('time')
+      .orderBy('id')
+      .execute();
     return rows.map(toMessage);
   }
 }

@@ -50,11 +50,17 @@ export function coreMigration(dialect: Dialect): Migration {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('consumed_at', 'bigint')
         .execute();
-      await db.schema.createIndex('auth_codes_client').on('auth_codes').column('client_id').execute();
+      await db.schema
+        .createIndex('auth_codes_client')
+        .on('auth_codes')
+        .column('client_id')
+        .execute();
 
       await db.schema
         .createTable('refresh_tokens')
-        .addColumn('id', serialId, (c) => (dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('id', serialId, (c) =>
+          dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
         .addColumn('token_hash', 'text', (c) => c.notNull().unique())
         .addColumn('client_id', 'text', (c) => c.notNull())
         .addColumn('zuid', 'bigint', (c) => c.notNull())
@@ -65,14 +71,32 @@ export function coreMigration(dialect: Dialect): Migration {
         .addColumn('last_used_at', 'bigint')
         .addColumn('rotated_at', 'bigint')
         .execute();
-      await db.schema.createIndex('refresh_tokens_user_client').on('refresh_tokens').columns(['zuid', 'client_id', 'id']).execute();
-      await db.schema.createIndex('refresh_tokens_client').on('refresh_tokens').column('client_id').execute();
-      await db.schema.createIndex('refresh_tokens_code').on('refresh_tokens').column('code_hash').execute();
-      await db.schema.createIndex('refresh_tokens_family').on('refresh_tokens').column('family_id').execute();
+      await db.schema
+        .createIndex('refresh_tokens_user_client')
+        .on('refresh_tokens')
+        .columns(['zuid', 'client_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('refresh_tokens_client')
+        .on('refresh_tokens')
+        .column('client_id')
+        .execute();
+      await db.schema
+        .createIndex('refresh_tokens_code')
+        .on('refresh_tokens')
+        .column('code_hash')
+        .execute();
+      await db.schema
+        .createIndex('refresh_tokens_family')
+        .on('refresh_tokens')
+        .column('family_id')
+        .execute();
 
       await db.schema
         .createTable('access_tokens')
-        .addColumn('id', serialId, (c) => (dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('id', serialId, (c) =>
+          dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
         .addColumn('token_hash', 'text', (c) => c.notNull().unique())
         .addColumn('client_id', 'text', (c) => c.notNull())
         .addColumn('zuid', 'bigint', (c) => c.notNull())
@@ -82,10 +106,26 @@ export function coreMigration(dialect: Dialect): Migration {
         .addColumn('code_hash', 'text')
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('access_tokens_refresh').on('access_tokens').columns(['refresh_token_id', 'id']).execute();
-      await db.schema.createIndex('access_tokens_user_client').on('access_tokens').columns(['zuid', 'client_id']).execute();
-      await db.schema.createIndex('access_tokens_client').on('access_tokens').column('client_id').execute();
-      await db.schema.createIndex('access_tokens_code').on('access_tokens').column('code_hash').execute();
+      await db.schema
+        .createIndex('access_tokens_refresh')
+        .on('access_tokens')
+        .columns(['refresh_token_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('access_tokens_user_client')
+        .on('access_tokens')
+        .columns(['zuid', 'client_id'])
+        .execute();
+      await db.schema
+        .createIndex('access_tokens_client')
+        .on('access_tokens')
+        .column('client_id')
+        .execute();
+      await db.schema
+        .createIndex('access_tokens_code')
+        .on('access_tokens')
+        .column('code_hash')
+        .execute();
 
       await db.schema
         .createTable('consents')

@@ -27,19 +27,27 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promise<void> {
   await db.transaction().execute(async (trx) => {
     if (dialect === 'postgres') {
-      await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':tollgate_migrations'))`.execute(trx);
+      await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':tollgate_migrations'))`.execute(
+        trx,
+      );
     }
-    await sql`create table if not exists tollgate_migrations (name text primary key, applied_at bigint not null)`.execute(trx);
+    await sql`create table if not exists tollgate_migrations (name text primary key, applied_at bigint not null)`.execute(
+      trx,
+    );
     const applied = await sql<{ name: string }>`select name from tollgate_migrations`.execute(trx);
     const done = new Set(applied.rows.map((r) => r.name));
-    for (const [name, migration] of Object.entries(migrations(dialect)).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [name, migration] of Object.entries(migrations(dialect)).sort(([a], [b]) =>
+      a.localeCompare(b),
+    )) {
       if (done.has(name)) continue;
       try {
         await migration.up(trx);
       } catch (error) {
         throw new Error(`Migration ${name} failed: ${String(error)}`);
       }
-      await sql`insert into tollgate_migrations (name, applied_at) values (${name}, ${Date.now()})`.execute(trx);
+      await sql`insert into tollgate_migrations (name, applied_at) values (${name}, ${Date.now()})`.execute(
+        trx,
+      );
     }
   });
 }

@@ -25,7 +25,13 @@ export interface CallResult {
   headers: Headers | null;
 }
 
-export type Op = 'client_credentials' | 'authorization_code' | 'refresh_token' | 'userinfo' | 'revoke_access' | 'revoke_refresh';
+export type Op =
+  | 'client_credentials'
+  | 'authorization_code'
+  | 'refresh_token'
+  | 'userinfo'
+  | 'revoke_access'
+  | 'revoke_refresh';
 
 export interface Sample {
   at: number;
@@ -36,12 +42,24 @@ export interface Sample {
 }
 
 /** One HTTP request with a hard client-side timeout. */
-export async function call(base: string, method: 'GET' | 'POST', path: string, options: { form?: Record<string, string>; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<CallResult> {
+export async function call(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  options: {
+    form?: Record<string, string>;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+  } = {},
+): Promise<CallResult> {
   const started = performance.now();
   try {
     const res = await fetch(new URL(path, base), {
       method,
-      headers: { ...(options.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...options.headers },
+      headers: {
+        ...(options.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...options.headers,
+      },
       body: options.form ? new URLSearchParams(options.form).toString() : undefined,
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
@@ -55,7 +73,12 @@ export async function call(base: string, method: 'GET' | 'POST', path: string, o
     return { status: res.status, ms: performance.now() - started, body, headers: res.headers };
   } catch (error) {
     const e = error as { name?: string; cause?: { code?: string } };
-    return { status: e.name === 'TimeoutError' ? -1 : e.cause?.code === 'ECONNREFUSED' ? -2 : 0, ms: performance.now() - started, body: {}, headers: null };
+    return {
+      status: e.name === 'TimeoutError' ? -1 : e.cause?.code === 'ECONNREFUSED' ? -2 : 0,
+      ms: performance.now() - started,
+      body: {},
+      headers: null,
+    };
   }
 }
 
@@ -76,14 +99,21 @@ export class Ledger {
   constructor(readonly codes: string[]) {}
 
   /** A token free to use, marked busy until `release`. */
-  take(kind: 'access' | 'refresh', filter: (token: string) => boolean = () => true): string | undefined {
+  take(
+    kind: 'access' | 'refresh',
+    filter: (token: string) => boolean = () => true,
+  ): string | undefined {
     const pool = kind === 'access' ? [...this.liveAccess.keys()] : [...this.liveRefresh.keys()];
     for (let tries = 0; tries < 8 && pool.length > 0; tries++) {
       const token = pool[Math.floor(Math.random() * pool.length)];
       if (token === undefined || this.busy.has(token) || !filter(token)) continue;
       const parent = kind === 'access' ? this.liveAccess.get(token) : null;
       if (parent && this.busy.has(parent)) continue;
-      if (kind === 'refresh' && [...(this.liveRefresh.get(token)?.children ?? [])].some((c) => this.busy.has(c))) continue;
+      if (
+        kind === 'refresh' &&
+        [...(this.liveRefresh.get(token)?.children ?? [])].some((c) => this.busy.has(c))
+      )
+        continue;
       this.busy.add(token);
       return token;
     }
@@ -149,21 +179,49 @@ function pickOp(): Op {
 const MAX_MINTS = 15;
 
 /** Runs one operation, updating the ledger from the answer. */
-async function runOp(op: Op, base: string, seed: Seed, ledger: Ledger, timeoutMs: number): Promise<Sample | undefined> {
+async function runOp(
+  op: Op,
+  base: string,
+  seed: Seed,
+  ledger: Ledger,
+  timeoutMs: number,
+): Promise<Sample | undefined> {
   const at = Date.now();
-  const sample = (r: CallResult): Sample => ({ at, op, status: r.status, ms: r.ms, retryAfter: r.headers?.get('retry-after') ?? null });
+  const sample = (r: CallResult): Sample => ({
+    at,
+    op,
+    status: r.status,
+    ms: r.ms,
+    retryAfter: r.headers?.get('retry-after') ?? null,
+  });
   const server = { client_id: seed.server.clientId, client_secret: seed.server.clientSecret };
   switch (op) {
     case 'client_credentials': {
-      const r = await call(base, 'POST', '/oauth/v2/token', { timeoutMs, form: { grant_type: 'client_credentials', scope: SCOPE, client_id: seed.self.clientId, client_secret: seed.self.clientSecret } });
-      if (r.status === 200 && typeof r.body.access_token === 'string') ledger.addAccess(r.body.access_token, null);
+      const r = await call(base, 'POST', '/oauth/v2/token', {
+        timeoutMs,
+        form: {
+          grant_type: 'client_credentials',
+          scope: SCOPE,
+          client_id: seed.self.clientId,
+          client_secret: seed.self.clientSecret,
+        },
+      });
+      if (r.status === 200 && typeof r.body.access_token === 'string')
+        ledger.addAccess(r.body.access_token, null);
       return sample(r);
     }
     case 'authorization_code': {
       const code = ledger.codes.pop();
       if (!code) return runOp('client_credentials', base, seed, ledger, timeoutMs);
-      const r = await call(base, 'POST', '/oauth/v2/token', { timeoutMs, form: { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, ...server } });
-      if (r.status === 200 && typeof r.body.access_token === 'string' && typeof r.body.refresh_token === 'string') {
+      const r = await call(base, 'POST', '/oauth/v2/token', {
+        timeoutMs,
+        form: { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, ...server },
+      });
+      if (
+        r.status === 200 &&
+        typeof r.body.access_token === 'string' &&
+        typeof r.body.refresh_token === 'string'
+      ) {
         ledger.addRefresh(r.body.refresh_token);
         ledger.addAccess(r.body.access_token, r.body.refresh_token);
       } else if (r.status === -2) {
@@ -175,9 +233,13 @@ async function runOp(op: Op, base: string, seed: Seed, ledger: Ledger, timeoutMs
       const token = ledger.take('refresh', (t) => ledger.mints(t) < MAX_MINTS);
       if (!token) return runOp('authorization_code', base, seed, ledger, timeoutMs);
       try {
-        const r = await call(base, 'POST', '/oauth/v2/token', { timeoutMs, form: { grant_type: 'refresh_token', refresh_token: token, ...server } });
+        const r = await call(base, 'POST', '/oauth/v2/token', {
+          timeoutMs,
+          form: { grant_type: 'refresh_token', refresh_token: token, ...server },
+        });
         if (r.status !== -2) ledger.countMint(token);
-        if (r.status === 200 && typeof r.body.access_token === 'string') ledger.addAccess(r.body.access_token, token);
+        if (r.status === 200 && typeof r.body.access_token === 'string')
+          ledger.addAccess(r.body.access_token, token);
         return sample(r);
       } finally {
         ledger.release(token);
@@ -187,7 +249,12 @@ async function runOp(op: Op, base: string, seed: Seed, ledger: Ledger, timeoutMs
       const token = ledger.take('access');
       if (!token) return runOp('client_credentials', base, seed, ledger, timeoutMs);
       try {
-        return sample(await call(base, 'GET', '/oauth/user/info', { timeoutMs, headers: { authorization: `Zoho-oauthtoken ${token}` } }));
+        return sample(
+          await call(base, 'GET', '/oauth/user/info', {
+            timeoutMs,
+            headers: { authorization: `Zoho-oauthtoken ${token}` },
+          }),
+        );
       } finally {
         ledger.release(token);
       }
@@ -198,7 +265,12 @@ async function runOp(op: Op, base: string, seed: Seed, ledger: Ledger, timeoutMs
       const token = ledger.take(kind);
       if (!token) return runOp('userinfo', base, seed, ledger, timeoutMs);
       try {
-        const r = await call(base, 'POST', `/oauth/v2/token/revoke?token=${encodeURIComponent(token)}`, { timeoutMs });
+        const r = await call(
+          base,
+          'POST',
+          `/oauth/v2/token/revoke?token=${encodeURIComponent(token)}`,
+          { timeoutMs },
+        );
         // 200 is a revocation; anything but a clear refusal (400) may or may not have happened.
         if (r.status !== 400 && r.status !== -2) ledger.revoked(token, kind, r.status === 200);
         return sample(r);
@@ -245,7 +317,13 @@ export function startLoad(options: LoadOptions): Load {
         state.shed++;
         continue;
       }
-      const p = runOp(pickOp(), options.base(), options.seed, options.ledger, options.timeoutMs ?? 10_000).then((s) => {
+      const p = runOp(
+        pickOp(),
+        options.base(),
+        options.seed,
+        options.ledger,
+        options.timeoutMs ?? 10_000,
+      ).then((s) => {
         if (s) {
           samples.push(s);
           options.onSample?.(s);
@@ -280,26 +358,63 @@ export interface Verification {
 }
 
 /** Asks the server about every token in the ledger (user info for access tokens, introspection for refresh tokens). */
-export async function verifyLedger(base: string, seed: Seed, ledger: Ledger, concurrency = 16): Promise<Verification> {
+export async function verifyLedger(
+  base: string,
+  seed: Seed,
+  ledger: Ledger,
+  concurrency = 16,
+): Promise<Verification> {
   const server = { client_id: seed.server.clientId, client_secret: seed.server.clientSecret };
   const checks: { token: string; expectLive: boolean; kind: 'access' | 'refresh' }[] = [
-    ...[...ledger.liveAccess.keys()].map((token) => ({ token, expectLive: true, kind: 'access' as const })),
-    ...[...ledger.liveRefresh.keys()].map((token) => ({ token, expectLive: true, kind: 'refresh' as const })),
-    ...[...ledger.revokedAccess].map((token) => ({ token, expectLive: false, kind: 'access' as const })),
-    ...[...ledger.revokedRefresh].map((token) => ({ token, expectLive: false, kind: 'refresh' as const })),
+    ...[...ledger.liveAccess.keys()].map((token) => ({
+      token,
+      expectLive: true,
+      kind: 'access' as const,
+    })),
+    ...[...ledger.liveRefresh.keys()].map((token) => ({
+      token,
+      expectLive: true,
+      kind: 'refresh' as const,
+    })),
+    ...[...ledger.revokedAccess].map((token) => ({
+      token,
+      expectLive: false,
+      kind: 'access' as const,
+    })),
+    ...[...ledger.revokedRefresh].map((token) => ({
+      token,
+      expectLive: false,
+      kind: 'refresh' as const,
+    })),
   ];
-  const result: Verification = { liveChecked: 0, revokedChecked: 0, uncertain: ledger.uncertain.size, lost: [], resurrected: [] };
+  const result: Verification = {
+    liveChecked: 0,
+    revokedChecked: 0,
+    uncertain: ledger.uncertain.size,
+    lost: [],
+    resurrected: [],
+  };
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let check = checks[next++]; check; check = checks[next++]) {
       let live: boolean;
       if (check.kind === 'access') {
-        const r = await call(base, 'GET', '/oauth/user/info', { headers: { authorization: `Bearer ${check.token}` } });
-        if (r.status !== 200 && r.status !== 401) throw new Error(`user info answered ${r.status} while verifying: ${JSON.stringify(r.body)}`);
+        const r = await call(base, 'GET', '/oauth/user/info', {
+          headers: { authorization: `Bearer ${check.token}` },
+        });
+        if (r.status !== 200 && r.status !== 401)
+          throw new Error(
+            `user info answered ${r.status} while verifying: ${JSON.stringify(r.body)}`,
+          );
         live = r.status === 200;
       } else {
-        const r = await call(base, 'POST', '/oauth/v2/introspect', { form: { token: check.token, token_type_hint: 'refresh_token', ...server } });
-        if (r.status !== 200) throw new Error(`introspection answered ${r.status} while verifying: ${JSON.stringify(r.body)}`);
+        const r = await call(base, 'POST', '/oauth/v2/introspect', {
+          form: { token: check.token, token_type_hint: 'refresh_token', ...server },
+        });
+        if (r.status !== 200)
+          throw new Error(
+            `introspection answered ${r.status} while verifying: ${JSON.stringify(r.body)}`,
+          );
         live = r.body.active === true;
       }
       if (check.expectLive) {

@@ -13,7 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export function mountTmpfs(size: string): { dir: string } | { reason: string } {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-tmpfs-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], {
+      stdio: 'pipe',
+    });
     return { dir };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
@@ -38,7 +40,10 @@ export function fillDisk(dir: string): string {
 
 /** Rejects when `promise` takes longer than `ms`. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([promise, sleep(ms).then(() => Promise.reject(new Error(`${what} took longer than ${ms} ms`)))]);
+  return Promise.race([
+    promise,
+    sleep(ms).then(() => Promise.reject(new Error(`${what} took longer than ${ms} ms`))),
+  ]);
 }
 
 export interface RawConnection {
@@ -57,7 +62,9 @@ export function openRaw(port: number, first = ''): Promise<RawConnection> {
       if (first) socket.write(first);
       resolve({ socket, received: () => received, closed });
     });
-    const closed = new Promise<number>((done) => socket.once('close', () => done(performance.now() - started)));
+    const closed = new Promise<number>((done) =>
+      socket.once('close', () => done(performance.now() - started)),
+    );
     socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
     socket.on('error', () => undefined);
     socket.once('error', reject);

@@ -33,15 +33,36 @@ export async function seedStore(location: string, options: SeedOptions = {}): Pr
     for (let i = 0; i < (options.users ?? 10); i++) {
       users.push(
         await store.createUser(
-          { email: `fault${i}-${now}@example.com`, passwordHash, firstName: 'Fault', lastName: `User${i}`, displayName: `Fault User ${i}` },
+          {
+            email: `fault${i}-${now}@example.com`,
+            passwordHash,
+            firstName: 'Fault',
+            lastName: `User${i}`,
+            displayName: `Fault User ${i}`,
+          },
           now,
         ),
       );
     }
     const owner = users[0];
     if (!owner) throw new Error('seedStore needs at least one user');
-    const self = await registerClient(store, { name: 'Fault Self', domain: 'https://app.example.com', redirectUris: [], type: 'self' }, owner.zuid, now);
-    const server = await registerClient(store, { name: 'Fault App', domain: 'https://app.example.com', redirectUris: [REDIRECT_URI], type: 'server' }, null, now);
+    const self = await registerClient(
+      store,
+      { name: 'Fault Self', domain: 'https://app.example.com', redirectUris: [], type: 'self' },
+      owner.zuid,
+      now,
+    );
+    const server = await registerClient(
+      store,
+      {
+        name: 'Fault App',
+        domain: 'https://app.example.com',
+        redirectUris: [REDIRECT_URI],
+        type: 'server',
+      },
+      null,
+      now,
+    );
     const codes: string[] = [];
     for (let i = 0; i < (options.codes ?? 100); i++) {
       const user = users[i % users.length] ?? owner;

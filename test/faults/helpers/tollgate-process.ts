@@ -35,10 +35,28 @@ export interface StartTollgateOptions {
 
 /** Starts `tollgate serve` on a free loopback port and resolves once it listens. */
 export async function startTollgate(options: StartTollgateOptions): Promise<TollgateProcess> {
-  const args = [BIN, 'serve', '--db', options.db, '--port', '0', '--host', '127.0.0.1', '--profile', 'rfc', '--no-throttle', '--log-level', 'warn', ...(options.args ?? [])];
+  const args = [
+    BIN,
+    'serve',
+    '--db',
+    options.db,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--profile',
+    'rfc',
+    '--no-throttle',
+    '--log-level',
+    'warn',
+    ...(options.args ?? []),
+  ];
   const quoted = [process.execPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const limits = (options.ulimits ?? []).map((l) => `ulimit ${l} && `).join('');
-  const child = spawn('/bin/sh', ['-c', `${limits}exec ${quoted}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  const child = spawn('/bin/sh', ['-c', `${limits}exec ${quoted}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -46,10 +64,17 @@ export async function startTollgate(options: StartTollgateOptions): Promise<Toll
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`tollgate serve did not start within ${options.timeoutSeconds ?? 30} s:\n${output}`));
-    }, (options.timeoutSeconds ?? 30) * 1000);
+    const timer = setTimeout(
+      () => {
+        child.kill('SIGKILL');
+        reject(
+          new Error(
+            `tollgate serve did not start within ${options.timeoutSeconds ?? 30} s:\n${output}`,
+          ),
+        );
+      },
+      (options.timeoutSeconds ?? 30) * 1000,
+    );
     const onData = (): void => {
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match?.[1]) {
@@ -65,7 +90,10 @@ export async function startTollgate(options: StartTollgateOptions): Promise<Toll
     });
   });
   const waitExit = (ms: number): Promise<boolean> =>
-    Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref())]);
+    Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref()),
+    ]);
   return {
     url,
     pid: child.pid ?? 0,
