@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { DEMO_EMAIL } from '../src/core/demo.ts';
+import { DEMO_EMAIL } from '../src/cli/demo.ts';
 import { registerClient } from '../src/core/registration.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { startServer, type ServerProcess } from './server-process.ts';

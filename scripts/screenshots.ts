@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { parseConfig } from '../src/core/config.ts';
-import { ensureDemo } from '../src/core/demo.ts';
+import { ensureDemo } from '../src/cli/demo.ts';
 import { hashPassword } from '../src/core/passwords.ts';
 import { registerClient } from '../src/core/registration.ts';
 import { buildApp } from '../src/server/app.ts';

@@ -16,4 +16,4 @@ export type { Store } from './store/types.ts';
 export { OAuthError, TollgateError, type OAuthErrorCode } from './core/errors.ts';
 export { loadScopeCatalogue, ScopeCatalogue, hasScope } from './core/scopes.ts';
 export { registerClient, rotateSecret } from './core/registration.ts';
-export { PROFILES, type Profile } from './core/profiles.ts';
+export { WIRE_PROFILES, type WireProfile } from './core/profiles.ts';

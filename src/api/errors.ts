@@ -9,10 +9,8 @@ export type ApiErrorCode = 'invalid_portal' | 'not_found' | 'invalid_input';
 
 /** An API refusal: `invalid_request` on the wire in the rfc profile, a numeric code in zoho's. */
 export class ApiError extends OAuthError {
-  readonly apiCode: ApiErrorCode;
   constructor(apiCode: ApiErrorCode, description: string, status: number) {
-    super('invalid_request', description, { status, redirectable: false });
-    this.apiCode = apiCode;
+    super('invalid_request', description, { status, redirectable: false, resourceCode: apiCode });
   }
 }
 

@@ -1,16 +1,21 @@
 /**
- * The SalesIQ-style REST API (SPEC R8), served beside Tollgate and protected by it through
- * `tollgate/resource` in local mode. A portal is visible only to its members (its operators
- * linked to the token's user); other portals answer as unknown ones.
+ * The SalesIQ-style REST API (SPEC R8), served beside Tollgate and protected by its tokens. It
+ * knows nothing of the server: the server registers it with its dependencies (the API's store,
+ * the user lookup, a token verifier and the clock), and renders what it throws as resource
+ * errors. A portal is visible only to its members (its operators linked to the token's user);
+ * other portals answer as unknown ones.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+} from 'fastify';
+import { authorizeRequest, type AccessTokenClaims, type TokenVerifier } from '@tollgate/resource';
 import { invalidToken } from '../core/errors.ts';
-import type { AccessTokenClaims } from '@tollgate/resource';
-import { tollgateResource } from '@tollgate/resource/fastify';
-import { sendResourceError, toOAuthError } from '../server/render-error.ts';
-import type { Portal } from '../store/salesiq-types.ts';
-import type { Store } from '../store/types.ts';
-import { ApiError, invalidInput, notFound, unknownPortal } from './errors.ts';
+import type { Portal, SalesIqStore } from '../store/salesiq-types.ts';
+import type { UserStore } from '../store/types.ts';
+import { invalidInput, notFound, unknownPortal } from './errors.ts';
 import { parseConversationFilter, parseId, parsePage } from './params.ts';
 import {
   envelope,
@@ -30,13 +35,32 @@ type Params = { screen_name: string; id: string };
 
 const pathOf = (request: FastifyRequest): string => request.url.split('?')[0] ?? request.url;
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified token of an API request. */
+    apiToken: AccessTokenClaims | null;
+  }
+}
+
+/** What the API needs from the server that hosts it. */
+export interface SalesIqApiOptions {
+  /** The API's own data. */
+  store: SalesIqStore;
+  /** The authorization server's users (the portal creator's name and email). */
+  users: Pick<UserStore, 'findUser'>;
+  /** Checks the `Authorization` header's token. */
+  verifier: TokenVerifier;
+  /** The clock, in Unix milliseconds. */
+  now: () => number;
+}
+
 function claimsOf(request: FastifyRequest): AccessTokenClaims {
-  if (!request.accessToken) throw invalidToken('No verified access token.');
-  return request.accessToken;
+  if (!request.apiToken) throw invalidToken('No verified access token.');
+  return request.apiToken;
 }
 
 async function memberPortal(
-  store: Store,
+  store: SalesIqStore,
   request: FastifyRequest<{ Params: Partial<Params> }>,
 ): Promise<Portal> {
   const screenName = request.params.screen_name ?? '';
@@ -48,7 +72,7 @@ async function memberPortal(
 }
 
 async function conversationContext(
-  store: Store,
+  store: SalesIqStore,
   portalId: number,
   visitorIds: number[],
 ): Promise<ConversationContext> {
@@ -82,23 +106,27 @@ function readNewPortal(request: FastifyRequest): { name: string; screenName: str
   return { name: name.trim(), screenName: screenname.toLowerCase() };
 }
 
-/** The route module: registered in the server's API_ROUTES. */
-export async function salesiqApi(app: FastifyInstance): Promise<void> {
-  const ctx = app.tollgate;
-  const { store } = ctx;
-  const profile = ctx.config.profile;
-  await app.register(tollgateResource, { verifier: ctx.tokens, profile });
-
-  // Bad JSON, an oversized body and every refusal below: the profile's shape, never a 5xx for input.
-  app.setErrorHandler(async (error, request, reply: FastifyReply) => {
-    const err = toOAuthError(error, request);
-    return sendResourceError(
-      reply,
-      err,
-      profile,
-      error instanceof ApiError ? error.apiCode : err.status === 404 ? 'not_found' : undefined,
-    );
-  });
+/**
+ * Registers the API's routes. Every route's errors (bad JSON, an oversized body, a refused
+ * token, an unknown portal) are thrown and rendered by the host as `resource` errors.
+ */
+export async function registerSalesIqApi(
+  app: FastifyInstance,
+  options: SalesIqApiOptions,
+): Promise<void> {
+  const { store, users, verifier } = options;
+  app.decorateRequest('apiToken', null);
+  /** Admits only requests whose token carries the scope (checked before any body is read). */
+  const requireScope =
+    (scope: string): onRequestAsyncHookHandler =>
+    async (request) => {
+      request.apiToken = await authorizeRequest(
+        verifier,
+        request.url,
+        request.headers.authorization,
+        [scope],
+      );
+    };
 
   const send = (reply: FastifyReply, request: FastifyRequest, object: string, data: unknown) =>
     reply.header('cache-control', 'no-store').send(envelope(pathOf(request), object, data));
@@ -107,7 +135,7 @@ export async function salesiqApi(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/api/v2/portals',
-    { config, onRequest: app.requireScope('SalesIQ.portals.READ') },
+    { config, onRequest: requireScope('SalesIQ.portals.READ') },
     async (request, reply) => {
       const portals = await store.listPortals(claimsOf(request).userId);
       return send(reply, request, 'list', portals.map(presentPortal));
@@ -116,12 +144,12 @@ export async function salesiqApi(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/api/v2/portals',
-    { config, onRequest: app.requireScope('SalesIQ.portals.CREATE') },
+    { config, onRequest: requireScope('SalesIQ.portals.CREATE') },
     async (request, reply) => {
       const input = readNewPortal(request);
-      const user = await store.findUser(claimsOf(request).userId);
+      const user = await users.findUser(claimsOf(request).userId);
       if (!user || user.disabled) throw invalidToken('The account of this token is disabled.');
-      const now = ctx.now();
+      const now = options.now();
       const portal = await store.createPortal(
         input,
         {
@@ -142,7 +170,7 @@ export async function salesiqApi(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: Params }>(
     '/api/v2/:screen_name/operators',
-    { config, onRequest: app.requireScope('SalesIQ.operators.READ') },
+    { config, onRequest: requireScope('SalesIQ.operators.READ') },
     async (request, reply) => {
       const portal = await memberPortal(store, request);
       return send(
@@ -156,7 +184,7 @@ export async function salesiqApi(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: Params }>(
     '/api/v2/:screen_name/departments',
-    { config, onRequest: app.requireScope('SalesIQ.departments.READ') },
+    { config, onRequest: requireScope('SalesIQ.departments.READ') },
     async (request, reply) => {
       const portal = await memberPortal(store, request);
       return send(
@@ -170,7 +198,7 @@ export async function salesiqApi(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: Params }>(
     '/api/v2/:screen_name/visitors',
-    { config, onRequest: app.requireScope('SalesIQ.visitors.READ') },
+    { config, onRequest: requireScope('SalesIQ.visitors.READ') },
     async (request, reply) => {
       const page = parsePage(request.query as Record<string, unknown>);
       const portal = await memberPortal(store, request);
@@ -185,7 +213,7 @@ export async function salesiqApi(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: Params }>(
     '/api/v2/:screen_name/conversations',
-    { config, onRequest: app.requireScope('SalesIQ.conversations.READ') },
+    { config, onRequest: requireScope('SalesIQ.conversations.READ') },
     async (request, reply) => {
       const filter = parseConversationFilter(request.query as Record<string, unknown>);
       const portal = await memberPortal(store, request);
@@ -206,7 +234,7 @@ export async function salesiqApi(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: Params }>(
     '/api/v2/:screen_name/conversations/:id',
-    { config, onRequest: app.requireScope('SalesIQ.conversations.READ') },
+    { config, onRequest: requireScope('SalesIQ.conversations.READ') },
     async (request, reply) => {
       const portal = await memberPortal(store, request);
       const id = parseId(request.params.id);
@@ -220,7 +248,7 @@ export async function salesiqApi(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: Params }>(
     '/api/v2/:screen_name/conversations/:id/messages',
-    { config, onRequest: app.requireScope('SalesIQ.chatdetails.READ') },
+    { config, onRequest: requireScope('SalesIQ.chatdetails.READ') },
     async (request, reply) => {
       const portal = await memberPortal(store, request);
       const id = parseId(request.params.id);

@@ -3,7 +3,7 @@
  * description. Config is parsed, cross-checked, then frozen; the README's options table is
  * generated from the schema (`npm run docs`), and a test fails when it is stale.
  */
-import { PROFILES, type Profile } from './profiles.ts';
+import { WIRE_PROFILES, type WireProfile } from './profiles.ts';
 import { TollgateError } from './errors.ts';
 
 type OptionType = 'string' | 'integer' | 'boolean' | 'url';
@@ -39,10 +39,10 @@ export const CONFIG_SCHEMA = {
     default: undefined,
     description: 'Public base URL of this server (default: the address it listens on).',
   }),
-  profile: option<Profile>({
+  profile: option<WireProfile>({
     type: 'string',
     default: 'zoho',
-    values: PROFILES,
+    values: WIRE_PROFILES,
     description:
       "Wire dialect (SPEC R0): what Zoho sends today, the seed's legacy form, or strict RFC.",
   }),

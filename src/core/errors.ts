@@ -7,9 +7,15 @@ import {
   type OAuthErrorOptions as BaseOAuthErrorOptions,
 } from '@tollgate/resource';
 
-/** The RFC error codes Tollgate can answer with. */
+/**
+ * Every error code Tollgate answers with: RFC 6749/6750/7009/8628 codes, plus `not_found` for
+ * the admin API and the SalesIQ-style API. Adding a grant or an endpoint adds its codes here.
+ */
 export type OAuthErrorCode =
   | 'invalid_request'
+  | 'not_found'
+  | 'authorization_pending'
+  | 'expired_token'
   | 'invalid_client'
   | 'invalid_grant'
   | 'unauthorized_client'
@@ -31,6 +37,12 @@ export interface OAuthErrorOptions extends BaseOAuthErrorOptions {
   zohoError?: ZohoErrorCode;
   /** Whether the error may be sent to the client's redirect URI (only once it is validated). */
   redirectable?: boolean;
+  /** What went wrong in more detail: written to the log, never sent. */
+  detail?: string;
+  /** For the SalesIQ-style API: the name of its numeric error code (RESOURCE_ERROR_CODES). */
+  resourceCode?: string;
+  /** Field-by-field problems of a request body (the admin API sends them as `problems`). */
+  fields?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -40,11 +52,17 @@ export interface OAuthErrorOptions extends BaseOAuthErrorOptions {
 export class OAuthError extends BaseOAuthError<OAuthErrorCode> {
   readonly zohoError: ZohoErrorCode | undefined;
   readonly redirectable: boolean;
+  readonly detail: string | undefined;
+  readonly resourceCode: string | undefined;
+  readonly fields: Readonly<Record<string, string>> | undefined;
 
   constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
     super(error, description, options);
     this.zohoError = options.zohoError;
     this.redirectable = options.redirectable ?? true;
+    this.detail = options.detail;
+    this.resourceCode = options.resourceCode;
+    this.fields = options.fields;
   }
 }
 
@@ -101,16 +119,30 @@ export const temporarilyUnavailable = (retryAfter = 5): OAuthError =>
     redirectable: false,
   });
 
-export const serverError = (): OAuthError =>
+export const serverError = (detail?: string): OAuthError =>
   new OAuthError('server_error', 'An unexpected error occurred.', {
     status: 500,
     expose: false,
+    ...(detail === undefined ? {} : { detail }),
   });
+
+/** An unknown object (the admin API's clients, the SalesIQ-style API's portals): 404. */
+export const notFound = (description: string): OAuthError =>
+  new OAuthError('not_found', description, { status: 404, redirectable: false });
+
+/**
+ * The codes of internal and configuration errors (not protocol answers):
+ * - `config_invalid`: a bad option value (the CLI exits 2);
+ * - `testing_usage`: a wrong call of `tollgate/testing`;
+ * - `startup_failed`: the server cannot start as configured (database not writable, port taken).
+ */
+export type TollgateErrorCode =
+  'config_invalid' | 'testing_usage' | 'startup_failed' | 'grant_revoked';
 
 /** Internal and configuration errors: not protocol answers, each with a stable code. */
 export class TollgateError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: TollgateErrorCode;
+  constructor(code: TollgateErrorCode, message: string) {
     super(message);
     this.name = 'TollgateError';
     this.code = code;

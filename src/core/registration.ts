@@ -5,7 +5,7 @@
 import { generateClientId, generateClientSecret, hashSecret } from './ids.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
 import { hasControlCharacters } from './text.ts';
-import { isProfile, type Profile } from './profiles.ts';
+import { isWireProfile, type WireProfile } from './profiles.ts';
 import type { Client, ClientType, Store } from '../store/types.ts';
 
 export const CLIENT_TYPES: readonly ClientType[] = ['server', 'client', 'mobile', 'self'];
@@ -18,7 +18,7 @@ export interface ClientInput {
   domain: string;
   redirectUris: string[];
   type: ClientType;
-  profile?: Profile | null;
+  profile?: WireProfile | null;
 }
 
 export type ClientField = 'name' | 'domain' | 'redirectUris' | 'type' | 'profile';
@@ -70,8 +70,8 @@ export function checkClientInput(input: {
       }
     }
   }
-  if (input.profile !== undefined && input.profile !== null && !isProfile(input.profile)) {
-    problems.profile = 'Profile must be zoho, zoho-legacy or rfc.';
+  if (input.profile !== undefined && input.profile !== null && !isWireProfile(input.profile)) {
+    problems.profile = 'WireProfile must be zoho, zoho-legacy or rfc.';
   }
   return problems;
 }
@@ -94,7 +94,7 @@ export function parseClientInput(input: Parameters<typeof checkClientInput>[0]):
     domain: String(input.domain).trim(),
     redirectUris: [...new Set((input.redirectUris as string[] | undefined) ?? [])],
     type: (input.type ?? 'server') as ClientType,
-    profile: (input.profile as Profile | undefined) ?? null,
+    profile: (input.profile as WireProfile | undefined) ?? null,
   };
 }
 

@@ -12,25 +12,17 @@ import { invalidRequest, OAuthError } from '../core/errors.ts';
 import { loadScopeCatalogue, type ScopeCatalogue } from '../core/scopes.ts';
 import type { Store } from '../store/types.ts';
 import { ServerContext, type ServerContextOptions } from './context.ts';
-import { API_ROUTES, BROWSER_ROUTES } from './routes.ts';
+import { API_ROUTES, BROWSER_ROUTES, kindOfUnknownPath, ROUTE_MODULES } from './routes.ts';
+import { metadataEndpoint } from './endpoints/metadata.ts';
 import { loggerOptions } from './logging.ts';
 import { trackConnections } from './connection-drain.ts';
 import { addSecurityHeaders } from './security-headers.ts';
-import {
-  sendErrorPage,
-  sendResourceError,
-  sendTokenError,
-  toOAuthError,
-  type ErrorKind,
-} from './render-error.ts';
+import { renderError } from './render-error.ts';
 import { STYLESHEET } from './ui/layout.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     tollgate: ServerContext;
-  }
-  interface FastifyContextConfig {
-    errorKind?: ErrorKind;
   }
 }
 
@@ -45,17 +37,6 @@ export interface BuildAppOptions extends ServerContextOptions {
 
 /** The largest request body accepted anywhere (SPEC: oversized input is invalid_request). */
 export const BODY_LIMIT = 100 * 1024;
-
-function errorKindOf(url: string): ErrorKind {
-  if (
-    url.startsWith('/oauth/v2/token') ||
-    url.startsWith('/oauth/v2/revoke') ||
-    url.startsWith('/oauth/v2/introspect')
-  )
-    return 'token';
-  if (url.startsWith('/api/') || url.startsWith('/oauth/user/')) return 'resource';
-  return 'page';
-}
 
 export async function buildApp(
   config: Config,
@@ -152,45 +133,45 @@ export async function buildApp(
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });
 
-  app.get('/assets/style.css', async (_request, reply) =>
+  // Every route says how its errors look; a route without errorKind is a programming error.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.errorKind === undefined) {
+      throw new Error(`Route ${route.method} ${route.url} has no config.errorKind.`);
+    }
+  });
+  app.decorateRequest('wireProfile', null);
+  app.decorateRequest('redirectTarget', null);
+
+  app.get('/assets/style.css', { config: { errorKind: 'page' } }, async (_request, reply) =>
     reply
       .type('text/css; charset=utf-8')
       .header('cache-control', 'public, max-age=3600')
       .send(STYLESHEET),
   );
-  app.get('/health', async (_request, reply) => {
+  app.get('/health', { config: { errorKind: 'resource' } }, async (_request, reply) => {
     await store.ping();
     return reply.header('cache-control', 'no-store').send({ status: 'ok' });
   });
 
+  // Routes name their kind; a request no route matched (a 404 whose hooks failed) is answered
+  // in the kind of the module that owns its path.
   app.setErrorHandler(async (error, request, reply) => {
-    const kind = request.routeOptions.config.errorKind ?? errorKindOf(request.url);
-    let err = toOAuthError(error, request);
-    if (
-      (error as { code?: string }).code === 'FST_CSRF_INVALID_TOKEN' ||
-      (error as { code?: string }).code === 'FST_CSRF_MISSING_SECRET'
-    ) {
-      err = new OAuthError(
-        'invalid_request',
-        'This form has expired or did not come from this site. Go back, reload the page and try again.',
-        { status: 403, redirectable: false },
-      );
-    }
-    if (kind === 'token') return sendTokenError(reply, err, ctx.config.profile);
-    if (kind === 'resource') return sendResourceError(reply, err, ctx.config.profile);
-    return sendErrorPage(reply, err);
+    const kind =
+      request.routeOptions.config.errorKind ?? kindOfUnknownPath(request.url.split('?')[0] ?? '');
+    return renderError(kind, error, request, reply, ctx.config.profile);
   });
-
   app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
     const err = new OAuthError(
       'invalid_request',
-      `There is nothing at ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}.`,
-      { status: 404, redirectable: false },
+      `There is nothing at ${request.method} ${path.slice(0, 200)}.`,
+      {
+        status: 404,
+        redirectable: false,
+        resourceCode: 'not_found',
+      },
     );
-    const kind = errorKindOf(request.url);
-    if (kind === 'token') return sendTokenError(reply, err, ctx.config.profile);
-    if (kind === 'resource') return sendResourceError(reply, err, ctx.config.profile, 'not_found');
-    return sendErrorPage(reply, err);
+    return renderError(kindOfUnknownPath(path), err, request, reply, ctx.config.profile);
   });
 
   // Pages for people get cookies and CSRF protection; the protocol endpoints and APIs never read
@@ -208,7 +189,7 @@ export async function buildApp(
         secure: ctx.issuer.startsWith('https:'),
       },
     });
-    for (const route of BROWSER_ROUTES) await pages.register(route);
+    for (const route of BROWSER_ROUTES) await pages.register(route.register);
   });
   await app.register(async (api) => {
     await api.register(multipart, {
@@ -218,7 +199,8 @@ export async function buildApp(
         throw invalidRequest('File parts are not accepted.');
       },
     });
-    for (const route of API_ROUTES) await api.register(route);
+    await api.register(metadataEndpoint(ROUTE_MODULES).register);
+    for (const route of API_ROUTES) await api.register(route.register);
   });
   return app;
 }

@@ -3,12 +3,20 @@
  * The issuer may only be known once the server listens (port 0), so it is settable once.
  */
 import type { Config } from '../core/config.ts';
-import type { Profile } from '../core/profiles.ts';
+import type { WireProfile } from '../core/profiles.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
 import type { Client, Store } from '../store/types.ts';
-import type { DemoCredentials } from '../core/demo.ts';
 import type { TokenVerifier } from '@tollgate/resource';
 import { createLocalVerifier } from './local-verifier.ts';
+
+/** The demo user and app that `tollgate serve --demo` creates (the home page walks through them). */
+export interface DemoCredentials {
+  email: string;
+  password: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
 
 export interface ServerContextOptions {
   /** The clock, in Unix milliseconds (tests and emulation move time). */
@@ -69,7 +77,7 @@ export class ServerContext {
   }
 
   /** A client's own profile overrides the server's (SPEC R0). */
-  profileFor(client: Pick<Client, 'profile'> | undefined): Profile {
+  profileFor(client: Pick<Client, 'profile'> | undefined): WireProfile {
     return client?.profile ?? this.config.profile;
   }
 }

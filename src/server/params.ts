@@ -51,6 +51,11 @@ export function requireParam(params: Params, name: string): string {
   return v;
 }
 
+/** The values of required parameters, in order; the first missing one is invalid_request. */
+export function requireParams(params: Params, names: readonly string[]): string[] {
+  return names.map((name) => requireParam(params, name));
+}
+
 /** `redirect_uri`, or Zoho's alias `redirect_url`; both given and different is an error. */
 export function redirectUriParam(params: Params): string | undefined {
   const uri = param(params, 'redirect_uri');

@@ -1,8 +1,15 @@
 /**
- * The one place that decides how an error looks on the wire, per profile (SPEC R0) and per
- * kind of endpoint: token-style JSON, resource-API JSON, a redirect, or an HTML page.
+ * The one place that decides how an error looks on the wire. Endpoints throw; the app's error
+ * handler calls {@link renderError} with the route's `errorKind` and the request's resolved
+ * wire profile (SPEC R0), and one renderer per kind writes the bytes: token-style JSON,
+ * resource-API JSON, the admin API's JSON, a redirect to the app, or an HTML page.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  OAuthError as ResourceError,
+  resourceErrorResponse,
+  retryAfterHeader,
+} from '@tollgate/resource';
 import {
   invalidGrant,
   OAuthError,
@@ -10,13 +17,30 @@ import {
   temporarilyUnavailable,
   TollgateError,
 } from '../core/errors.ts';
-import { isZohoProfile, type Profile } from '../core/profiles.ts';
-import { OAuthError as ResourceError, resourceErrorResponse } from '@tollgate/resource';
+import { traitsOf, type WireProfile } from '../core/profiles.ts';
 import { html } from './ui/html.ts';
 import { page } from './ui/layout.ts';
 
-/** How errors of a route are shown. Set per route in `config.errorKind`. */
-export type ErrorKind = 'token' | 'resource' | 'page';
+/** How the errors of a route are shown. Every route sets one in `config.errorKind`. */
+export type ErrorKind = 'token' | 'resource' | 'admin' | 'authorize' | 'page';
+
+/** Where authorization errors may be sent, once the client and redirect URI are validated. */
+export interface RedirectTarget {
+  redirectUri: string;
+  state: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    errorKind?: ErrorKind;
+  }
+  interface FastifyRequest {
+    /** The wire dialect of this request: the client's own once it is known (SPEC R0). */
+    wireProfile: WireProfile | null;
+    /** Set by the authorization endpoint once errors may go back to the app (SPEC R3.3). */
+    redirectTarget: RedirectTarget | null;
+  }
+}
 
 /** The exact body Zoho sends when a caller is throttled (SPEC R0). */
 export const ZOHO_THROTTLE_BODY = {
@@ -26,57 +50,67 @@ export const ZOHO_THROTTLE_BODY = {
   status: 'failure',
 } as const;
 
-function rfcBody(err: OAuthError): Record<string, string> {
-  return err.expose
-    ? { error: err.error, error_description: err.description }
-    : { error: err.error };
-}
+const GENERIC = 'An unexpected error occurred.';
 
 function setRetryAfter(reply: FastifyReply, err: OAuthError): void {
-  if (err.retryAfter !== undefined)
-    reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfter))));
+  if (err.retryAfter !== undefined) reply.header('retry-after', retryAfterHeader(err.retryAfter));
 }
 
-/** Token, revoke and introspect endpoints. @see RFC 6749 §5.2 */
-export function sendTokenError(
+function jsonBody(err: OAuthError): Record<string, unknown> {
+  return { error: err.error, error_description: err.expose ? err.description : GENERIC };
+}
+
+/** Token, revocation, introspection (and later device and registration) endpoints. @see RFC 6749 §5.2 */
+function sendTokenError(
   reply: FastifyReply,
   err: OAuthError,
-  profile: Profile,
-  basicAuthUsed = false,
+  profile: WireProfile,
+  request: FastifyRequest,
 ): FastifyReply {
+  const traits = traitsOf(profile);
   reply.header('cache-control', 'no-store');
-  if (isZohoProfile(profile)) {
-    if (err.status >= 500) {
-      setRetryAfter(reply, err);
-      return reply.status(err.status).send({ error: err.error });
-    }
-    if (err.zohoError === 'Access Denied') return reply.status(200).send(ZOHO_THROTTLE_BODY);
-    return reply.status(200).send({ error: err.zohoError ?? err.error });
+  if (err.status < 500 && traits.throttleAsAccessDenied && err.zohoError === 'Access Denied') {
+    return reply.status(200).send(ZOHO_THROTTLE_BODY);
+  }
+  if (err.status < 500 && traits.errorsAsHttp200) {
+    return reply.status(200).send({ error: (traits.zohoErrorCodes && err.zohoError) || err.error });
   }
   setRetryAfter(reply, err);
-  if (err.error === 'invalid_client' && basicAuthUsed) {
+  if (err.error === 'invalid_client' && /^Basic\s/i.test(request.headers.authorization ?? '')) {
     reply.header('www-authenticate', 'Basic realm="tollgate", charset="UTF-8"');
   }
-  return reply.status(err.status).send(rfcBody(err));
+  if (err.status >= 500 && traits.errorsAsHttp200)
+    return reply.status(err.status).send({ error: err.error });
+  return reply.status(err.status).send(err.expose ? jsonBody(err) : { error: err.error });
 }
 
 /** Protected resources (user info, the SalesIQ-style API). @see RFC 6750 §3 */
-export function sendResourceError(
+function sendResourceError(
   reply: FastifyReply,
   err: OAuthError,
-  profile: Profile,
-  code?: string,
+  profile: WireProfile,
 ): FastifyReply {
+  const code = err.resourceCode ?? (err.status === 404 ? 'not_found' : undefined);
   const { status, headers, body } = resourceErrorResponse(err, profile, code);
   return reply.status(status).headers(headers).send(body);
 }
 
+/** The admin JSON API: always RFC-style, with field problems when a body was wrong. */
+function sendAdminError(reply: FastifyReply, err: OAuthError): FastifyReply {
+  reply.header('cache-control', 'no-store');
+  setRetryAfter(reply, err);
+  if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="tollgate-admin"');
+  return reply
+    .status(err.status)
+    .send({ ...jsonBody(err), ...(err.fields ? { problems: err.fields } : {}) });
+}
+
 /** A readable page for a person; never a redirect. */
-export function sendErrorPage(reply: FastifyReply, err: OAuthError): FastifyReply {
+function sendErrorPage(reply: FastifyReply, err: OAuthError): FastifyReply {
   setRetryAfter(reply, err);
   const status = err.error === 'slow_down' ? 429 : err.status;
   const body = html`<div class="card" data-error="${err.error}"><h1>Something is not right</h1>
-<p class="error">${err.expose ? err.description : 'An unexpected error occurred. Please try again.'}</p>
+<p class="error">${err.expose ? err.description : `${GENERIC} Please try again.`}</p>
 <p class="muted">Error code: <code>${err.error}</code></p>
 <p><a href="/">Back to the start page</a></p></div>`;
   return reply
@@ -86,61 +120,98 @@ export function sendErrorPage(reply: FastifyReply, err: OAuthError): FastifyRepl
     .send(page({ title: 'Error', body }));
 }
 
-/** Sends an authorization error to a validated redirect URI. @see RFC 6749 §4.1.2.1 */
-export function redirectWithError(
-  reply: FastifyReply,
-  redirectUri: string,
-  err: OAuthError,
-  state: string | undefined,
-): FastifyReply {
-  const params: Record<string, string> = { error: err.error };
-  if (err.expose) params.error_description = err.description;
-  if (state !== undefined) params.state = state;
-  return reply.header('cache-control', 'no-store').redirect(appendParams(redirectUri, params), 302);
-}
-
 /** Adds query parameters to a URI, keeping its own query. */
 export function appendParams(uri: string, params: Record<string, string>): string {
   const query = new URLSearchParams(params).toString();
   const hashAt = uri.indexOf('#');
   const base = hashAt >= 0 ? uri.slice(0, hashAt) : uri;
-  return (
-    base +
-    (base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?') +
-    query
-  );
+  const joiner = base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?';
+  return base + joiner + query;
 }
 
-/** Turns anything thrown into an OAuthError: framework errors about the request become invalid_request. */
-export function toOAuthError(error: unknown, request?: FastifyRequest): OAuthError {
+/** Sends an authorization error to a validated redirect URI. @see RFC 6749 §4.1.2.1 */
+function redirectWithError(
+  reply: FastifyReply,
+  target: RedirectTarget,
+  err: OAuthError,
+): FastifyReply {
+  const params: Record<string, string> = { error: err.error };
+  if (err.expose) params.error_description = err.description;
+  if (target.state !== undefined) params.state = target.state;
+  return reply
+    .header('cache-control', 'no-store')
+    .redirect(appendParams(target.redirectUri, params), 302);
+}
+
+/**
+ * Writes an error in the shape of the route's kind and the request's profile, and logs what the
+ * caller must not see (the detail of an error, or the whole of an unexpected one).
+ */
+export function renderError(
+  kind: ErrorKind,
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  defaultProfile: WireProfile,
+): FastifyReply {
+  const err = toOAuthError(error);
+  if (err.status >= 500)
+    request.log.error({ err: err.cause ?? err, detail: err.detail }, 'request failed');
+  else if (err.detail !== undefined)
+    request.log.info({ error: err.error, detail: err.detail }, 'request refused');
+  const profile = request.wireProfile ?? defaultProfile;
+  switch (kind) {
+    case 'token':
+      return sendTokenError(reply, err, profile, request);
+    case 'resource':
+      return sendResourceError(reply, err, profile);
+    case 'admin':
+      return sendAdminError(reply, err);
+    case 'authorize': {
+      const target = request.redirectTarget;
+      if (target && err.redirectable && err.status < 500)
+        return redirectWithError(reply, target, err);
+      return sendErrorPage(reply, err);
+    }
+    case 'page':
+      return sendErrorPage(reply, err);
+  }
+}
+
+/**
+ * Turns anything thrown into an OAuthError: framework errors about the request become
+ * invalid_request, database outages temporarily_unavailable, anything else server_error.
+ */
+export function toOAuthError(error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
+  if (error instanceof TollgateError && error.code === 'grant_revoked') {
+    return invalidGrant(error.message);
+  }
   if (error instanceof ResourceError) {
     // Thrown by the resource package's checks (header, scopes): never sent by redirect.
     return new OAuthError(error.error, error.description, {
       status: error.status,
       expose: error.expose,
-      retryAfter: error.retryAfter,
-      scope: error.scope,
+      ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+      ...(error.scope === undefined ? {} : { scope: error.scope }),
       redirectable: false,
     });
   }
   const e = error as { statusCode?: number; code?: string; message?: string };
-  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    const tooLarge = e.statusCode === 413;
+  if (e.code === 'FST_CSRF_INVALID_TOKEN' || e.code === 'FST_CSRF_MISSING_SECRET') {
     return new OAuthError(
       'invalid_request',
-      tooLarge
-        ? 'The request body is too large.'
-        : `Malformed request: ${e.message ?? ''}`.slice(0, 300),
-      {
-        status: e.statusCode === 404 ? 404 : e.statusCode === 405 ? 405 : tooLarge ? 413 : 400,
-        redirectable: false,
-      },
+      'This form has expired or did not come from this site. Go back, reload the page and try again.',
+      { status: 403, redirectable: false },
     );
   }
-  if (error instanceof TollgateError && error.code === 'grant_revoked') {
-    // The grant ended (client deleted, user disabled, code replayed) while this request ran.
-    return invalidGrant(error.message);
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    const tooLarge = e.statusCode === 413;
+    const status = e.statusCode === 404 || e.statusCode === 405 || tooLarge ? e.statusCode : 400;
+    const description = tooLarge
+      ? 'The request body is too large.'
+      : `Malformed request: ${e.message ?? ''}`.slice(0, 300);
+    return new OAuthError('invalid_request', description, { status, redirectable: false });
   }
   if (isMalformedBodyError(error)) {
     return new OAuthError('invalid_request', 'The request body is malformed.', {
@@ -149,8 +220,9 @@ export function toOAuthError(error: unknown, request?: FastifyRequest): OAuthErr
     });
   }
   if (isUnavailable(error)) return temporarilyUnavailable();
-  request?.log.error({ err: error }, 'unexpected error');
-  return serverError();
+  const unexpected = serverError(e.message);
+  unexpected.cause = error;
+  return unexpected;
 }
 
 /** The multipart parser (busboy) throws plain errors, without a status code, for broken bodies. */

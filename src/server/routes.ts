@@ -1,6 +1,12 @@
-/** Every route module of the server, in registration order. Add new endpoint modules here. */
+/**
+ * Every route module of the server, in registration order. A module registers its routes,
+ * names the path prefixes it owns (so an unknown path there is answered in its kind), and adds
+ * what it serves to the server metadata (RFC 8414): metadata is derived from what is registered
+ * and enabled, never a hand-kept list. Add new endpoint modules here.
+ */
 import type { FastifyInstance } from 'fastify';
-import { salesiqApi } from '../api/salesiq-api.ts';
+import type { ServerContext } from './context.ts';
+import type { ErrorKind } from './render-error.ts';
 import { adminApiEndpoints } from './endpoints/admin-api.ts';
 import { assetEndpoints } from './endpoints/assets.ts';
 import { authorizeEndpoint } from './endpoints/authorize.ts';
@@ -9,14 +15,24 @@ import { consoleEndpoints } from './endpoints/console.ts';
 import { homeEndpoints } from './endpoints/home.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
 import { loginEndpoints } from './endpoints/login.ts';
-import { metadataEndpoint } from './endpoints/metadata.ts';
 import { revokeEndpoints } from './endpoints/revoke.ts';
+import { salesiqApiEndpoints } from './endpoints/salesiq-api.ts';
 import { selfClientEndpoints } from './endpoints/self-client.ts';
 import { tokenEndpoint } from './endpoints/token.ts';
 import { userInfoEndpoint } from './endpoints/userinfo.ts';
 
-/** A Fastify plugin that adds one endpoint or page (or a small family of them). */
-export type RouteModule = (app: FastifyInstance) => Promise<void>;
+/** Server metadata fields (RFC 8414 §2), as a module contributes them. */
+export type MetadataFields = Record<string, unknown>;
+
+/** One endpoint, or a small family of them. */
+export interface RouteModule {
+  /** Adds the routes (each with `config.errorKind`). */
+  register(app: FastifyInstance): Promise<void>;
+  /** Path prefixes this module owns: an unknown path under one is answered in this kind. */
+  readonly owns?: readonly { readonly prefix: string; readonly kind: ErrorKind }[];
+  /** What this module adds to the metadata document, given what is enabled. */
+  metadata?(ctx: ServerContext): MetadataFields;
+}
 
 /** Pages for people: registered where sign-in cookies and CSRF protection are available. */
 export const BROWSER_ROUTES: readonly RouteModule[] = [
@@ -28,14 +44,50 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
   connectedAppsEndpoints,
 ];
 
-/** Protocol endpoints (SPEC R4-R6), the SalesIQ-style API, the admin API and static assets: no cookies. */
+/**
+ * Protocol endpoints (SPEC R4-R6), the SalesIQ-style API, the admin API and static assets: no
+ * cookies. The metadata endpoint is added by buildApp over every module.
+ */
 export const API_ROUTES: readonly RouteModule[] = [
-  metadataEndpoint,
   tokenEndpoint,
   revokeEndpoints,
   introspectEndpoint,
   userInfoEndpoint,
-  salesiqApi,
+  salesiqApiEndpoints,
   adminApiEndpoints,
   assetEndpoints,
 ];
+
+/** Every module, in order. */
+export const ROUTE_MODULES: readonly RouteModule[] = [...BROWSER_ROUTES, ...API_ROUTES];
+
+/** The kind of answer for a path no route matched: the owner of its longest prefix, else a page. */
+export function kindOfUnknownPath(path: string): ErrorKind {
+  let best: { prefix: string; kind: ErrorKind } | undefined;
+  for (const module of ROUTE_MODULES) {
+    for (const owned of module.owns ?? []) {
+      if (path.startsWith(owned.prefix) && owned.prefix.length > (best?.prefix.length ?? -1))
+        best = owned;
+    }
+  }
+  return best?.kind ?? 'page';
+}
+
+/**
+ * The metadata document: each module's fields merged in order (lists are concatenated without
+ * repeats), so what is advertised is what is registered and enabled.
+ */
+export function collectMetadata(
+  ctx: ServerContext,
+  modules: readonly RouteModule[],
+): MetadataFields {
+  const out: MetadataFields = {};
+  for (const module of modules) {
+    for (const [key, value] of Object.entries(module.metadata?.(ctx) ?? {})) {
+      const seen = out[key];
+      out[key] =
+        Array.isArray(seen) && Array.isArray(value) ? [...new Set([...seen, ...value])] : value;
+    }
+  }
+  return out;
+}

@@ -5,7 +5,7 @@
  * because it is a demo, not a store (on several instances a walkthrough sticks to one).
  */
 import { generateOpaque, hashSecret, maskToken } from '../core/ids.ts';
-import type { DemoCredentials } from '../core/demo.ts';
+import type { DemoCredentials } from './context.ts';
 
 export const WALKTHROUGH_COOKIE = 'tg_walkthrough';
 const MAX_WALKTHROUGHS = 1000;

@@ -4,7 +4,7 @@
  * Every time is a Unix time in milliseconds passed in by the caller, so tests and emulation
  * control the clock. Secrets, codes and tokens arrive here already hashed.
  */
-import type { Profile } from '../core/profiles.ts';
+import type { WireProfile } from '../core/profiles.ts';
 import type { SalesIqStore } from './salesiq-types.ts';
 
 export type ClientType = 'server' | 'client' | 'mobile' | 'self';
@@ -34,7 +34,7 @@ export interface Client {
   type: ClientType;
   redirectUris: string[];
   ownerZuid: number | null;
-  profile: Profile | null;
+  profile: WireProfile | null;
   createdAt: number;
 }
 

@@ -19,7 +19,7 @@ import type { FastifyInstance } from 'fastify';
 import { CONFIG_SCHEMA, ConfigError, parseConfig, type ConfigInput } from '../core/config.ts';
 import { TollgateError } from '../core/errors.ts';
 import { hashPassword } from '../core/passwords.ts';
-import { isProfile, type Profile } from '../core/profiles.ts';
+import { isWireProfile, type WireProfile } from '../core/profiles.ts';
 import { CLIENT_TYPES, registerClient } from '../core/registration.ts';
 import { openStore } from '../store/open-store.ts';
 import type { ClientType, Store } from '../store/types.ts';
@@ -35,7 +35,7 @@ type ServerOptionKey = Exclude<keyof typeof CONFIG_SCHEMA, 'host' | 'port' | 'db
  */
 export type StartTollgateOptions = { [K in ServerOptionKey]?: unknown } & {
   /** Wire dialect (SPEC R0): `zoho` (default), `zoho-legacy` or `rfc`. */
-  profile?: Profile;
+  profile?: WireProfile;
   /** Apply Zoho's throttles (default true: Zoho throttles, and your code should cope). */
   throttle?: boolean;
   /** Port on 127.0.0.1 (default 0: a free one). */
@@ -74,7 +74,7 @@ export interface CreateClientOptions {
   /** The developer who owns the app (its console lists it): a user, an email or a ZUID. */
   owner?: TestUser | string | number;
   /** The app's own wire dialect, overriding the server's. */
-  profile?: Profile;
+  profile?: WireProfile;
 }
 
 export interface AuthorizeOptions {
@@ -307,7 +307,7 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
           'testing_usage',
           `createClient(): type must be one of ${CLIENT_TYPES.join(', ')}.`,
         );
-      if (o.profile !== undefined && !isProfile(o.profile))
+      if (o.profile !== undefined && !isWireProfile(o.profile))
         throw new TollgateError(
           'testing_usage',
           `createClient(): unknown profile ${String(o.profile)}.`,

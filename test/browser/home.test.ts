@@ -1,7 +1,7 @@
 /** The home page walkthrough in Chromium: a newcomer follows the seed's steps live (issue 2). */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ensureDemo, type DemoCredentials } from '../../src/core/demo.ts';
+import { ensureDemo, type DemoCredentials } from '../../src/cli/demo.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import {

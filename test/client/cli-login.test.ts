@@ -44,7 +44,7 @@ describe.skipIf(!hasChromium)('the CLI with sign-in and consent in Chromium', ()
       const app = await server.addClient({ redirectUris: [redirectUri] });
       const user = await server.addUser();
       const tokenFile = join(dir, 'tokens.json');
-      const common = ['--token-file', tokenFile, '--profile', 'work'];
+      const common = ['--token-file', tokenFile, '--token-profile', 'work'];
 
       const login = startCli(
         [

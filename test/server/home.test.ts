@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDemo } from '../../src/core/demo.ts';
+import { ensureDemo } from '../../src/cli/demo.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { Browser, hiddenField, startServer, type TestServer } from '../helpers/server.ts';
 

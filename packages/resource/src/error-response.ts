@@ -3,7 +3,7 @@
  * the Fastify plugin, the Express-style middleware and Tollgate's own API all send this.
  */
 import { OAuthError, serverError } from './errors.ts';
-import type { Profile } from './profiles.ts';
+import { REFUSAL_TRAITS, retryAfterHeader, type WireProfile } from './profiles.ts';
 
 /**
  * Numeric codes of the SalesIQ API's error object. 1001, 1002, 1004, 1005 and 1006 are the
@@ -43,18 +43,19 @@ const quote = (s: string): string => `"${s.replace(/["\\\r\n]/g, ' ')}"`;
  */
 export function resourceErrorResponse(
   error: unknown,
-  profile: Profile,
+  profile: WireProfile,
   code?: string,
 ): ResourceErrorResponse {
   const err = error instanceof OAuthError ? error : serverError();
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   const message = err.expose ? err.description : 'An unexpected error occurred.';
   const numeric = RESOURCE_ERROR_CODES[code ?? err.error];
-  if (profile !== 'rfc' && err.status < 500) {
+  const { refusalsAsHttp200 } = REFUSAL_TRAITS[profile];
+  if (refusalsAsHttp200 && err.status < 500) {
     return { status: 200, headers, body: { error: { code: numeric ?? 1008, message } } };
   }
   if (err.retryAfter !== undefined)
-    headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfter)));
+    headers['retry-after'] = retryAfterHeader(err.retryAfter);
   const challenge =
     err.status === 401 ||
     err.status === 403 ||
@@ -67,7 +68,7 @@ export function resourceErrorResponse(
     if (err.scope) params.push(`scope=${quote(err.scope)}`);
     headers['www-authenticate'] = `Bearer ${params.join(', ')}`;
   }
-  if (profile !== 'rfc') {
+  if (refusalsAsHttp200) {
     return { status: err.status, headers, body: { error: { code: numeric ?? 1001, message } } };
   }
   const body: Record<string, unknown> = { error: err.error };

@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OAuthError } from './errors.ts';
-import type { Profile } from './profiles.ts';
+import type { WireProfile } from './profiles.ts';
 import { resourceErrorResponse } from './error-response.ts';
 import { authorizeRequest } from './authorize-request.ts';
 import type { TokenVerifier } from './verifier.ts';
@@ -22,7 +22,7 @@ export interface RequireScopeMiddlewareOptions {
   /** Every scope the route needs (`Service.resource.ALL` covers its operations). */
   scopes: readonly string[];
   /** How refusals look: `zoho` (default), `zoho-legacy` or `rfc`. */
-  profile?: Profile;
+  profile?: WireProfile;
   /** Told about unexpected failures (e.g. the authorization server unreachable). */
   onError?: (error: unknown) => void;
 }

@@ -18,7 +18,7 @@ import type {
 import { authorizeRequest } from './authorize-request.ts';
 import { resourceErrorResponse } from './error-response.ts';
 import { OAuthError } from './errors.ts';
-import type { Profile } from './profiles.ts';
+import type { WireProfile } from './profiles.ts';
 import type { TokenVerifier } from './verifier.ts';
 import type { AccessTokenClaims } from './verify.ts';
 
@@ -39,7 +39,7 @@ declare module 'fastify' {
 export interface TollgateResourceOptions {
   verifier: TokenVerifier;
   /** How refusals look (SPEC R0): `zoho` (default) or `zoho-legacy` HTTP 200 bodies, or `rfc` 401/403. */
-  profile?: Profile;
+  profile?: WireProfile;
 }
 
 const plugin: FastifyPluginAsync<TollgateResourceOptions> = async (app, options) => {

@@ -17,7 +17,14 @@ export {
   type OAuthErrorOptions,
   type ResourceErrorCode,
 } from './errors.ts';
-export { PROFILES, isProfile, type Profile } from './profiles.ts';
+export {
+  WIRE_PROFILES,
+  REFUSAL_TRAITS,
+  isWireProfile,
+  retryAfterHeader,
+  type RefusalTraits,
+  type WireProfile,
+} from './profiles.ts';
 export { extractToken, type AccessTokenClaims } from './verify.ts';
 export {
   createCachedVerifier,

@@ -16,9 +16,13 @@ import {
 } from '@tollgate/client';
 import type { DataCentre, TokenSet } from '@tollgate/client';
 import { UsageError } from '../usage-error.ts';
-import { addProfileOptions } from './token.ts';
+import {
+  addTokenProfileOptions,
+  tokenProfileOf,
+  type TokenProfileOptions,
+} from '../token-profile.ts';
 
-interface LoginOptions {
+interface LoginOptions extends TokenProfileOptions {
   dc?: string;
   accountsUrl?: string;
   clientId: string;
@@ -27,8 +31,6 @@ interface LoginOptions {
   offline?: boolean;
   promptConsent?: boolean;
   redirectUri?: string;
-  profile: string;
-  tokenFile?: string;
   open: boolean;
   timeout: string;
   trustAccountsServer: string[];
@@ -99,6 +101,7 @@ function openBrowser(url: string): void {
 }
 
 async function login(opts: LoginOptions): Promise<void> {
+  const tokenProfile = tokenProfileOf(opts);
   const server = readServerChoice(opts);
   const clientSecret = opts.clientSecret ?? process.env['TOLLGATE_CLIENT_SECRET'];
   if (opts.scope.length === 0) throw new UsageError('give at least one --scope');
@@ -107,7 +110,7 @@ async function login(opts: LoginOptions): Promise<void> {
     throw new UsageError('--timeout must be a positive number of seconds');
   const target = listenOn(opts.redirectUri);
   const tokenFile = opts.tokenFile ?? defaultTokenFile();
-  const store = createFileStore({ path: tokenFile, profile: opts.profile });
+  const store = createFileStore({ path: tokenFile, profile: tokenProfile });
 
   let settle: { resolve: (tokens: TokenSet) => void; reject: (error: unknown) => void } | undefined;
   const done = new Promise<TokenSet>((resolve, reject) => (settle = { resolve, reject }));
@@ -177,7 +180,7 @@ async function login(opts: LoginOptions): Promise<void> {
         scopes: opts.scope,
       }),
     );
-    process.stderr.write(`${describeTokens(tokens, opts.profile, tokenFile)}\n`);
+    process.stderr.write(`${describeTokens(tokens, tokenProfile, tokenFile)}\n`);
   } finally {
     clearTimeout(timer);
     http.closeAllConnections();
@@ -187,7 +190,7 @@ async function login(opts: LoginOptions): Promise<void> {
 
 /** Registers `tollgate login`. */
 export function register(program: Command): void {
-  addProfileOptions(program.command('login'))
+  addTokenProfileOptions(program.command('login'))
     .description('Sign in through the browser (loopback redirect) and save the tokens to a profile')
     .option('--dc <dc>', 'Zoho data centre: us, eu, in, au, jp, ca, sa, uk, cn')
     .option('--accounts-url <url>', 'accounts server URL, e.g. a Tollgate server')

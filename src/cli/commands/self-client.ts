@@ -11,16 +11,18 @@ import {
 } from '@tollgate/client';
 import { UsageError } from '../usage-error.ts';
 import { describeTokens, readServerChoice } from './login.ts';
-import { addProfileOptions } from './token.ts';
+import {
+  addTokenProfileOptions,
+  tokenProfileOf,
+  type TokenProfileOptions,
+} from '../token-profile.ts';
 
-interface ExchangeOptions {
+interface ExchangeOptions extends TokenProfileOptions {
   dc?: string;
   accountsUrl?: string;
   clientId: string;
   clientSecret?: string;
   code: string;
-  profile: string;
-  tokenFile?: string;
 }
 
 /** Registers `tollgate self-client exchange`. */
@@ -28,7 +30,7 @@ export function register(program: Command): void {
   const selfClient = program
     .command('self-client')
     .description('Work with self clients (no redirect URI)');
-  addProfileOptions(
+  addTokenProfileOptions(
     selfClient
       .command('exchange')
       .description("Exchange a self client's grant code and save the tokens"),
@@ -46,7 +48,8 @@ export function register(program: Command): void {
           'self clients are confidential: give --client-secret or TOLLGATE_CLIENT_SECRET',
         );
       const tokenFile = opts.tokenFile ?? defaultTokenFile();
-      const store = createFileStore({ path: tokenFile, profile: opts.profile });
+      const tokenProfile = tokenProfileOf(opts);
+      const store = createFileStore({ path: tokenFile, profile: tokenProfile });
       const client = createClient({
         ...server,
         clientId: opts.clientId,
@@ -63,6 +66,6 @@ export function register(program: Command): void {
           scopes: tokens.scopes,
         }),
       );
-      process.stderr.write(`${describeTokens(tokens, opts.profile, tokenFile)}\n`);
+      process.stderr.write(`${describeTokens(tokens, tokenProfile, tokenFile)}\n`);
     });
 }

@@ -10,7 +10,7 @@ export function register(program: Command): void {
       const [{ openStore }, { buildApp }, { ensureDemo }] = await Promise.all([
         import('../../store/open-store.ts'),
         import('../../server/app.ts'),
-        import('../../core/demo.ts'),
+        import('../demo.ts'),
       ]);
       const store = await openStore(config.db);
       const app = await buildApp(config, store);

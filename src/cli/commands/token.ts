@@ -5,28 +5,19 @@
  */
 import type { Command } from 'commander';
 import { openSavedProfile } from '@tollgate/client';
-
-/** The `--profile` and `--token-file` options every profile command takes. */
-export function addProfileOptions(command: Command): Command {
-  return command
-    .option(
-      '--profile <name>',
-      'profile name in the token file (default $TOLLGATE_TOKEN_PROFILE or default)',
-      process.env['TOLLGATE_TOKEN_PROFILE'] ?? 'default',
-    )
-    .option(
-      '--token-file <path>',
-      'token file (default $TOLLGATE_TOKEN_FILE or ~/.config/tollgate/tokens.json)',
-    );
-}
+import {
+  addTokenProfileOptions,
+  tokenProfileOf,
+  type TokenProfileOptions,
+} from '../token-profile.ts';
 
 /** Registers `tollgate token`. */
 export function register(program: Command): void {
-  addProfileOptions(
+  addTokenProfileOptions(
     program.command('token').description('Print a valid access token (refreshing it when needed)'),
-  ).action(async (opts: { profile: string; tokenFile?: string }) => {
+  ).action(async (opts: TokenProfileOptions) => {
     const { client } = await openSavedProfile({
-      profile: opts.profile,
+      profile: tokenProfileOf(opts),
       ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
     });
     process.stdout.write(`${await client.getAccessToken()}\n`);

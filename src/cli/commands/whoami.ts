@@ -1,15 +1,21 @@
 /** `tollgate whoami`: who a saved profile's tokens belong to (`GET /oauth/user/info`). */
 import type { Command } from 'commander';
 import { openSavedProfile } from '@tollgate/client';
-import { addProfileOptions } from './token.ts';
+import {
+  addTokenProfileOptions,
+  tokenProfileOf,
+  type TokenProfileOptions,
+} from '../token-profile.ts';
 
 /** Registers `tollgate whoami`. */
 export function register(program: Command): void {
-  addProfileOptions(program.command('whoami').description('Show the signed-in user of a profile'))
+  addTokenProfileOptions(
+    program.command('whoami').description('Show the signed-in user of a profile'),
+  )
     .option('--json', 'print the user info as JSON')
-    .action(async (opts: { profile: string; tokenFile?: string; json?: boolean }) => {
+    .action(async (opts: TokenProfileOptions & { json?: boolean }) => {
       const { client } = await openSavedProfile({
-        profile: opts.profile,
+        profile: tokenProfileOf(opts),
         ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
       });
       const info = await client.userInfo();

@@ -3,7 +3,7 @@
  */
 import { invalidGrant, invalidRequest } from '../../core/errors.ts';
 import { isValidChallenge, verifyPkce } from '../../core/pkce.ts';
-import type { Profile } from '../../core/profiles.ts';
+import { traitsOf, type WireProfile } from '../../core/profiles.ts';
 import type { AuthorizationCode } from '../../store/types.ts';
 
 /**
@@ -13,7 +13,7 @@ import type { AuthorizationCode } from '../../store/types.ts';
 export function checkPkceChallenge(
   challenge: string | undefined,
   method: string | undefined,
-  profile: Profile,
+  profile: WireProfile,
   required: boolean,
 ): { challenge: string; method: 'S256' | 'plain' } | null {
   if (challenge === undefined) {
@@ -30,11 +30,12 @@ export function checkPkceChallenge(
   // RFC 7636 §4.3: a missing method means plain.
   const m = method ?? 'plain';
   if (m === 'S256') return { challenge, method: 'S256' };
-  if (m === 'plain' && profile !== 'rfc') return { challenge, method: 'plain' };
+  const { plainPkce } = traitsOf(profile);
+  if (m === 'plain' && plainPkce) return { challenge, method: 'plain' };
   throw invalidRequest(
-    profile === 'rfc'
-      ? 'Only code_challenge_method=S256 is accepted.'
-      : 'code_challenge_method must be S256 or plain.',
+    plainPkce
+      ? 'code_challenge_method must be S256 or plain.'
+      : 'Only code_challenge_method=S256 is accepted.',
   );
 }
 

@@ -10,7 +10,7 @@
  *   DELETE /admin/api/clients/:id               delete, revoking every code and token it holds
  *   POST   /admin/api/clients/:id/rotate-secret new client_secret; the old one stops at once
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { verifyAdminKey } from '../../core/admin-keys.ts';
 import {
   ClientInputError,
@@ -21,7 +21,9 @@ import {
   type ClientField,
 } from '../../core/registration.ts';
 import type { Client } from '../../store/types.ts';
-import { toOAuthError } from '../render-error.ts';
+import { notFound, OAuthError } from '../../core/errors.ts';
+import { renderError } from '../render-error.ts';
+import type { RouteModule } from '../routes.ts';
 
 /** JSON names of the registration fields. */
 const WIRE_FIELD: Record<ClientField | 'owner', string> = {
@@ -33,24 +35,16 @@ const WIRE_FIELD: Record<ClientField | 'owner', string> = {
   owner: 'owner_email',
 };
 
-class AdminApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    description: string,
-    readonly problems?: Record<string, string>,
-  ) {
-    super(description);
-  }
-}
+const noSuchClient = (): OAuthError => notFound('No client with this client_id.');
 
-const notFound = (): AdminApiError =>
-  new AdminApiError(404, 'not_found', 'No client with this client_id.');
-
-function wireProblems(problems: Partial<Record<ClientField | 'owner', string>>): AdminApiError {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(problems)) out[WIRE_FIELD[k as ClientField] ?? k] = v;
-  return new AdminApiError(400, 'invalid_request', Object.values(problems).join(' '), out);
+/** A body with field problems: invalid_request, the problems under their JSON names. */
+function wireProblems(problems: Partial<Record<ClientField | 'owner', string>>): OAuthError {
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(problems)) fields[WIRE_FIELD[k as ClientField] ?? k] = v;
+  return new OAuthError('invalid_request', Object.values(problems).join(' '), {
+    fields,
+    redirectable: false,
+  });
 }
 
 function toWire(client: Client): Record<string, unknown> {
@@ -69,11 +63,16 @@ function toWire(client: Client): Record<string, unknown> {
 function bodyObject(request: FastifyRequest): Record<string, unknown> {
   const body = request.body ?? {};
   if (typeof body !== 'object' || Array.isArray(body))
-    throw new AdminApiError(400, 'invalid_request', 'The body must be a JSON object.');
+    throw new OAuthError('invalid_request', 'The body must be a JSON object.', {
+      redirectable: false,
+    });
   return body as Record<string, unknown>;
 }
 
-export async function adminApiEndpoints(app: FastifyInstance): Promise<void> {
+/** Every admin route answers errors as the admin API's JSON. */
+const admin = { config: { errorKind: 'admin' as const } };
+
+async function register(app: FastifyInstance): Promise<void> {
   const ctx = app.tollgate;
 
   await app.register(
@@ -83,45 +82,31 @@ export async function adminApiEndpoints(app: FastifyInstance): Promise<void> {
         const match = /^Bearer +(\S+)$/i.exec(header);
         const key = match?.[1] ? await verifyAdminKey(ctx.store, match[1], ctx.now()) : undefined;
         if (!key)
-          throw new AdminApiError(
-            401,
+          throw new OAuthError(
             'invalid_token',
             'Send an admin key as Authorization: Bearer <key> (create one with `tollgate admin-key create`).',
+            { status: 401, redirectable: false },
           );
       });
 
-      api.setErrorHandler(async (error, request, reply: FastifyReply) => {
-        reply.header('cache-control', 'no-store');
-        if (error instanceof AdminApiError) {
-          if (error.status === 401)
-            reply.header('www-authenticate', 'Bearer realm="tollgate-admin"');
-          return reply.status(error.status).send({
-            error: error.error,
-            error_description: error.message,
-            ...(error.problems ? { problems: error.problems } : {}),
-          });
-        }
-        const err = toOAuthError(error, request);
-        return reply.status(err.status).send({
-          error: err.error,
-          error_description: err.expose ? err.description : 'An unexpected error occurred.',
-        });
-      });
-      api.setNotFoundHandler(async (_request, reply) =>
-        reply
-          .status(404)
-          .header('cache-control', 'no-store')
-          .send({ error: 'not_found', error_description: 'No such admin API route.' }),
+      api.setNotFoundHandler(async (request, reply) =>
+        renderError(
+          'admin',
+          notFound('No such admin API route.'),
+          request,
+          reply,
+          ctx.config.profile,
+        ),
       );
 
       const found = async (id: string): Promise<Client> => {
         const client = id.length <= 64 ? await ctx.store.findClient(id) : undefined;
-        if (!client) throw notFound();
+        if (!client) throw noSuchClient();
         return client;
       };
       const idOf = (request: FastifyRequest): string => (request.params as { id: string }).id;
 
-      api.get('/clients', async (request, reply) => {
+      api.get('/clients', admin, async (request, reply) => {
         const ownerEmail = (request.query as Record<string, unknown>).owner_email;
         let owner: number | undefined;
         if (typeof ownerEmail === 'string') {
@@ -133,7 +118,7 @@ export async function adminApiEndpoints(app: FastifyInstance): Promise<void> {
         return reply.header('cache-control', 'no-store').send({ clients: clients.map(toWire) });
       });
 
-      api.post('/clients', async (request, reply) => {
+      api.post('/clients', admin, async (request, reply) => {
         const body = bodyObject(request);
         const input = {
           name: body.name,
@@ -167,11 +152,11 @@ export async function adminApiEndpoints(app: FastifyInstance): Promise<void> {
           .send({ ...toWire(client), client_secret: clientSecret });
       });
 
-      api.get('/clients/:id', async (request, reply) =>
+      api.get('/clients/:id', admin, async (request, reply) =>
         reply.header('cache-control', 'no-store').send(toWire(await found(idOf(request)))),
       );
 
-      api.patch('/clients/:id', async (request, reply) => {
+      api.patch('/clients/:id', admin, async (request, reply) => {
         const client = await found(idOf(request));
         const body = bodyObject(request);
         const input = {
@@ -192,20 +177,20 @@ export async function adminApiEndpoints(app: FastifyInstance): Promise<void> {
           domain: parsed.domain,
           redirectUris: parsed.redirectUris,
         });
-        if (!updated) throw notFound();
+        if (!updated) throw noSuchClient();
         return reply.header('cache-control', 'no-store').send(toWire(updated));
       });
 
-      api.delete('/clients/:id', async (request, reply) => {
+      api.delete('/clients/:id', admin, async (request, reply) => {
         const id = idOf(request);
-        if (id.length > 64 || !(await ctx.store.deleteClient(id))) throw notFound();
+        if (id.length > 64 || !(await ctx.store.deleteClient(id))) throw noSuchClient();
         return reply.header('cache-control', 'no-store').send({ client_id: id, deleted: true });
       });
 
-      api.post('/clients/:id/rotate-secret', async (request, reply) => {
+      api.post('/clients/:id/rotate-secret', admin, async (request, reply) => {
         const id = idOf(request);
         const secret = id.length <= 64 ? await rotateSecret(ctx.store, id) : undefined;
-        if (secret === undefined) throw notFound();
+        if (secret === undefined) throw noSuchClient();
         return reply
           .header('cache-control', 'no-store')
           .send({ client_id: id, client_secret: secret });
@@ -214,3 +199,8 @@ export async function adminApiEndpoints(app: FastifyInstance): Promise<void> {
     { prefix: '/admin/api' },
   );
 }
+
+export const adminApiEndpoints: RouteModule = {
+  owns: [{ prefix: '/admin/api/', kind: 'admin' }],
+  register,
+};

@@ -3,7 +3,7 @@
  * The client and redirect URI are checked first: until both are known good, errors are an
  * HTML page, never a redirect (R3.2). After that, errors go back to the app (R3.3).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   accessDenied,
   invalidRequest,
@@ -14,13 +14,14 @@ import {
 import { mintCode } from '../../core/codes.ts';
 import { isPublicClient } from '../../core/registration.ts';
 import { matchRedirectUri } from '../../core/redirect-uri.ts';
-import type { Profile } from '../../core/profiles.ts';
+import { traitsOf, type WireProfile } from '../../core/profiles.ts';
 import { coversAll } from '../../core/scopes.ts';
 import type { Client, User } from '../../store/types.ts';
 import type { ServerContext } from '../context.ts';
 import { checkPkceChallenge } from '../checks/check-pkce.ts';
 import { param, redirectUriParam, type Params } from '../params.ts';
-import { appendParams, redirectWithError, sendErrorPage, toOAuthError } from '../render-error.ts';
+import { appendParams } from '../render-error.ts';
+import type { RouteModule } from '../routes.ts';
 import { signedInUser } from '../session.ts';
 import { consentPage } from '../ui/consent-page.ts';
 import { loginPage } from '../ui/login-page.ts';
@@ -30,7 +31,7 @@ interface RedirectTarget {
   client: Client;
   redirectUri: string;
   state: string | undefined;
-  profile: Profile;
+  profile: WireProfile;
 }
 
 interface AuthorizationRequest extends RedirectTarget {
@@ -143,33 +144,27 @@ async function redirectWithCode(
   params.location = ctx.config.location;
   params['accounts-server'] = ctx.issuer;
   // RFC 9207: the issuer identifies who answered, against mix-up attacks.
-  if (req.profile === 'rfc') params.iss = ctx.issuer;
+  if (traitsOf(req.profile).issInAuthorizationResponse) params.iss = ctx.issuer;
   return reply
     .header('cache-control', 'no-store')
     .redirect(appendParams(req.redirectUri, params), 302);
 }
 
-/** Runs one authorization step with R3's error routing. */
-async function withErrorRouting(
+/**
+ * Validates the request with R3's error routing: until the client and redirect URI are known
+ * good, errors are a page; once they are, the request records where errors may be sent, and
+ * the `authorize` renderer sends the redirectable ones back to the app.
+ */
+async function readAuthorizationRequest(
   ctx: ServerContext,
   request: FastifyRequest,
-  reply: FastifyReply,
   query: string,
-  step: (req: AuthorizationRequest) => Promise<FastifyReply>,
-): Promise<FastifyReply> {
-  let target: RedirectTarget;
-  try {
-    target = await checkClientAndRedirect(ctx, paramsFromQueryString(query));
-  } catch (error) {
-    return sendErrorPage(reply, toOAuthError(error, request));
-  }
-  try {
-    return await step(parseRequest(ctx, paramsFromQueryString(query), target));
-  } catch (error) {
-    const err = toOAuthError(error, request);
-    if (!err.redirectable || err.status >= 500) return sendErrorPage(reply, err);
-    return redirectWithError(reply, target.redirectUri, err, target.state);
-  }
+): Promise<AuthorizationRequest> {
+  const params = paramsFromQueryString(query);
+  const target = await checkClientAndRedirect(ctx, params);
+  request.wireProfile = target.profile;
+  request.redirectTarget = { redirectUri: target.redirectUri, state: target.state };
+  return parseRequest(ctx, params, target);
 }
 
 function queryOf(request: FastifyRequest): string {
@@ -177,12 +172,24 @@ function queryOf(request: FastifyRequest): string {
   return at < 0 ? '' : request.url.slice(at + 1);
 }
 
-export async function authorizeEndpoint(app: FastifyInstance): Promise<void> {
-  const ctx = app.tollgate;
+export const authorizeEndpoint: RouteModule = {
+  metadata: (ctx) => {
+    const traits = traitsOf(ctx.config.profile);
+    return {
+      authorization_endpoint: `${ctx.issuer}/oauth/v2/auth`,
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: traits.plainPkce ? ['S256', 'plain'] : ['S256'],
+      authorization_response_iss_parameter_supported: traits.issInAuthorizationResponse,
+    };
+  },
 
-  app.get('/oauth/v2/auth', { config: { errorKind: 'page' } }, async (request, reply) => {
-    const query = queryOf(request);
-    return withErrorRouting(ctx, request, reply, query, async (req) => {
+  async register(app) {
+    const ctx = app.tollgate;
+
+    app.get('/oauth/v2/auth', { config: { errorKind: 'authorize' } }, async (request, reply) => {
+      const query = queryOf(request);
+      const req = await readAuthorizationRequest(ctx, request, query);
       const user = await signedInUser(ctx, request);
       if (!user) {
         return reply
@@ -210,16 +217,15 @@ export async function authorizeEndpoint(app: FastifyInstance): Promise<void> {
           }),
         );
     });
-  });
 
-  app.post(
-    '/oauth/v2/auth',
-    { config: { errorKind: 'page' }, preHandler: app.csrfProtection },
-    async (request, reply) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const query = typeof body.request === 'string' ? body.request : '';
-      const decision = body.decision;
-      return withErrorRouting(ctx, request, reply, query, async (req) => {
+    app.post(
+      '/oauth/v2/auth',
+      { config: { errorKind: 'authorize' }, preHandler: app.csrfProtection },
+      async (request, reply) => {
+        const body = (request.body ?? {}) as Record<string, unknown>;
+        const query = typeof body.request === 'string' ? body.request : '';
+        const decision = body.decision;
+        const req = await readAuthorizationRequest(ctx, request, query);
         const user = await signedInUser(ctx, request);
         if (!user) {
           return reply
@@ -238,7 +244,7 @@ export async function authorizeEndpoint(app: FastifyInstance): Promise<void> {
           ctx.now(),
         );
         return redirectWithCode(ctx, reply, req, user, req.offline && (first || req.promptConsent));
-      });
-    },
-  );
-}
+      },
+    );
+  },
+};

@@ -7,8 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
 import { requireUser, sendHtml } from '../pages.ts';
 import { connectedAppsPage } from '../ui/connected-apps-page.ts';
+import type { RouteModule } from '../routes.ts';
 
-export async function connectedAppsEndpoints(app: FastifyInstance): Promise<void> {
+async function register(app: FastifyInstance): Promise<void> {
   const ctx = app.tollgate;
 
   app.get('/account/connected-apps', { config: { errorKind: 'page' } }, async (request, reply) => {
@@ -54,3 +55,5 @@ export async function connectedAppsEndpoints(app: FastifyInstance): Promise<void
     },
   );
 }
+
+export const connectedAppsEndpoints: RouteModule = { register };

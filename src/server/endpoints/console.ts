@@ -14,6 +14,7 @@ import { appNotFound, findOwnClient, formFields, requireUser, sendHtml } from '.
 import { appPage, deleteConfirmPage } from '../ui/app-page.ts';
 import { consolePage, splitRedirectUris, type ClientFormValues } from '../ui/console-page.ts';
 import { credentialsPage } from '../ui/credentials-page.ts';
+import type { RouteModule } from '../routes.ts';
 
 const MESSAGES: Record<string, string> = {
   deleted: 'The app was deleted and every code and token it held was revoked.',
@@ -25,7 +26,7 @@ function messageFrom(query: unknown): string | undefined {
   return typeof done === 'string' ? MESSAGES[done] : undefined;
 }
 
-export async function consoleEndpoints(app: FastifyInstance): Promise<void> {
+async function register(app: FastifyInstance): Promise<void> {
   const ctx = app.tollgate;
   const page = { config: { errorKind: 'page' as const } };
   const form = { ...page, preHandler: app.csrfProtection };
@@ -176,3 +177,5 @@ export async function consoleEndpoints(app: FastifyInstance): Promise<void> {
     return reply.redirect('/console?done=deleted', 303);
   });
 }
+
+export const consoleEndpoints: RouteModule = { register };

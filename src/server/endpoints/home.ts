@@ -18,6 +18,7 @@ import {
   type StepName,
   type Walkthrough,
 } from '../walkthrough.ts';
+import type { RouteModule } from '../routes.ts';
 
 function walkthroughOf(
   ctx: ServerContext,
@@ -54,7 +55,7 @@ const noDemo = (): OAuthError =>
     { status: 404, redirectable: false },
   );
 
-export async function homeEndpoints(app: FastifyInstance): Promise<void> {
+async function register(app: FastifyInstance): Promise<void> {
   const ctx = app.tollgate;
   const page = { config: { errorKind: 'page' as const } };
 
@@ -136,3 +137,5 @@ export async function homeEndpoints(app: FastifyInstance): Promise<void> {
     return reply.redirect(`/#step-${step}`, 303);
   });
 }
+
+export const homeEndpoints: RouteModule = { register };

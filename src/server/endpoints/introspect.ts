@@ -2,26 +2,31 @@
  * POST /oauth/v2/introspect (RFC 7662, SPEC R6.4), for authenticated confidential clients such as
  * resource servers. Answers `{"active": false}` for anything not live, without saying why.
  */
-import type { FastifyInstance } from 'fastify';
 import { invalidClient } from '../../core/errors.ts';
 import { hashSecret } from '../../core/ids.ts';
-import type { Profile } from '../../core/profiles.ts';
 import { formatScopes } from '../../core/scopes.ts';
-import { authenticateClient, usesBasicAuth } from '../client-auth.ts';
-import { param, readParams, requireParam } from '../params.ts';
-import { sendTokenError, toOAuthError } from '../render-error.ts';
+import { authenticateClient } from '../client-auth.ts';
+import { param, readParams, requireParams } from '../params.ts';
+import type { RouteModule } from '../routes.ts';
 
-export async function introspectEndpoint(app: FastifyInstance): Promise<void> {
-  const ctx = app.tollgate;
-  app.post('/oauth/v2/introspect', { config: { errorKind: 'token' } }, async (request, reply) => {
-    let profile: Profile = ctx.config.profile;
-    try {
+export const introspectEndpoint: RouteModule = {
+  owns: [{ prefix: '/oauth/v2/introspect', kind: 'token' }],
+
+  metadata: (ctx) => ({
+    introspection_endpoint: `${ctx.issuer}/oauth/v2/introspect`,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+  }),
+
+  async register(app) {
+    const ctx = app.tollgate;
+    app.post('/oauth/v2/introspect', { config: { errorKind: 'token' } }, async (request, reply) => {
       const params = readParams(request);
       const caller = await authenticateClient(ctx, request, params);
-      profile = ctx.profileFor(caller.client);
-      if (caller.method === 'none')
+      request.wireProfile = ctx.profileFor(caller.client);
+      if (caller.method === 'none') {
         throw invalidClient('Introspection needs client authentication.');
-      const token = requireParam(params, 'token');
+      }
+      const [token = ''] = requireParams(params, ['token']);
       const hint = param(params, 'token_type_hint');
       const hash = hashSecret(token);
       const now = ctx.now();
@@ -61,8 +66,6 @@ export async function introspectEndpoint(app: FastifyInstance): Promise<void> {
         }
       }
       return reply.send({ active: false });
-    } catch (error) {
-      return sendTokenError(reply, toOAuthError(error, request), profile, usesBasicAuth(request));
-    }
-  });
-}
+    });
+  },
+};

@@ -6,10 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import { decoyHash, verifyPassword } from '../../core/passwords.ts';
 import { endSession, safeReturnTo, startSession } from '../session.ts';
 import { loginPage } from '../ui/login-page.ts';
+import type { RouteModule } from '../routes.ts';
 
 const WRONG = 'The email or password is not right.';
 
-export async function loginEndpoints(app: FastifyInstance): Promise<void> {
+async function register(app: FastifyInstance): Promise<void> {
   const ctx = app.tollgate;
 
   app.get('/login', { config: { errorKind: 'page' } }, async (request, reply) => {
@@ -68,3 +69,5 @@ export async function loginEndpoints(app: FastifyInstance): Promise<void> {
     },
   );
 }
+
+export const loginEndpoints: RouteModule = { register };

@@ -4,41 +4,47 @@
  * with an empty body whether or not the token was known (RFC 7009 §2.2). Revoking a refresh
  * token revokes its access tokens (SPEC R6.3).
  */
-import type { FastifyInstance } from 'fastify';
 import { hashSecret } from '../../core/ids.ts';
-import type { Profile } from '../../core/profiles.ts';
-import { authenticateClient, usesBasicAuth } from '../client-auth.ts';
-import { readParams, requireParam } from '../params.ts';
-import { sendTokenError, toOAuthError } from '../render-error.ts';
+import { authenticateClient } from '../client-auth.ts';
+import { readParams, requireParams } from '../params.ts';
+import type { RouteModule } from '../routes.ts';
 
-export async function revokeEndpoints(app: FastifyInstance): Promise<void> {
-  const ctx = app.tollgate;
+export const revokeEndpoints: RouteModule = {
+  owns: [{ prefix: '/oauth/v2/revoke', kind: 'token' }],
 
-  app.post('/oauth/v2/token/revoke', { config: { errorKind: 'token' } }, async (request, reply) => {
-    try {
-      const token = requireParam(readParams(request), 'token');
-      const outcome = await ctx.store.revokeToken(hashSecret(token));
-      reply.header('cache-control', 'no-store');
-      if (outcome === 'unknown')
-        return reply.status(400).send({ status: 'failure', error: 'invalid_token' });
-      return reply.send({ status: 'success' });
-    } catch (error) {
-      return sendTokenError(reply, toOAuthError(error, request), ctx.config.profile);
-    }
-  });
+  metadata: (ctx) => ({
+    revocation_endpoint: `${ctx.issuer}/oauth/v2/revoke`,
+    revocation_endpoint_auth_methods_supported: [
+      'client_secret_basic',
+      'client_secret_post',
+      'none',
+    ],
+  }),
 
-  app.post('/oauth/v2/revoke', { config: { errorKind: 'token' } }, async (request, reply) => {
-    let profile: Profile = ctx.config.profile;
-    try {
+  async register(app) {
+    const ctx = app.tollgate;
+
+    app.post(
+      '/oauth/v2/token/revoke',
+      { config: { errorKind: 'token' } },
+      async (request, reply) => {
+        const [token = ''] = requireParams(readParams(request), ['token']);
+        const outcome = await ctx.store.revokeToken(hashSecret(token));
+        reply.header('cache-control', 'no-store');
+        if (outcome === 'unknown')
+          return reply.status(400).send({ status: 'failure', error: 'invalid_token' });
+        return reply.send({ status: 'success' });
+      },
+    );
+
+    app.post('/oauth/v2/revoke', { config: { errorKind: 'token' } }, async (request, reply) => {
       const params = readParams(request);
       const client = await authenticateClient(ctx, request, params);
-      profile = ctx.profileFor(client.client);
-      const token = requireParam(params, 'token');
+      request.wireProfile = ctx.profileFor(client.client);
+      const [token = ''] = requireParams(params, ['token']);
       // A client may revoke only its own tokens; others' are treated as unknown (RFC 7009 §2.1).
       await ctx.store.revokeToken(hashSecret(token), client.client.clientId);
       return reply.header('cache-control', 'no-store').status(200).send('');
-    } catch (error) {
-      return sendTokenError(reply, toOAuthError(error, request), profile, usesBasicAuth(request));
-    }
-  });
-}
+    });
+  },
+};

@@ -10,10 +10,11 @@ import { hashSecret, safeEqual } from '../../core/ids.ts';
 import { findOwnClient, formFields, formList, requireUser, sendHtml } from '../pages.ts';
 import { appPage, CODE_LIFETIMES, type CodeFormValues, type CodeProblems } from '../ui/app-page.ts';
 import { selfClientCodePage } from '../ui/self-client-code-page.ts';
+import type { RouteModule } from '../routes.ts';
 
 const MAX_DESCRIPTION = 200;
 
-export async function selfClientEndpoints(app: FastifyInstance): Promise<void> {
+async function register(app: FastifyInstance): Promise<void> {
   const ctx = app.tollgate;
 
   app.post(
@@ -114,3 +115,5 @@ export async function selfClientEndpoints(app: FastifyInstance): Promise<void> {
     },
   );
 }
+
+export const selfClientEndpoints: RouteModule = { register };

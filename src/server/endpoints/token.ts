@@ -1,38 +1,48 @@
 /**
  * POST /oauth/v2/token (SPEC R4). Parameters from the query string, a url-encoded body or a
- * multipart body; the client authenticates; the grant module does the rest.
+ * multipart body; the client authenticates; the grant module does the rest. Errors are thrown
+ * and rendered in the client's profile (the request records it once the client is known).
  */
-import type { FastifyInstance } from 'fastify';
 import { OAuthError, unsupportedGrantType } from '../../core/errors.ts';
-import type { Profile } from '../../core/profiles.ts';
-import { authenticateClient, usesBasicAuth } from '../client-auth.ts';
-import { GRANTS } from '../grants/index.ts';
-import { readParams, requireParam } from '../params.ts';
-import { sendTokenError, toOAuthError } from '../render-error.ts';
+import { authenticateClient } from '../client-auth.ts';
+import { enabledGrants, findGrant } from '../grants/index.ts';
+import { readParams, requireParams } from '../params.ts';
+import type { RouteModule } from '../routes.ts';
 
-export async function tokenEndpoint(app: FastifyInstance): Promise<void> {
-  const ctx = app.tollgate;
-  app.post('/oauth/v2/token', { config: { errorKind: 'token' } }, async (request, reply) => {
-    let profile: Profile = ctx.config.profile;
-    try {
+export const tokenEndpoint: RouteModule = {
+  owns: [{ prefix: '/oauth/v2/token', kind: 'token' }],
+
+  metadata: (ctx) => ({
+    token_endpoint: `${ctx.issuer}/oauth/v2/token`,
+    grant_types_supported: enabledGrants(ctx).map((g) => g.grantType),
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+  }),
+
+  async register(app) {
+    const ctx = app.tollgate;
+    app.post('/oauth/v2/token', { config: { errorKind: 'token' } }, async (request, reply) => {
       const params = readParams(request);
-      const grantType = requireParam(params, 'grant_type');
-      const grant = GRANTS.get(grantType);
+      const [grantType = ''] = requireParams(params, ['grant_type']);
+      const grant = findGrant(ctx, grantType);
       if (!grant) throw unsupportedGrantType(grantType.slice(0, 50));
       const client = await authenticateClient(ctx, request, params);
-      profile = ctx.profileFor(client.client);
-      const body = await grant.handle({ ctx, request, params, client, profile });
+      request.wireProfile = ctx.profileFor(client.client);
+      requireParams(params, grant.parameters.required);
+      const body = await grant.handle({
+        ctx,
+        request,
+        params,
+        client,
+        profile: request.wireProfile,
+      });
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);
-    } catch (error) {
-      return sendTokenError(reply, toOAuthError(error, request), profile, usesBasicAuth(request));
-    }
-  });
-
-  app.get('/oauth/v2/token', { config: { errorKind: 'token' } }, async (_request, reply) => {
-    reply.header('allow', 'POST');
-    const err = new OAuthError('invalid_request', 'The token endpoint takes POST requests only.', {
-      status: 405,
     });
-    return sendTokenError(reply, err, ctx.config.profile);
-  });
-}
+
+    app.get('/oauth/v2/token', { config: { errorKind: 'token' } }, async (_request, reply) => {
+      reply.header('allow', 'POST');
+      throw new OAuthError('invalid_request', 'The token endpoint takes POST requests only.', {
+        status: 405,
+      });
+    });
+  },
+};

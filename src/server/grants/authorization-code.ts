@@ -4,14 +4,18 @@
 import { randomUUID } from 'node:crypto';
 import { invalidGrant, invalidRedirectUri, invalidRequest } from '../../core/errors.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
-import { param, redirectUriParam, requireParam } from '../params.ts';
+import { param, redirectUriParam } from '../params.ts';
 import { checkPkceVerifier } from '../checks/check-pkce.ts';
-import { tokenResponse, type Grant } from './types.ts';
+import { checked, tokenResponse, type Grant } from './types.ts';
 
 export const authorizationCodeGrant: Grant = {
   grantType: 'authorization_code',
+  parameters: {
+    required: ['code'],
+    optional: ['redirect_uri', 'redirect_url', 'code_verifier', 'scope', 'state'],
+  },
   async handle({ ctx, params, client, profile }) {
-    const code = requireParam(params, 'code');
+    const code = checked(params, 'code');
     const redirectUri = redirectUriParam(params);
     const now = ctx.now();
     const codeHash = hashSecret(code);

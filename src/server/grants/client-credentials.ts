@@ -4,11 +4,11 @@
  */
 import { invalidRequest, unauthorizedClient } from '../../core/errors.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
-import { requireParam } from '../params.ts';
-import { tokenResponse, type Grant } from './types.ts';
+import { checked, tokenResponse, type Grant } from './types.ts';
 
 export const clientCredentialsGrant: Grant = {
   grantType: 'client_credentials',
+  parameters: { required: ['scope'], optional: [] },
   async handle({ ctx, params, client, profile }) {
     const { clientId, type, ownerZuid } = client.client;
     if (type !== 'self') throw unauthorizedClient('Only self clients may use client_credentials.');
@@ -16,7 +16,7 @@ export const clientCredentialsGrant: Grant = {
     const owner = await ctx.store.findUser(ownerZuid);
     if (!owner || owner.disabled)
       throw unauthorizedClient("The self client's owner account is not active.");
-    const scopes = ctx.scopes.parse(requireParam(params, 'scope'));
+    const scopes = ctx.scopes.parse(checked(params, 'scope'));
     if (scopes.length === 0) throw invalidRequest('scope is required.');
     const now = ctx.now();
     const accessToken = generateToken();

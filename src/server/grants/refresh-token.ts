@@ -5,13 +5,13 @@
 import { invalidGrant, throttled } from '../../core/errors.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
 import { isPublicClient } from '../../core/registration.ts';
-import { requireParam } from '../params.ts';
-import { tokenResponse, type Grant } from './types.ts';
+import { checked, tokenResponse, type Grant } from './types.ts';
 
 export const refreshTokenGrant: Grant = {
   grantType: 'refresh_token',
+  parameters: { required: ['refresh_token'], optional: ['redirect_uri', 'redirect_url'] },
   async handle({ ctx, params, client, profile }) {
-    const refreshToken = requireParam(params, 'refresh_token');
+    const refreshToken = checked(params, 'refresh_token');
     const now = ctx.now();
     const accessToken = generateToken();
     const rotated = isPublicClient(client.client.type) ? generateToken() : null;

@@ -1,7 +1,6 @@
 /** The shape every grant module has: its name and a handler, dispatched from a map. */
 import type { FastifyRequest } from 'fastify';
-import type { Profile } from '../../core/profiles.ts';
-import { expiryFields } from '../../core/profiles.ts';
+import { expiryFields, type WireProfile } from '../../core/profiles.ts';
 import { formatScopes } from '../../core/scopes.ts';
 import type { AuthenticatedClient } from '../client-auth.ts';
 import type { ServerContext } from '../context.ts';
@@ -12,7 +11,7 @@ export interface GrantRequest {
   request: FastifyRequest;
   params: Params;
   client: AuthenticatedClient;
-  profile: Profile;
+  profile: WireProfile;
 }
 
 export interface TokenResponse {
@@ -25,15 +24,35 @@ export interface TokenResponse {
   scope: string;
 }
 
+/** One grant type of the token endpoint. */
 export interface Grant {
-  grantType: string;
+  /** The `grant_type` value. */
+  readonly grantType: string;
+  /**
+   * Its parameters beside `grant_type` and client authentication: the token endpoint refuses a
+   * request without a required one (invalid_request) before the handler runs.
+   */
+  readonly parameters: {
+    readonly required: readonly string[];
+    readonly optional: readonly string[];
+  };
+  /** Whether this server offers it (default: always). */
+  enabled?(ctx: ServerContext): boolean;
   handle(input: GrantRequest): Promise<TokenResponse>;
+}
+
+/** A required parameter's value, already checked by the token endpoint. */
+export function checked(params: Params, name: string): string {
+  const value = params.get(name);
+  if (value === undefined || value === '')
+    throw new Error(`${name} was declared required but not checked`);
+  return value;
 }
 
 /** The success body of SPEC R4.3, with the expiry fields of the profile (R0). */
 export function tokenResponse(
   ctx: ServerContext,
-  profile: Profile,
+  profile: WireProfile,
   tokens: { accessToken: string; refreshToken?: string | undefined; scopes: readonly string[] },
 ): TokenResponse {
   return {

@@ -3,7 +3,7 @@
  * step is done for real and shows the HTTP request and response. Without it, how to register
  * an app.
  */
-import type { DemoCredentials } from '../../core/demo.ts';
+import type { DemoCredentials } from '../context.ts';
 import type { User } from '../../store/types.ts';
 import type { Exchange, StepName, Walkthrough } from '../walkthrough.ts';
 import { csrfField } from './components.ts';

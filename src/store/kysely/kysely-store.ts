@@ -6,7 +6,7 @@
  * token written beside it (SQLite runs one transaction at a time anyway).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Profile } from '../../core/profiles.ts';
+import type { WireProfile } from '../../core/profiles.ts';
 import type {
   AccessTokenInfo,
   AdminKey,
@@ -66,7 +66,7 @@ function toClient(row: ClientsTable): Client {
     type: row.type as ClientType,
     redirectUris: JSON.parse(row.redirect_uris) as string[],
     ownerZuid: row.owner_zuid === null ? null : Number(row.owner_zuid),
-    profile: row.profile as Profile | null,
+    profile: row.profile as WireProfile | null,
     createdAt: Number(row.created_at),
   };
 }

@@ -6,18 +6,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { hashPassword } from './passwords.ts';
-import { registerClient } from './registration.ts';
+import { hashPassword } from '../core/passwords.ts';
+import { registerClient } from '../core/registration.ts';
 import type { Store } from '../store/types.ts';
 import { ensureDemoPortal } from '../api/demo-portal.ts';
+import type { DemoCredentials } from '../server/context.ts';
 
-export interface DemoCredentials {
-  email: string;
-  password: string;
-  clientId: string;
-  clientSecret: string;
-  redirectUri: string;
-}
+export type { DemoCredentials };
 
 export const DEMO_EMAIL = 'demo@tollgate.local';
 
