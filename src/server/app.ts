@@ -8,6 +8,7 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { Config } from '../core/config.ts';
+import { holdsUnstorableText } from '../core/text.ts';
 import { invalidRequest, OAuthError } from '../core/errors.ts';
 import { loadScopeCatalogue, type ScopeCatalogue } from '../core/scopes.ts';
 import type { Store } from '../store/types.ts';
@@ -138,9 +139,25 @@ export async function buildApp(
     if (route.config?.errorKind === undefined) {
       throw new Error(`Route ${route.method} ${route.url} has no config.errorKind.`);
     }
+    for (const method of [route.method].flat()) ctx.routes.push({ method, url: route.url });
   });
   app.decorateRequest('wireProfile', null);
   app.decorateRequest('redirectTarget', null);
+  // Text from the wire is checked once, here, after parsing and before any handler: a NUL in
+  // the query, the body (form, multipart or JSON) or a path parameter is invalid_request in the
+  // route's shape, instead of reaching the database (PostgreSQL refuses it with a 500).
+  app.addHook('preValidation', async (request) => {
+    if (
+      holdsUnstorableText(request.query) ||
+      holdsUnstorableText(request.body) ||
+      holdsUnstorableText(request.params)
+    ) {
+      throw new OAuthError('invalid_request', 'The request contains a NUL character.', {
+        status: 400,
+        redirectable: false,
+      });
+    }
+  });
 
   app.get('/assets/style.css', { config: { errorKind: 'page' } }, async (_request, reply) =>
     reply

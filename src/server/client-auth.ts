@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { invalidClient, invalidRequest, throttled } from '../core/errors.ts';
 import { hashSecret, safeEqual } from '../core/ids.ts';
 import { isPublicClient } from '../core/registration.ts';
+import { holdsUnstorableText } from '../core/text.ts';
 import type { Client } from '../store/types.ts';
 import type { ServerContext } from './context.ts';
 import { param, type Params } from './params.ts';
@@ -27,10 +28,12 @@ function decodeBasic(header: string): { id: string; secret: string } | undefined
   try {
     // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
     const formDecode = (s: string): string => decodeURIComponent(s.replace(/\+/g, ' '));
-    return {
+    const credentials = {
       id: formDecode(decoded.slice(0, colon)),
       secret: formDecode(decoded.slice(colon + 1)),
     };
+    // A NUL cannot be part of a real client id or secret, and no store can hold it.
+    return holdsUnstorableText(credentials) ? undefined : credentials;
   } catch {
     return undefined;
   }

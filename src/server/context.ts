@@ -30,6 +30,8 @@ export class ServerContext {
   readonly now: () => number;
   /** Local access-token validation, shared by user info and the API (one cache per instance). */
   readonly tokens: TokenVerifier;
+  /** Every route of the app, as registered (for tests and docs that cover each endpoint). */
+  readonly routes: { method: string; url: string }[] = [];
   private issuerUrl: string;
   private demoCredentials: DemoCredentials | undefined;
 

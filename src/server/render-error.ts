@@ -220,6 +220,19 @@ export function toOAuthError(error: unknown): OAuthError {
     });
   }
   if (isUnavailable(error)) return temporarilyUnavailable();
+  if (isBadValueForStore(error)) {
+    // A second line of defence behind the request check in app.ts: a value the database refused
+    // as data (PostgreSQL's SQLSTATE class 22) came from the request, not from a fault here.
+    return new OAuthError(
+      'invalid_request',
+      'The request contains a value that cannot be stored.',
+      {
+        status: 400,
+        redirectable: false,
+        detail: `database refused a value: ${e.code ?? ''} ${e.message ?? ''}`,
+      },
+    );
+  }
   const unexpected = serverError(e.message);
   unexpected.cause = error;
   return unexpected;
@@ -233,6 +246,14 @@ function isMalformedBodyError(error: unknown): boolean {
     /^(Multipart: |Unexpected end of (form|multipart)|Malformed (part header|urlencoded form))/.test(
       message,
     )
+  );
+}
+
+/** PostgreSQL data exceptions (class 22: bad encoding, value too long, out of range). */
+function isBadValueForStore(error: unknown): boolean {
+  const e = error as { code?: unknown; severity?: unknown };
+  return (
+    typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code) && typeof e.severity === 'string'
   );
 }
 
