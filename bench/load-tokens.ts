@@ -19,7 +19,7 @@ import { generateToken, hashSecret } from '../src/core/ids.ts';
 import { hashPassword } from '../src/core/passwords.ts';
 import { registerClient } from '../src/core/registration.ts';
 import { isPostgresUrl, openStore, parsePostgresUrl } from '../src/store/open-store.ts';
-import { KyselyStore } from '../src/store/kysely/kysely-store.ts';
+import { isKyselyStore } from '../src/store/kysely/kysely-store.ts';
 import type { Database } from '../src/store/kysely/schema.ts';
 import type { Store } from '../src/store/types.ts';
 
@@ -59,8 +59,7 @@ export interface Fixtures {
 }
 
 function kyselyOf(store: Store): Kysely<Database> {
-  if (!(store instanceof KyselyStore))
-    throw new Error('The benchmark loader needs the Kysely store.');
+  if (!isKyselyStore(store)) throw new Error('The benchmark loader needs the Kysely store.');
   return store.db;
 }
 
@@ -83,7 +82,7 @@ export async function seedFixtures(
   const zuids: number[] = [];
   const codeUsers: number[] = [];
   for (let i = 0; i < options.users * 2; i++) {
-    const user = await store.createUser(
+    const created = await store.createUser(
       {
         email: `bench-${i}-${randomBytes(4).toString('hex')}@example.com`,
         passwordHash,
@@ -93,7 +92,8 @@ export async function seedFixtures(
       },
       now,
     );
-    (i < options.users ? zuids : codeUsers).push(user.zuid);
+    if (created.outcome !== 'created') throw new Error('bench user emails are unique');
+    (i < options.users ? zuids : codeUsers).push(created.user.zuid);
   }
   const { client, clientSecret } = await registerClient(
     store,

@@ -46,7 +46,7 @@ try {
   // The demo app's callback gives the consent page somewhere to send the browser.
   app.tollgate.setDemo(await ensureDemo(store, ':memory:', url, now));
   const password = 'screenshots only';
-  const user = await store.createUser(
+  const created = await store.createUser(
     {
       email: 'ada@example.com',
       passwordHash: await hashPassword(password),
@@ -56,6 +56,8 @@ try {
     },
     now,
   );
+  if (created.outcome !== 'created') throw new Error('ada@example.com exists in a fresh store');
+  const { user } = created;
   const redirect = `${url}/demo/callback`;
   await registerClient(
     store,

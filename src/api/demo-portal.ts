@@ -1,10 +1,10 @@
 /**
  * The demo data of the SalesIQ-style API: one portal (`zylker`, Zoho's example company) with
  * operators, departments, visitors and conversations with messages, so the API answers with
- * something on first run. Uses only the Store, so tests call it too.
+ * something on first run. Uses only the SalesIQ store, so tests call it too.
  */
-import type { ConversationStatus, Portal } from '../store/salesiq-types.ts';
-import type { Store, User } from '../store/types.ts';
+import type { ConversationStatus, Portal, SalesIqStore } from '../store/salesiq-types.ts';
+import type { User } from '../store/types.ts';
 
 export const DEMO_SCREEN_NAME = 'zylker';
 
@@ -141,7 +141,7 @@ const QUESTIONS: readonly { question: string; reply: string; status: Conversatio
  * undefined when the screen name belongs to someone else.
  */
 export async function ensureDemoPortal(
-  store: Store,
+  store: SalesIqStore,
   user: Pick<User, 'zuid' | 'displayName' | 'firstName' | 'email'>,
   now: number,
 ): Promise<Portal | undefined> {

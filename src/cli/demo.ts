@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../core/passwords.ts';
 import { registerClient } from '../core/registration.ts';
-import type { Store } from '../store/types.ts';
+import { salesIqStoreFor } from '../store/open-store.ts';
+import type { Store, User } from '../store/types.ts';
 import { ensureDemoPortal } from '../api/demo-portal.ts';
 import type { DemoCredentials } from '../server/context.ts';
 
@@ -18,6 +19,23 @@ export const DEMO_EMAIL = 'demo@tollgate.local';
 
 /** The redirect URI of the demo app: the walkthrough's own callback page. */
 export const demoRedirectUri = (issuer: string): string => `${issuer}/demo/callback`;
+
+/** Creates the demo user; another instance starting on the same database may have won the race. */
+async function createDemoUser(store: Store, password: string, now: number): Promise<User> {
+  const result = await store.createUser(
+    {
+      email: DEMO_EMAIL,
+      passwordHash: await hashPassword(password),
+      firstName: 'Demo',
+      lastName: 'User',
+      displayName: 'Demo User',
+    },
+    now,
+  );
+  if (result.outcome === 'email-taken')
+    throw new Error(`${DEMO_EMAIL} was created meanwhile by another instance; start again.`);
+  return result.user;
+}
 
 /** Creates the demo user and app once; on later starts, reads them back and follows the issuer. */
 export async function ensureDemo(
@@ -31,12 +49,13 @@ export async function ensureDemo(
       ? undefined
       : join(dirname(dbLocation), 'demo-credentials.json');
   const redirectUri = demoRedirectUri(issuer);
+  const salesIq = salesIqStoreFor(store);
   if (file && existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
     const client = await store.findClient(saved.clientId);
     const savedUser = await store.findUserByEmail(saved.email);
     if (client && savedUser) {
-      await ensureDemoPortal(store, savedUser, now);
+      await ensureDemoPortal(salesIq, savedUser, now);
       if (!client.redirectUris.includes(redirectUri)) {
         await store.updateClient(client.clientId, {
           redirectUris: [...client.redirectUris, redirectUri].slice(-20),
@@ -47,19 +66,8 @@ export async function ensureDemo(
   }
   const password = randomBytes(9).toString('base64url');
   const existing = await store.findUserByEmail(DEMO_EMAIL);
-  const user =
-    existing ??
-    (await store.createUser(
-      {
-        email: DEMO_EMAIL,
-        passwordHash: await hashPassword(password),
-        firstName: 'Demo',
-        lastName: 'User',
-        displayName: 'Demo User',
-      },
-      now,
-    ));
-  await ensureDemoPortal(store, user, now);
+  const user = existing ?? (await createDemoUser(store, password, now));
+  await ensureDemoPortal(salesIq, user, now);
   const { client, clientSecret } = await registerClient(
     store,
     { name: 'Tollgate Demo App', domain: issuer, redirectUris: [redirectUri], type: 'server' },

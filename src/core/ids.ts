@@ -33,11 +33,6 @@ export function generateOpaque(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-/** ZUID: a positive integer in the range Zoho's look like (9-10 digits). */
-export function generateZuid(): number {
-  return randomInt(100_000_000, 2 ** 32);
-}
-
 /** Secrets and tokens are random and long, so an unsalted SHA-256 is a sufficient store hash. */
 export function hashSecret(value: string): string {
   return createHash('sha256').update(value).digest('hex');

@@ -10,13 +10,7 @@ import {
   resourceErrorResponse,
   retryAfterHeader,
 } from '@tollgate/resource';
-import {
-  invalidGrant,
-  OAuthError,
-  serverError,
-  temporarilyUnavailable,
-  TollgateError,
-} from '../core/errors.ts';
+import { OAuthError, serverError, temporarilyUnavailable } from '../core/errors.ts';
 import { traitsOf, type WireProfile } from '../core/profiles.ts';
 import { html } from './ui/html.ts';
 import { page } from './ui/layout.ts';
@@ -184,9 +178,6 @@ export function renderError(
  */
 export function toOAuthError(error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
-  if (error instanceof TollgateError && error.code === 'grant_revoked') {
-    return invalidGrant(error.message);
-  }
   if (error instanceof ResourceError) {
     // Thrown by the resource package's checks (header, scopes): never sent by redirect.
     return new OAuthError(error.error, error.description, {

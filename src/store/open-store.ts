@@ -1,7 +1,8 @@
 /**
  * Opens a Store from a location: a SQLite file path (created with its folder), `:memory:`, or a
  * `postgres://` URL. `?schema=NAME` on a PostgreSQL URL selects (and creates) a schema, which is
- * how parallel test runs share one server without colliding.
+ * how parallel test runs share one server without colliding. The SalesIQ-style API's store lives
+ * in the same database and is reached from the opened store with `salesIqStoreFor`.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -9,8 +10,10 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import type { Database } from './kysely/schema.ts';
-import { KyselyStore } from './kysely/kysely-store.ts';
+import { createKyselyStore, isKyselyStore, type KyselyStore } from './kysely/kysely-store.ts';
+import { createKyselySalesIqStore } from './kysely/salesiq-store.ts';
 import { migrateToLatest } from './migrations/index.ts';
+import type { SalesIqStore } from './salesiq-types.ts';
 import { SqliteDialectKeepingErrors } from './sqlite-dialect.ts';
 import type { Store } from './types.ts';
 
@@ -74,7 +77,7 @@ async function openPostgres(location: string, options: OpenStoreOptions): Promis
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (options.migrate ?? true) await migrateToLatest(db, 'postgres');
-  return new KyselyStore(db, 'postgres');
+  return createKyselyStore(db, 'postgres');
 }
 
 /** Distinct SQL texts kept prepared; the store issues a few dozen, `in (...)` lists add more. */
@@ -114,10 +117,19 @@ async function openSqlite(location: string, options: OpenStoreOptions): Promise<
     dialect: new SqliteDialectKeepingErrors({ database: withStatementCache(database) }, database),
   });
   if (options.migrate ?? true) await migrateToLatest(db, 'sqlite');
-  return new KyselyStore(db, 'sqlite');
+  return createKyselyStore(db, 'sqlite');
 }
 
 /** Opens (and by default migrates) the store at a location. */
 export function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
   return isPostgresUrl(location) ? openPostgres(location, options) : openSqlite(location, options);
+}
+
+/**
+ * The SalesIQ-style API's store over the same database as an opened store. It is separate so
+ * that the authorization server's `Store` owes nothing to the demo API (SPEC R8).
+ */
+export function salesIqStoreFor(store: Store): SalesIqStore {
+  if (!isKyselyStore(store)) throw new Error('salesIqStoreFor() needs a store from openStore().');
+  return createKyselySalesIqStore(store.db, store.sqlDialect);
 }

@@ -4,8 +4,10 @@
  * Every time is a Unix time in milliseconds passed in by the caller, so tests and emulation
  * control the clock. Secrets, codes and tokens arrive here already hashed.
  */
-import type { WireProfile } from '../core/profiles.ts';
-import type { SalesIqStore } from './salesiq-types.ts';
+import type { WireProfile } from '@tollgate/resource';
+
+/** The SQL database behind a store; the few statements that differ (locks, DDL) branch on it. */
+export type SqlDialect = 'sqlite' | 'postgres';
 
 export type ClientType = 'server' | 'client' | 'mobile' | 'self';
 
@@ -27,6 +29,12 @@ export interface NewUser {
   displayName: string;
 }
 
+/**
+ * What `createUser` did. An email already in use is an answer, not a failure: the caller words
+ * it for its own audience (CLI line, testing helper).
+ */
+export type CreateUserResult = { outcome: 'created'; user: User } | { outcome: 'email-taken' };
+
 export interface Client {
   clientId: string;
   name: string;
@@ -34,6 +42,7 @@ export interface Client {
   type: ClientType;
   redirectUris: string[];
   ownerZuid: number | null;
+  /** The wire profile the client was registered with, or null for the server's default. */
   profile: WireProfile | null;
   createdAt: number;
 }
@@ -109,6 +118,26 @@ export interface IssueTokensInput {
   refreshTokenCap: number;
 }
 
+/**
+ * Why tokens were not written: the client was deleted or the user disabled (SPEC R2), or the code
+ * was revoked by a replay (RFC 6749 §4.1.2), while the request ran. The grant answers
+ * `invalid_grant`.
+ */
+export type GrantRevokedReason = 'client-deleted-or-user-disabled' | 'code-revoked';
+
+/** What `issueTokens` did; `evicted` counts the refresh tokens removed by the cap (SPEC R5.2). */
+export type IssueTokensResult =
+  | { outcome: 'issued'; refreshTokenId: number | null; evicted: number }
+  | { outcome: 'grant-revoked'; reason: GrantRevokedReason };
+
+/** What `saveAccessToken` did (client credentials, SPEC R4.6). */
+export type SaveAccessTokenResult =
+  | { outcome: 'saved' }
+  | {
+      outcome: 'grant-revoked';
+      reason: Extract<GrantRevokedReason, 'client-deleted-or-user-disabled'>;
+    };
+
 export interface MintAccessTokenInput {
   now: number;
   refreshTokenHash: string;
@@ -157,7 +186,8 @@ export interface CounterResult {
 }
 
 export interface UserStore {
-  createUser(user: NewUser, now: number): Promise<User>;
+  /** Creates a user with a fresh ZUID (SPEC R1), assigned here as an autoincrement would be. */
+  createUser(user: NewUser, now: number): Promise<CreateUserResult>;
   findUserByEmail(email: string): Promise<(User & { passwordHash: string }) | undefined>;
   findUser(zuid: number): Promise<User | undefined>;
   listUsers(): Promise<User[]>;
@@ -175,7 +205,7 @@ export interface ClientStore {
   deleteClient(clientId: string): Promise<boolean>;
 }
 
-export interface GrantStore {
+export interface CodeStore {
   saveCode(code: AuthorizationCode): Promise<void>;
   /**
    * Marks a code used, in one conditional statement: the first caller gets `consumed`,
@@ -184,12 +214,18 @@ export interface GrantStore {
   consumeCode(codeHash: string, now: number): Promise<ConsumeCodeResult>;
   /** Revokes every token issued from a code (replay defence). Returns how many were revoked. */
   revokeTokensFromCode(codeHash: string): Promise<number>;
-  /** Issues an access token and, optionally, a refresh token, enforcing the refresh-token cap. */
-  issueTokens(input: IssueTokensInput): Promise<{ refreshTokenId: number | null; evicted: number }>;
+}
+
+export interface TokenStore {
+  /**
+   * Issues an access token and, optionally, a refresh token, enforcing the refresh-token cap;
+   * writes nothing (`grant-revoked`) when the grant ended meanwhile.
+   */
+  issueTokens(input: IssueTokensInput): Promise<IssueTokensResult>;
   /** The refresh grant: throttle, rotation and the access-token cap, in one transaction. */
   mintAccessToken(input: MintAccessTokenInput): Promise<MintAccessTokenResult>;
-  /** Issues a standalone access token (client credentials). */
-  saveAccessToken(token: NewAccessToken, now: number): Promise<void>;
+  /** Issues a standalone access token (client credentials), unless the grant ended meanwhile. */
+  saveAccessToken(token: NewAccessToken, now: number): Promise<SaveAccessTokenResult>;
   findAccessToken(tokenHash: string): Promise<AccessTokenInfo | undefined>;
   findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined>;
   /** Revokes a refresh token (with its access tokens) or an access token. */
@@ -197,6 +233,9 @@ export interface GrantStore {
   countLiveRefreshTokens(zuid: number, clientId: string): Promise<number>;
   countLiveAccessTokens(refreshTokenId: number, now: number): Promise<number>;
 }
+
+/** Everything the grants read and write: codes and the tokens issued from them. */
+export interface GrantStore extends CodeStore, TokenStore {}
 
 export interface ConsentStore {
   findConsent(zuid: number, clientId: string): Promise<Consent | undefined>;
@@ -242,6 +281,11 @@ export interface AdminKeyStore {
   useAdminKey(keyHash: string, now: number): Promise<AdminKey | undefined>;
 }
 
+/**
+ * The authorization server's store. The SalesIQ-style API keeps its data beside it in the same
+ * database, through its own `SalesIqStore` (`salesIqStoreFor(store)`), so a backend of this
+ * interface owes nothing to the demo API.
+ */
 export interface Store
   extends
     UserStore,
@@ -250,9 +294,8 @@ export interface Store
     ConsentStore,
     SessionStore,
     CounterStore,
-    AdminKeyStore,
-    SalesIqStore {
-  readonly dialect: 'sqlite' | 'postgres';
+    AdminKeyStore {
+  readonly sqlDialect: SqlDialect;
   /** Checks the database answers (for /health and fault recovery). */
   ping(): Promise<void>;
   close(): Promise<void>;

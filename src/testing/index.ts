@@ -279,23 +279,19 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
       const password = o.password ?? `pw-${Math.random().toString(36).slice(2)}`;
       const firstName = o.firstName ?? 'Test';
       const lastName = o.lastName ?? 'User';
-      let user;
-      try {
-        user = await store.createUser(
-          {
-            email,
-            passwordHash: await hashPassword(password),
-            firstName,
-            lastName,
-            displayName: `${firstName} ${lastName}`,
-          },
-          ctx.now(),
-        );
-      } catch (error) {
-        if ((error as Error).message === 'email_taken')
-          throw new TollgateError('testing_usage', `createUser(): ${email} is taken.`);
-        throw error;
-      }
+      const result = await store.createUser(
+        {
+          email,
+          passwordHash: await hashPassword(password),
+          firstName,
+          lastName,
+          displayName: `${firstName} ${lastName}`,
+        },
+        ctx.now(),
+      );
+      if (result.outcome === 'email-taken')
+        throw new TollgateError('testing_usage', `createUser(): ${email} is taken.`);
+      const { user } = result;
       passwords.set(user.email, password);
       return { zuid: user.zuid, email: user.email, password };
     },

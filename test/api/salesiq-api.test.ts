@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCREEN_NAME, ensureDemoPortal } from '../../src/api/demo-portal.ts';
+import { salesIqStoreFor } from '../../src/store/open-store.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { postForm, startServer, type TestServer } from '../helpers/server.ts';
 import { call, expectRefusal, tokenMinter } from './helpers.ts';
@@ -110,7 +111,9 @@ describe.each(storeKinds)('SPEC R8 API on $name', (kind) => {
       server = await startServer(kind, { profile, throttle: false });
       other = await startServer(kind, { profile, throttle: false });
       const user = await server.addUser();
-      expect(await ensureDemoPortal(server.store, user, server.now())).toBeDefined();
+      expect(
+        await ensureDemoPortal(salesIqStoreFor(server.store), user, server.now()),
+      ).toBeDefined();
       mint = await tokenMinter(server, user.zuid);
       mintStranger = await tokenMinter(server, (await server.addUser()).zuid);
       mintForeign = await tokenMinter(other, (await other.addUser()).zuid);

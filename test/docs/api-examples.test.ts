@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureDemoPortal } from '../../src/api/demo-portal.ts';
+import { salesIqStoreFor } from '../../src/store/open-store.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { postForm, startServer, type TestServer } from '../helpers/server.ts';
 
@@ -47,7 +48,7 @@ describe.each(storeKinds.slice(0, 1))('docs/api.md examples on $name', (kind) =>
 
   it('each example answers as the document says', async () => {
     const owner = await server.addUser();
-    await ensureDemoPortal(server.store, owner, server.now());
+    await ensureDemoPortal(salesIqStoreFor(server.store), owner, server.now());
     const self = await server.addClient({ type: 'self', owner: owner.zuid });
     const token = async (scope: string): Promise<string> =>
       (

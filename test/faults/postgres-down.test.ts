@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { openStore } from '../../src/store/open-store.ts';
-import { KyselyStore } from '../../src/store/kysely/kysely-store.ts';
+import { isKyselyStore } from '../../src/store/kysely/kysely-store.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, countByStatus, Ledger, startLoad, verifyLedger } from './helpers/mixed-load.ts';
 import { findPgBin, startPgCluster, type PgCluster } from './helpers/pg-cluster.ts';
@@ -99,7 +99,7 @@ describe.skipIf(!pgBin)('PostgreSQL stopped during load', () => {
       if (!cluster) throw new Error('no cluster');
       const store = await openStore(cluster.url);
       try {
-        if (!(store instanceof KyselyStore)) throw new Error('expected the Kysely store');
+        if (!isKyselyStore(store)) throw new Error('expected the Kysely store');
         let crashed: unknown;
         const onUncaught = (error: unknown): void => void (crashed = error);
         process.prependListener('uncaughtException', onUncaught);

@@ -60,7 +60,7 @@ export async function startServer(
       offset += ms;
     },
     async addUser(email, password = 'correct horse battery') {
-      const user = await store.createUser(
+      const created = await store.createUser(
         {
           email: email ?? `user${++counter}-${Math.random().toString(36).slice(2, 8)}@example.com`,
           passwordHash: await hashPassword(password),
@@ -70,7 +70,8 @@ export async function startServer(
         },
         now(),
       );
-      return { ...user, password };
+      if (created.outcome !== 'created') throw new Error(`addUser: ${email} is taken`);
+      return { ...created.user, password };
     },
     async addClient({
       type = 'server',

@@ -883,7 +883,7 @@ async function newWorld(
   const model = new Model(limits);
   const jars: Jar[] = [];
   for (let u = 0; u < 2; u++) {
-    const user = await server.store.createUser(
+    const created = await server.store.createUser(
       {
         email: `model-${randomBytes(6).toString('hex')}@example.com`,
         passwordHash: PASSWORD_HASH,
@@ -893,6 +893,8 @@ async function newWorld(
       },
       server.now(),
     );
+    if (created.outcome !== 'created') throw new Error('model user emails are unique');
+    const { user } = created;
     const session = generateOpaque();
     await server.store.createSession(hashSecret(session), {
       zuid: user.zuid,

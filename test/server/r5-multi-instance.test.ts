@@ -25,7 +25,7 @@ describe.runIf(postgres)('R5.6 several instances on one PostgreSQL database', ()
       const urls = await Promise.all(apps.map((a) => a.listen({ port: 0, host: '127.0.0.1' })));
       const store = stores[0] as (typeof stores)[number];
       const now = Date.now();
-      const user = await store.createUser(
+      const created = await store.createUser(
         {
           email: 'multi@example.com',
           passwordHash: 'x',
@@ -35,6 +35,8 @@ describe.runIf(postgres)('R5.6 several instances on one PostgreSQL database', ()
         },
         now,
       );
+      if (created.outcome !== 'created') throw new Error('multi@example.com exists already');
+      const { user } = created;
       const { client, clientSecret } = await registerClient(
         store,
         {

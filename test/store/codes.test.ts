@@ -47,7 +47,10 @@ describe.each(storeKinds)('authorization codes on $name', (kind) => {
     expect((await store.consumeCode(code.codeHash, NOW + 2)).outcome).toBe('replayed');
     await store.revokeTokensFromCode(code.codeHash);
     const input = issueInput(client.clientId, user.zuid, { codeHash: code.codeHash });
-    await expect(store.issueTokens(input)).rejects.toMatchObject({ code: 'grant_revoked' });
+    expect(await store.issueTokens(input)).toEqual({
+      outcome: 'grant-revoked',
+      reason: 'code-revoked',
+    });
     expect(await store.findAccessToken(input.accessHash)).toBeUndefined();
     expect(await store.countLiveRefreshTokens(user.zuid, client.clientId)).toBe(0);
   });

@@ -11,7 +11,9 @@ import type {
   Client,
   ClientType,
   IssueTokensInput,
+  IssueTokensResult,
   MintAccessTokenInput,
+  NewUser,
   Store,
   User,
 } from '../../src/store/types.ts';
@@ -24,11 +26,21 @@ export function hash(): string {
   return randomBytes(32).toString('hex');
 }
 
-export function addUser(store: Store, email = `${hash().slice(0, 12)}@example.com`): Promise<User> {
-  return store.createUser(
-    { email, passwordHash: 'scrypt$x', firstName: 'Ada', lastName: 'Lovelace', displayName: 'Ada' },
-    NOW,
-  );
+/** A new user's fields, with a random email unless one is given. */
+export function newUser(email = `${hash().slice(0, 12)}@example.com`): NewUser {
+  return {
+    email,
+    passwordHash: 'scrypt$x',
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    displayName: 'Ada',
+  };
+}
+
+export async function addUser(store: Store, email?: string): Promise<User> {
+  const result = await store.createUser(newUser(email), NOW);
+  if (result.outcome !== 'created') throw new Error(`addUser: ${result.outcome}`);
+  return result.user;
 }
 
 export function addClient(
@@ -122,6 +134,14 @@ export function mintInput(
   };
 }
 
+/** The result of an `issueTokens` expected to issue, narrowed; any other outcome fails the test. */
+export function expectIssued(
+  result: IssueTokensResult,
+): Extract<IssueTokensResult, { outcome: 'issued' }> {
+  if (result.outcome !== 'issued') throw new Error(`expected tokens, got ${result.outcome}`);
+  return result;
+}
+
 /** Issues a refresh token (with its first access token) and returns both hashes and the id. */
 export async function issueRefresh(
   store: Store,
@@ -130,7 +150,7 @@ export async function issueRefresh(
   options: { now?: number; codeHash?: string | null } = {},
 ): Promise<{ refreshHash: string; accessHash: string; refreshTokenId: number }> {
   const input = issueInput(clientId, zuid, options);
-  const { refreshTokenId } = await store.issueTokens(input);
+  const { refreshTokenId } = expectIssued(await store.issueTokens(input));
   if (refreshTokenId === null || input.refreshHash === null)
     throw new Error('no refresh token issued');
   return { refreshHash: input.refreshHash, accessHash: input.accessHash, refreshTokenId };

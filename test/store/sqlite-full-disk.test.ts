@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { OAuthError } from '../../src/core/errors.ts';
-import { KyselyStore } from '../../src/store/kysely/kysely-store.ts';
+import { isKyselyStore } from '../../src/store/kysely/kysely-store.ts';
 import { toOAuthError } from '../../src/server/render-error.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { addClient, addUser, hash, HOUR, NOW } from './fixtures.ts';
@@ -18,7 +18,7 @@ describe('SQLite store with a full disk', () => {
   it('reports SQLITE_FULL (503 temporarily_unavailable), not a failed rollback, and works again once there is room', async () => {
     const store = await sqlite!.open();
     try {
-      if (!(store instanceof KyselyStore)) throw new Error('expected the Kysely store');
+      if (!isKyselyStore(store)) throw new Error('expected the Kysely store');
       const user = await addUser(store);
       const client = await addClient(store);
       const pages =
@@ -48,7 +48,7 @@ describe('SQLite store with a full disk', () => {
       ]);
 
       await sql.raw(`pragma max_page_count = ${pages * 100}`).execute(store.db);
-      await expect(store.saveAccessToken(token(), NOW)).resolves.toBeUndefined();
+      await expect(store.saveAccessToken(token(), NOW)).resolves.toEqual({ outcome: 'saved' });
     } finally {
       await store.close();
     }

@@ -22,7 +22,7 @@ export function register(program: Command): void {
         ? await ensureDemo(store, config.db, app.tollgate.issuer, Date.now())
         : undefined;
       process.stdout.write(
-        `Tollgate is listening on ${url} (profile ${config.profile}, store ${store.dialect})\n`,
+        `Tollgate is listening on ${url} (profile ${config.profile}, store ${store.sqlDialect})\n`,
       );
       if (demo) {
         app.tollgate.setDemo(demo);

@@ -37,9 +37,7 @@ export function register(program: Command): void {
         opts.displayName ??
         ([opts.firstName, opts.lastName].filter(Boolean).join(' ') || opts.email);
       await withStore(opts, async (store) => {
-        if (await store.findUserByEmail(opts.email))
-          throw new Error(`a user with email ${opts.email} already exists`);
-        const created = await store.createUser(
+        const result = await store.createUser(
           {
             email: opts.email,
             passwordHash: await hashPassword(opts.password),
@@ -49,6 +47,9 @@ export function register(program: Command): void {
           },
           Date.now(),
         );
+        if (result.outcome === 'email-taken')
+          throw new Error(`a user with email ${opts.email} already exists`);
+        const { user: created } = result;
         output(
           opts.json,
           { zuid: created.zuid, email: created.email },

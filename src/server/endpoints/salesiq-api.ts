@@ -4,6 +4,7 @@
  * rendered as resource errors in the server's profile.
  */
 import { registerSalesIqApi } from '../../api/salesiq-api.ts';
+import { salesIqStoreFor } from '../../store/open-store.ts';
 import type { RouteModule } from '../routes.ts';
 
 export const salesiqApiEndpoints: RouteModule = {
@@ -11,7 +12,7 @@ export const salesiqApiEndpoints: RouteModule = {
   async register(app) {
     const ctx = app.tollgate;
     await registerSalesIqApi(app, {
-      store: ctx.store,
+      store: salesIqStoreFor(ctx.store),
       users: ctx.store,
       verifier: ctx.tokens,
       now: ctx.now,

@@ -48,7 +48,7 @@ export const authorizationCodeGrant: Grant = {
 
     const accessToken = generateToken();
     const refreshToken = grant.offline ? generateToken() : undefined;
-    await ctx.store.issueTokens({
+    const issued = await ctx.store.issueTokens({
       now,
       access: {
         tokenHash: hashSecret(accessToken),
@@ -63,6 +63,14 @@ export const authorizationCodeGrant: Grant = {
         : null,
       refreshTokenCap: ctx.config.refreshTokenCap,
     });
+    if (issued.outcome === 'grant-revoked') {
+      // The grant ended while this request ran (SPEC R2, R4.4): nothing was issued.
+      throw invalidGrant(
+        issued.reason === 'code-revoked'
+          ? 'The code was revoked while its tokens were being issued.'
+          : 'The client was deleted or the user disabled while issuing tokens.',
+      );
+    }
     return tokenResponse(ctx, profile, { accessToken, refreshToken, scopes: grant.scopes });
   },
 };

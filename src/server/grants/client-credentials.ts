@@ -2,7 +2,7 @@
  * grant_type=client_credentials, for self clients only: an access token for the client's owner
  * (SPEC R4.6; RFC 6749 §4.4). No refresh token.
  */
-import { invalidRequest, unauthorizedClient } from '../../core/errors.ts';
+import { invalidGrant, invalidRequest, unauthorizedClient } from '../../core/errors.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
@@ -20,7 +20,7 @@ export const clientCredentialsGrant: Grant = {
     if (scopes.length === 0) throw invalidRequest('scope is required.');
     const now = ctx.now();
     const accessToken = generateToken();
-    await ctx.store.saveAccessToken(
+    const saved = await ctx.store.saveAccessToken(
       {
         tokenHash: hashSecret(accessToken),
         clientId,
@@ -32,6 +32,8 @@ export const clientCredentialsGrant: Grant = {
       },
       now,
     );
+    if (saved.outcome === 'grant-revoked')
+      throw invalidGrant('The client was deleted or the user disabled while issuing tokens.');
     return tokenResponse(ctx, profile, { accessToken, scopes });
   },
 };

@@ -1,8 +1,8 @@
 /** The core tables: people, clients, codes, tokens, consents, sessions and throttle counters. */
 import type { Kysely, Migration } from 'kysely';
-import type { Dialect } from './index.ts';
+import type { SqlDialect } from '../types.ts';
 
-export function coreMigration(dialect: Dialect): Migration {
+export function coreMigration(dialect: SqlDialect): Migration {
   // Auto-increment ids give "oldest first" a total order even when two rows share a millisecond.
   const serialId = dialect === 'postgres' ? 'bigserial' : 'integer';
   return {

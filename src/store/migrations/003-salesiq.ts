@@ -1,8 +1,8 @@
 /** The SalesIQ-style API's tables (SPEC R8): portals and what lives in them. */
 import type { Kysely, Migration } from 'kysely';
-import type { Dialect } from './index.ts';
+import type { SqlDialect } from '../types.ts';
 
-export function salesiqMigration(dialect: Dialect): Migration {
+export function salesiqMigration(dialect: SqlDialect): Migration {
   const serialId = dialect === 'postgres' ? 'bigserial' : 'integer';
   return {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against the schema before it exists

@@ -6,10 +6,9 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { coreMigration } from './001-core.ts';
 import { adminKeysMigration } from './002-admin-keys.ts';
 import { salesiqMigration } from './003-salesiq.ts';
+import type { SqlDialect } from '../types.ts';
 
-export type Dialect = 'sqlite' | 'postgres';
-
-export function migrations(dialect: Dialect): Record<string, Migration> {
+export function migrations(dialect: SqlDialect): Record<string, Migration> {
   return {
     '001-core': coreMigration(dialect),
     '002-admin-keys': adminKeysMigration(),
@@ -24,7 +23,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
  * parallel test runs do.) On PostgreSQL an advisory lock, per schema, keeps two instances
  * starting at once from both migrating.
  */
-export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promise<void> {
+export async function migrateToLatest<T>(db: Kysely<T>, dialect: SqlDialect): Promise<void> {
   await db.transaction().execute(async (trx) => {
     if (dialect === 'postgres') {
       await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':tollgate_migrations'))`.execute(

@@ -31,18 +31,18 @@ export async function seedStore(location: string, options: SeedOptions = {}): Pr
     const passwordHash = await hashPassword('correct horse battery');
     const users = [];
     for (let i = 0; i < (options.users ?? 10); i++) {
-      users.push(
-        await store.createUser(
-          {
-            email: `fault${i}-${now}@example.com`,
-            passwordHash,
-            firstName: 'Fault',
-            lastName: `User${i}`,
-            displayName: `Fault User ${i}`,
-          },
-          now,
-        ),
+      const created = await store.createUser(
+        {
+          email: `fault${i}-${now}@example.com`,
+          passwordHash,
+          firstName: 'Fault',
+          lastName: `User${i}`,
+          displayName: `Fault User ${i}`,
+        },
+        now,
       );
+      if (created.outcome !== 'created') throw new Error(`seedStore: fault${i} exists`);
+      users.push(created.user);
     }
     const owner = users[0];
     if (!owner) throw new Error('seedStore needs at least one user');

@@ -1,0 +1,86 @@
+/**
+ * Clients (SPEC R2): registration, the console's edits, secret rotation, and deletion, which takes
+ * every code, token and consent of the client with it.
+ */
+import type { Client, ClientStore, ClientUpdate, NewClient } from '../types.ts';
+import type { SectionContext } from './context.ts';
+import { toClient } from './rows.ts';
+import type { ClientsTable } from './schema.ts';
+
+/** The clients section of the Kysely store. */
+export function createClientStore({ db }: SectionContext): ClientStore {
+  return {
+    async createClient(client: NewClient, now: number): Promise<Client> {
+      const row: ClientsTable = {
+        client_id: client.clientId,
+        secret_hash: client.secretHash,
+        name: client.name,
+        domain: client.domain,
+        type: client.type,
+        redirect_uris: JSON.stringify(client.redirectUris),
+        owner_zuid: client.ownerZuid,
+        profile: client.profile,
+        created_at: now,
+      };
+      await db.insertInto('clients').values(row).execute();
+      return toClient(row);
+    },
+
+    async findClient(clientId: string): Promise<(Client & { secretHash: string }) | undefined> {
+      const row = await db
+        .selectFrom('clients')
+        .selectAll()
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      return row && { ...toClient(row), secretHash: row.secret_hash };
+    },
+
+    async listClients(ownerZuid?: number): Promise<Client[]> {
+      let q = db.selectFrom('clients').selectAll();
+      if (ownerZuid !== undefined) q = q.where('owner_zuid', '=', ownerZuid);
+      const rows = await q.orderBy('created_at').orderBy('client_id').execute();
+      return rows.map(toClient);
+    },
+
+    async updateClient(clientId: string, update: ClientUpdate): Promise<Client | undefined> {
+      const set: Partial<ClientsTable> = {};
+      if (update.name !== undefined) set.name = update.name;
+      if (update.domain !== undefined) set.domain = update.domain;
+      if (update.redirectUris !== undefined)
+        set.redirect_uris = JSON.stringify(update.redirectUris);
+      if (Object.keys(set).length > 0) {
+        await db.updateTable('clients').set(set).where('client_id', '=', clientId).execute();
+      }
+      const row = await db
+        .selectFrom('clients')
+        .selectAll()
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      return row && toClient(row);
+    },
+
+    async rotateClientSecret(clientId: string, secretHash: string): Promise<boolean> {
+      const res = await db
+        .updateTable('clients')
+        .set({ secret_hash: secretHash })
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+
+    async deleteClient(clientId: string): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        // First, so it waits for tokens being written (see lockGrant) and the deletes below see them.
+        const res = await trx
+          .deleteFrom('clients')
+          .where('client_id', '=', clientId)
+          .executeTakeFirst();
+        await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).execute();
+        await trx.deleteFrom('refresh_tokens').where('client_id', '=', clientId).execute();
+        await trx.deleteFrom('auth_codes').where('client_id', '=', clientId).execute();
+        await trx.deleteFrom('consents').where('client_id', '=', clientId).execute();
+        return Number(res.numDeletedRows) > 0;
+      });
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Authorization codes (SPEC R4.2-R4.4; RFC 6749 §4.1.2): saved hashed, consumed once in one
+ * conditional statement, and on a replay every token issued from the code is revoked.
+ */
+import type { AuthorizationCode, CodeStore, ConsumeCodeResult } from '../types.ts';
+import type { SectionContext } from './context.ts';
+import { lockGrant } from './locks.ts';
+import { joinList, toCode } from './rows.ts';
+
+/** The codes section of the Kysely store. */
+export function createCodeStore({ db, sqlDialect }: SectionContext): CodeStore {
+  return {
+    async saveCode(code: AuthorizationCode): Promise<void> {
+      await db
+        .insertInto('auth_codes')
+        .values({
+          code_hash: code.codeHash,
+          client_id: code.clientId,
+          zuid: code.zuid,
+          scopes: joinList(code.scopes),
+          redirect_uri: code.redirectUri,
+          offline: code.offline ? 1 : 0,
+          code_challenge: code.codeChallenge,
+          code_challenge_method: code.codeChallengeMethod,
+          state: code.state,
+          description: code.description,
+          expires_at: code.expiresAt,
+          created_at: code.createdAt,
+          consumed_at: null,
+        })
+        .execute();
+    },
+
+    async consumeCode(codeHash: string, now: number): Promise<ConsumeCodeResult> {
+      const consumed = await db
+        .updateTable('auth_codes')
+        .set({ consumed_at: now })
+        .where('code_hash', '=', codeHash)
+        .where('consumed_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      if (consumed) return { outcome: 'consumed', code: toCode(consumed) };
+      const existing = await db
+        .selectFrom('auth_codes')
+        .selectAll()
+        .where('code_hash', '=', codeHash)
+        .executeTakeFirst();
+      return existing ? { outcome: 'replayed', code: toCode(existing) } : { outcome: 'unknown' };
+    },
+
+    async revokeTokensFromCode(codeHash: string): Promise<number> {
+      return db.transaction().execute(async (trx) => {
+        const code = await trx
+          .selectFrom('auth_codes')
+          .select(['zuid', 'client_id'])
+          .where('code_hash', '=', codeHash)
+          .executeTakeFirst();
+        if (code) await lockGrant(trx, sqlDialect, Number(code.zuid), code.client_id);
+        const refresh = await trx
+          .selectFrom('refresh_tokens')
+          .select('id')
+          .where('code_hash', '=', codeHash)
+          .execute();
+        const ids = refresh.map((r) => Number(r.id));
+        let revoked = ids.length;
+        if (ids.length > 0) {
+          const a = await trx
+            .deleteFrom('access_tokens')
+            .where('refresh_token_id', 'in', ids)
+            .executeTakeFirst();
+          revoked += Number(a.numDeletedRows);
+          await trx.deleteFrom('refresh_tokens').where('id', 'in', ids).execute();
+        }
+        const a = await trx
+          .deleteFrom('access_tokens')
+          .where('code_hash', '=', codeHash)
+          .executeTakeFirst();
+        // Forget the code too: an exchange of it still in flight then finds it gone (issueTokens).
+        await trx.deleteFrom('auth_codes').where('code_hash', '=', codeHash).execute();
+        return revoked + Number(a.numDeletedRows);
+      });
+    },
+  };
+}

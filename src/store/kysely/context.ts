@@ -1,0 +1,16 @@
+/**
+ * What every section of the Kysely store is built from: the database and which SQL it speaks.
+ * The sections are plain objects over one connection pool, assembled by `createKyselyStore`.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { SqlDialect } from '../types.ts';
+import type { Database } from './schema.ts';
+
+/** The pool, or a transaction of it: helpers shared by several operations take either. */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/** The database of one store and its SQL dialect, given to each section's factory. */
+export interface SectionContext {
+  readonly db: Kysely<Database>;
+  readonly sqlDialect: SqlDialect;
+}

@@ -1,0 +1,66 @@
+/**
+ * Row mappers between the tables (snake_case, lists as text, booleans as 0/1, PostgreSQL int8 as
+ * numbers or strings) and the Store's types. Each lives here once; sections import them.
+ */
+import type { WireProfile } from '@tollgate/resource';
+import type { AuthorizationCode, Client, ClientType, RefreshToken, User } from '../types.ts';
+import type { AuthCodesTable, ClientsTable, RefreshTokensTable, UsersTable } from './schema.ts';
+
+/** Scopes are stored space-separated, as they travel in OAuth parameters. */
+export const splitList = (s: string): string[] => (s.length === 0 ? [] : s.split(' '));
+export const joinList = (l: readonly string[]): string => l.join(' ');
+
+export function toUser(row: UsersTable): User {
+  return {
+    zuid: Number(row.zuid),
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    displayName: row.display_name,
+    disabled: row.disabled === 1,
+    createdAt: Number(row.created_at),
+  };
+}
+
+export function toClient(row: ClientsTable): Client {
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    domain: row.domain,
+    type: row.type as ClientType,
+    redirectUris: JSON.parse(row.redirect_uris) as string[],
+    ownerZuid: row.owner_zuid === null ? null : Number(row.owner_zuid),
+    profile: row.profile as WireProfile | null,
+    createdAt: Number(row.created_at),
+  };
+}
+
+export function toCode(row: AuthCodesTable): AuthorizationCode {
+  return {
+    codeHash: row.code_hash,
+    clientId: row.client_id,
+    zuid: Number(row.zuid),
+    scopes: splitList(row.scopes),
+    redirectUri: row.redirect_uri,
+    offline: row.offline === 1,
+    codeChallenge: row.code_challenge,
+    codeChallengeMethod: row.code_challenge_method as AuthorizationCode['codeChallengeMethod'],
+    state: row.state,
+    expiresAt: Number(row.expires_at),
+    createdAt: Number(row.created_at),
+    description: row.description,
+  };
+}
+
+export function toRefreshToken(row: Omit<RefreshTokensTable, 'id'> & { id: number }): RefreshToken {
+  return {
+    id: Number(row.id),
+    clientId: row.client_id,
+    zuid: Number(row.zuid),
+    scopes: splitList(row.scopes),
+    createdAt: Number(row.created_at),
+    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+    rotatedAt: row.rotated_at === null ? null : Number(row.rotated_at),
+    familyId: row.family_id,
+  };
+}

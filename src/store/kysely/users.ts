@@ -1,0 +1,110 @@
+/**
+ * Users (SPEC R1): accounts, their ZUIDs, and disabling, which ends everything they hold.
+ */
+import { randomInt } from 'node:crypto';
+import type { CreateUserResult, NewUser, User, UserStore } from '../types.ts';
+import type { SectionContext } from './context.ts';
+import { toUser } from './rows.ts';
+import type { UsersTable } from './schema.ts';
+
+/** A new ZUID collides with an existing one about once in 4 billion; 6 draws are plenty. */
+const ZUID_ATTEMPTS = 6;
+
+/**
+ * A ZUID in the shape of Zoho's: a positive integer of 9-10 digits, from a CSPRNG so that user
+ * ids reveal nothing about how many users there are or when they joined (SPEC R1). Storage
+ * assigns it, like an autoincrement, and draws again on a collision.
+ */
+function generateZuid(): number {
+  return randomInt(100_000_000, 2 ** 32);
+}
+
+/** The users section of the Kysely store. */
+export function createUserStore({ db }: SectionContext): UserStore {
+  return {
+    async createUser(user: NewUser, now: number): Promise<CreateUserResult> {
+      for (let attempt = 1; attempt <= ZUID_ATTEMPTS; attempt++) {
+        const row: UsersTable = {
+          zuid: generateZuid(),
+          email: user.email.toLowerCase(),
+          password_hash: user.passwordHash,
+          first_name: user.firstName,
+          last_name: user.lastName,
+          display_name: user.displayName,
+          disabled: 0,
+          created_at: now,
+        };
+        const inserted = await db
+          .insertInto('users')
+          .values(row)
+          .onConflict((oc) => oc.doNothing())
+          .returningAll()
+          .executeTakeFirst();
+        if (inserted) return { outcome: 'created', user: toUser(inserted) };
+        const taken = await db
+          .selectFrom('users')
+          .select('zuid')
+          .where('email', '=', row.email)
+          .executeTakeFirst();
+        if (taken) return { outcome: 'email-taken' };
+      }
+      throw new Error(`No free ZUID found in ${ZUID_ATTEMPTS} attempts.`);
+    },
+
+    async findUserByEmail(email: string): Promise<(User & { passwordHash: string }) | undefined> {
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', email.toLowerCase())
+        .executeTakeFirst();
+      return row && { ...toUser(row), passwordHash: row.password_hash };
+    },
+
+    async findUser(zuid: number): Promise<User | undefined> {
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('zuid', '=', zuid)
+        .executeTakeFirst();
+      return row && toUser(row);
+    },
+
+    async listUsers(): Promise<User[]> {
+      const rows = await db
+        .selectFrom('users')
+        .selectAll()
+        .orderBy('created_at')
+        .orderBy('zuid')
+        .execute();
+      return rows.map(toUser);
+    },
+
+    async setUserPassword(zuid: number, passwordHash: string): Promise<boolean> {
+      const res = await db
+        .updateTable('users')
+        .set({ password_hash: passwordHash })
+        .where('zuid', '=', zuid)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+
+    async setUserDisabled(zuid: number, disabled: boolean): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        // First, so it waits for tokens being written (see lockGrant) and the deletes below see them.
+        const res = await trx
+          .updateTable('users')
+          .set({ disabled: disabled ? 1 : 0 })
+          .where('zuid', '=', zuid)
+          .executeTakeFirst();
+        if (disabled) {
+          // A disabled account keeps nothing live: sign-ins and tokens end now.
+          await trx.deleteFrom('sessions').where('zuid', '=', zuid).execute();
+          await trx.deleteFrom('auth_codes').where('zuid', '=', zuid).execute();
+          await trx.deleteFrom('access_tokens').where('zuid', '=', zuid).execute();
+          await trx.deleteFrom('refresh_tokens').where('zuid', '=', zuid).execute();
+        }
+        return Number(res.numUpdatedRows) > 0;
+      });
+    },
+  };
+}
