@@ -55,10 +55,8 @@ async function evictOldRefreshTokens(
     .select('id')
     .where('family_id', 'in', familyIds)
     .execute();
-  await deleteRefreshTokens(
-    trx,
-    familyRows.map((r) => Number(r.id)),
-  );
+  const ids = familyRows.map((r) => Number(r.id));
+  await deleteRefreshTokens(trx, ids);
   return doomed.length;
 }
 
@@ -156,10 +154,8 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
             .select('id')
             .where('family_id', '=', rt.familyId)
             .execute();
-          await deleteRefreshTokens(
-            trx,
-            family.map((r) => Number(r.id)),
-          );
+          const ids = family.map((r) => Number(r.id));
+          await deleteRefreshTokens(trx, ids);
           return { outcome: 'reused-rotated' };
         }
         if (input.throttle) {
