@@ -205,6 +205,7 @@ export interface ClientStore {
   deleteClient(clientId: string): Promise<boolean>;
 }
 
+/** Authorization codes: saved hashed, consumed once (SPEC R4.2-R4.4). */
 export interface CodeStore {
   saveCode(code: AuthorizationCode): Promise<void>;
   /**
@@ -216,6 +217,7 @@ export interface CodeStore {
   revokeTokensFromCode(codeHash: string): Promise<number>;
 }
 
+/** Access and refresh tokens with their caps, rotation and revocation (SPEC R4-R5). */
 export interface TokenStore {
   /**
    * Issues an access token and, optionally, a refresh token, enforcing the refresh-token cap;
