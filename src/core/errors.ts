@@ -136,8 +136,7 @@ export const notFound = (description: string): OAuthError =>
  * - `testing_usage`: a wrong call of `tollgate/testing`;
  * - `startup_failed`: the server cannot start as configured (database not writable, port taken).
  */
-export type TollgateErrorCode =
-  'config_invalid' | 'testing_usage' | 'startup_failed' | 'grant_revoked';
+export type TollgateErrorCode = 'config_invalid' | 'testing_usage' | 'startup_failed';
 
 /** Internal and configuration errors: not protocol answers, each with a stable code. */
 export class TollgateError extends Error {
