@@ -54,8 +54,7 @@ export function resourceErrorResponse(
   if (refusalsAsHttp200 && err.status < 500) {
     return { status: 200, headers, body: { error: { code: numeric ?? 1008, message } } };
   }
-  if (err.retryAfter !== undefined)
-    headers['retry-after'] = retryAfterHeader(err.retryAfter);
+  if (err.retryAfter !== undefined) headers['retry-after'] = retryAfterHeader(err.retryAfter);
   const challenge =
     err.status === 401 ||
     err.status === 403 ||
