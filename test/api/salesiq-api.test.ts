@@ -251,9 +251,15 @@ describe.each(storeKinds)('SPEC R8 API on $name', (kind) => {
           'invalid_portal',
         );
         expectRefusal(
-          await call(server.url, '/api/v2/%00%2F../operators', { token }),
+          await call(server.url, '/api/v2/x%2F..%2Fy/operators', { token }),
           profile,
           'invalid_portal',
+        );
+        // A NUL is refused wherever it appears, before any lookup (issue 18).
+        expectRefusal(
+          await call(server.url, '/api/v2/%00%2F../operators', { token }),
+          profile,
+          'invalid_request',
         );
         expectRefusal(
           await call(server.url, `${S}/conversations/999999`, { token }),
