@@ -74,6 +74,35 @@ export interface AuthorizationCode {
   description: string | null;
 }
 
+/**
+ * What the caller decides about a consumed code, inside `redeemCode`'s transaction: issue these
+ * tokens (the code supplies client, user, scopes and its hash), or refuse with a reason of its own.
+ */
+export type RedeemCodeDecision<R> =
+  | {
+      issue: {
+        access: { tokenHash: string; expiresAt: number };
+        refresh: { tokenHash: string; familyId: string } | null;
+        refreshTokenCap: number;
+      };
+    }
+  | { refuse: R };
+
+export interface RedeemCodeInput<R> {
+  codeHash: string;
+  now: number;
+  /** Checks the code against the token request (client, expiry, redirect URI, PKCE); no I/O. */
+  decide(code: AuthorizationCode): RedeemCodeDecision<R>;
+}
+
+/** What `redeemCode` did; `replayed` means the code was consumed before (RFC 6749 §4.1.2). */
+export type RedeemCodeResult<R> =
+  | { outcome: 'issued'; code: AuthorizationCode; refreshTokenId: number | null; evicted: number }
+  | { outcome: 'refused'; code: AuthorizationCode; reason: R }
+  | { outcome: 'replayed'; code: AuthorizationCode }
+  | { outcome: 'unknown' }
+  | { outcome: 'grant-revoked'; reason: 'client-deleted-or-user-disabled' };
+
 export type ConsumeCodeResult =
   | { outcome: 'consumed'; code: AuthorizationCode }
   | { outcome: 'replayed'; code: AuthorizationCode }
@@ -213,6 +242,14 @@ export interface CodeStore {
    * every later one `replayed` (RFC 6749 §4.1.2). Expiry is the caller's check.
    */
   consumeCode(codeHash: string, now: number): Promise<ConsumeCodeResult>;
+  /**
+   * The code exchange in one transaction under the grant lock: consume the code, let the caller
+   * decide, and issue its tokens. There is no moment between consuming and issuing, so a replay
+   * racing the first exchange (another instance, or the client's own retry) waits for it and then
+   * revokes what it issued: exactly one exchange answers with tokens (SECURITY.md, issue 18).
+   * A refused or revoked exchange still burns the code.
+   */
+  redeemCode<R>(input: RedeemCodeInput<R>): Promise<RedeemCodeResult<R>>;
   /** Revokes every token issued from a code (replay defence). Returns how many were revoked. */
   revokeTokensFromCode(codeHash: string): Promise<number>;
 }

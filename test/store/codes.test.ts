@@ -1,7 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Client, Store, User } from '../../src/store/types.ts';
 import { storeKinds } from '../helpers/stores.ts';
-import { NOW, issueInput, issueRefresh, mintInput, newCode, openWithGrant } from './fixtures.ts';
+import {
+  HOUR,
+  NOW,
+  hash,
+  issueInput,
+  issueRefresh,
+  mintInput,
+  newCode,
+  openWithGrant,
+} from './fixtures.ts';
 
 describe.each(storeKinds)('authorization codes on $name', (kind) => {
   let store: Store;
@@ -105,5 +114,93 @@ describe.each(storeKinds)('authorization codes on $name', (kind) => {
     await store.revokeTokensFromCode(code.codeHash);
     expect(await store.findRefreshToken('next-hash')).toBeUndefined();
     expect(await store.findAccessToken(rotated.access.tokenHash)).toBeUndefined();
+  });
+});
+
+describe.each(storeKinds)('redeemCode (the code exchange in one transaction) on $name', (kind) => {
+  let store: Store;
+  let user: User;
+  let client: Client;
+  beforeEach(async () => ({ store, user, client } = await openWithGrant(kind)));
+  afterEach(() => store.close());
+
+  const issue = (accessHash = hash(), refresh: string | null = hash()) => ({
+    issue: {
+      access: { tokenHash: accessHash, expiresAt: NOW + HOUR },
+      refresh: refresh === null ? null : { tokenHash: refresh, familyId: hash() },
+      refreshTokenCap: 20,
+    },
+  });
+
+  it("R4.4: consumes the code and issues its tokens with the code's client, user and scopes", async () => {
+    const code = newCode(client.clientId, user.zuid, { scopes: ['SalesIQ.portals.READ'] });
+    await store.saveCode(code);
+    const accessHash = hash();
+    const result = await store.redeemCode({
+      codeHash: code.codeHash,
+      now: NOW,
+      decide: () => issue(accessHash),
+    });
+    expect(result).toMatchObject({ outcome: 'issued', code, evicted: 0 });
+    expect(await store.findAccessToken(accessHash)).toMatchObject({
+      clientId: client.clientId,
+      zuid: user.zuid,
+      scopes: ['SalesIQ.portals.READ'],
+    });
+    expect(await store.countLiveRefreshTokens(user.zuid, client.clientId)).toBe(1);
+    expect(
+      await store.redeemCode({ codeHash: code.codeHash, now: NOW, decide: () => issue() }),
+    ).toEqual({ outcome: 'replayed', code });
+  });
+
+  it('R4.4: a refusal burns the code and writes no token', async () => {
+    const code = newCode(client.clientId, user.zuid);
+    await store.saveCode(code);
+    const accessHash = hash();
+    let seen: unknown;
+    const refused = await store.redeemCode<string>({
+      codeHash: code.codeHash,
+      now: NOW,
+      decide: (c) => {
+        seen = c;
+        return { refuse: 'wrong verifier' };
+      },
+    });
+    expect(seen).toEqual(code);
+    expect(refused).toEqual({ outcome: 'refused', code, reason: 'wrong verifier' });
+    expect(await store.countLiveRefreshTokens(user.zuid, client.clientId)).toBe(0);
+    expect(
+      await store.redeemCode({
+        codeHash: code.codeHash,
+        now: NOW,
+        decide: () => issue(accessHash),
+      }),
+    ).toEqual({ outcome: 'replayed', code });
+    expect(await store.findAccessToken(accessHash)).toBeUndefined();
+  });
+
+  it('R4.4: an unknown code is unknown; a code of a disabled user issues nothing', async () => {
+    expect(await store.redeemCode({ codeHash: 'nope', now: NOW, decide: () => issue() })).toEqual({
+      outcome: 'unknown',
+    });
+    const code = newCode(client.clientId, user.zuid);
+    await store.saveCode(code);
+    await store.setUserDisabled(user.zuid, true);
+    expect(
+      await store.redeemCode({ codeHash: code.codeHash, now: NOW, decide: () => issue() }),
+    ).toEqual({ outcome: 'unknown' });
+  });
+
+  it('R4.4: 20 concurrent redemptions of one code: one issues, every other is a replay that finds it committed', async () => {
+    const code = newCode(client.clientId, user.zuid);
+    await store.saveCode(code);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        store.redeemCode({ codeHash: code.codeHash, now: NOW, decide: () => issue() }),
+      ),
+    );
+    expect(results.filter((r) => r.outcome === 'issued')).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'replayed')).toHaveLength(19);
+    expect(await store.countLiveRefreshTokens(user.zuid, client.clientId)).toBe(1);
   });
 });

@@ -2,9 +2,11 @@
  * grant_type=authorization_code (SPEC R4.2-R4.4, R5.1-R5.3; RFC 6749 §4.1.3).
  */
 import { randomUUID } from 'node:crypto';
-import { invalidGrant, invalidRedirectUri, invalidRequest } from '../../core/errors.ts';
+import { invalidGrant, invalidRedirectUri, invalidRequest, OAuthError } from '../../core/errors.ts';
+import type { ScopeCatalogue } from '../../core/scopes.ts';
+import type { AuthorizationCode } from '../../store/types.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
-import { param, redirectUriParam } from '../params.ts';
+import { param, redirectUriParam, type Params } from '../params.ts';
 import { checkPkceVerifier } from '../checks/check-pkce.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
@@ -16,19 +18,73 @@ export const authorizationCodeGrant: Grant = {
   },
   async handle({ ctx, params, client, profile }) {
     const code = checked(params, 'code');
+    // Parameter consistency first: a malformed request does not burn the code.
     const redirectUri = redirectUriParam(params);
     const now = ctx.now();
     const codeHash = hashSecret(code);
-    const result = await ctx.store.consumeCode(codeHash, now);
-    if (result.outcome === 'unknown') throw invalidGrant('The code is unknown.');
-    if (result.outcome === 'replayed') {
-      // RFC 6749 §4.1.2: a code used twice revokes what it issued (SPEC R4.4).
-      await ctx.store.revokeTokensFromCode(codeHash);
-      throw invalidGrant('The code was already used; the tokens issued from it are revoked.');
+    const accessToken = generateToken();
+    const refreshToken = generateToken();
+    const result = await ctx.store.redeemCode<OAuthError>({
+      codeHash,
+      now,
+      decide: (grant) => {
+        const refusal = checkCode(
+          grant,
+          params,
+          redirectUri,
+          client.client.clientId,
+          now,
+          ctx.scopes,
+        );
+        if (refusal) return { refuse: refusal };
+        return {
+          issue: {
+            access: {
+              tokenHash: hashSecret(accessToken),
+              expiresAt: now + ctx.config.accessTokenTtl * 1000,
+            },
+            refresh: grant.offline
+              ? { tokenHash: hashSecret(refreshToken), familyId: randomUUID() }
+              : null,
+            refreshTokenCap: ctx.config.refreshTokenCap,
+          },
+        };
+      },
+    });
+    switch (result.outcome) {
+      case 'unknown':
+        throw invalidGrant('The code is unknown.');
+      case 'replayed':
+        // RFC 6749 §4.1.2: a code used twice revokes what it issued (SPEC R4.4). The first
+        // exchange has committed by now (redeemCode holds the grant lock until it does).
+        await ctx.store.revokeTokensFromCode(codeHash);
+        throw invalidGrant('The code was already used; the tokens issued from it are revoked.');
+      case 'refused':
+        throw result.reason;
+      case 'grant-revoked':
+        // The client was deleted or the user disabled while this request ran (SPEC R2).
+        throw invalidGrant('The client was deleted or the user disabled while issuing tokens.');
+      case 'issued':
+        return tokenResponse(ctx, profile, {
+          accessToken,
+          refreshToken: result.code.offline ? refreshToken : undefined,
+          scopes: result.code.scopes,
+        });
     }
-    const grant = result.code;
-    if (grant.clientId !== client.client.clientId)
-      throw invalidGrant('The code was issued to another client.');
+  },
+};
+
+/** The token request's checks against the code (RFC 6749 §4.1.3, RFC 7636 §4.6), or the refusal. */
+function checkCode(
+  grant: AuthorizationCode,
+  params: Params,
+  redirectUri: string | undefined,
+  clientId: string,
+  now: number,
+  scopes: ScopeCatalogue,
+): OAuthError | undefined {
+  try {
+    if (grant.clientId !== clientId) throw invalidGrant('The code was issued to another client.');
     if (grant.expiresAt <= now) throw invalidGrant('The code has expired.');
     if (grant.redirectUri !== null && redirectUri !== grant.redirectUri) {
       throw invalidRedirectUri('redirect_uri does not match the one of the authorization request.');
@@ -37,40 +93,18 @@ export const authorizationCodeGrant: Grant = {
     // The seed lists scope and state as token parameters: when sent, they must be the original ones.
     const scope = param(params, 'scope');
     if (scope !== undefined) {
-      const asked = ctx.scopes.parse(scope);
+      const asked = scopes.parse(scope);
       if (asked.length !== grant.scopes.length || !asked.every((s) => grant.scopes.includes(s))) {
         throw invalidRequest('scope differs from the authorization request.');
       }
     }
     const state = param(params, 'state');
-    if (state !== undefined && state !== grant.state)
+    if (state !== undefined && state !== grant.state) {
       throw invalidRequest('state differs from the authorization request.');
-
-    const accessToken = generateToken();
-    const refreshToken = grant.offline ? generateToken() : undefined;
-    const issued = await ctx.store.issueTokens({
-      now,
-      access: {
-        tokenHash: hashSecret(accessToken),
-        clientId: grant.clientId,
-        zuid: grant.zuid,
-        scopes: grant.scopes,
-        expiresAt: now + ctx.config.accessTokenTtl * 1000,
-        codeHash,
-      },
-      refresh: refreshToken
-        ? { tokenHash: hashSecret(refreshToken), familyId: randomUUID() }
-        : null,
-      refreshTokenCap: ctx.config.refreshTokenCap,
-    });
-    if (issued.outcome === 'grant-revoked') {
-      // The grant ended while this request ran (SPEC R2, R4.4): nothing was issued.
-      throw invalidGrant(
-        issued.reason === 'code-revoked'
-          ? 'The code was revoked while its tokens were being issued.'
-          : 'The client was deleted or the user disabled while issuing tokens.',
-      );
     }
-    return tokenResponse(ctx, profile, { accessToken, refreshToken, scopes: grant.scopes });
-  },
-};
+    return undefined;
+  } catch (error) {
+    if (error instanceof OAuthError) return error;
+    throw error;
+  }
+}

@@ -2,10 +2,17 @@
  * Authorization codes (SPEC R4.2-R4.4; RFC 6749 §4.1.2): saved hashed, consumed once in one
  * conditional statement, and on a replay every token issued from the code is revoked.
  */
-import type { AuthorizationCode, CodeStore, ConsumeCodeResult } from '../types.ts';
+import type {
+  AuthorizationCode,
+  CodeStore,
+  ConsumeCodeResult,
+  RedeemCodeInput,
+  RedeemCodeResult,
+} from '../types.ts';
 import type { SectionContext } from './context.ts';
 import { lockGrant } from './locks.ts';
 import { joinList, toCode } from './rows.ts';
+import { writeTokens } from './tokens.ts';
 
 /** The codes section of the Kysely store. */
 export function createCodeStore({ db, sqlDialect }: SectionContext): CodeStore {
@@ -46,6 +53,50 @@ export function createCodeStore({ db, sqlDialect }: SectionContext): CodeStore {
         .where('code_hash', '=', codeHash)
         .executeTakeFirst();
       return existing ? { outcome: 'replayed', code: toCode(existing) } : { outcome: 'unknown' };
+    },
+
+    async redeemCode<R>(input: RedeemCodeInput<R>): Promise<RedeemCodeResult<R>> {
+      const { codeHash, now } = input;
+      return db.transaction().execute(async (trx): Promise<RedeemCodeResult<R>> => {
+        // Read without a lock to learn whose grant it is, then take the grant lock BEFORE the
+        // code row's: client deletion and user disabling take the client or user row first and
+        // the codes after, so this order cannot deadlock with them.
+        const seen = await trx
+          .selectFrom('auth_codes')
+          .selectAll()
+          .where('code_hash', '=', codeHash)
+          .executeTakeFirst();
+        if (!seen) return { outcome: 'unknown' };
+        if (seen.consumed_at !== null) return { outcome: 'replayed', code: toCode(seen) };
+        const live = await lockGrant(trx, sqlDialect, Number(seen.zuid), seen.client_id);
+        const consumed = await trx
+          .updateTable('auth_codes')
+          .set({ consumed_at: now })
+          .where('code_hash', '=', codeHash)
+          .where('consumed_at', 'is', null)
+          .returningAll()
+          .executeTakeFirst();
+        // Another exchange consumed it while this one waited for the lock; it has committed.
+        if (!consumed) return { outcome: 'replayed', code: toCode(seen) };
+        const code = toCode(consumed);
+        const decision = input.decide(code);
+        if ('refuse' in decision) return { outcome: 'refused', code, reason: decision.refuse };
+        if (!live) return { outcome: 'grant-revoked', reason: 'client-deleted-or-user-disabled' };
+        const written = await writeTokens(trx, {
+          now,
+          access: {
+            tokenHash: decision.issue.access.tokenHash,
+            expiresAt: decision.issue.access.expiresAt,
+            clientId: code.clientId,
+            zuid: code.zuid,
+            scopes: code.scopes,
+            codeHash,
+          },
+          refresh: decision.issue.refresh,
+          refreshTokenCap: decision.issue.refreshTokenCap,
+        });
+        return { outcome: 'issued', code, ...written };
+      });
     },
 
     async revokeTokensFromCode(codeHash: string): Promise<number> {

@@ -76,11 +76,45 @@ async function insertAccessToken(db: Db, token: NewAccessToken, now: number): Pr
     .execute();
 }
 
+/**
+ * Writes an access token and, optionally, its refresh token, evicting refresh tokens past the
+ * cap; the caller holds the grant lock (issueTokens, redeemCode).
+ */
+export async function writeTokens(
+  trx: Transaction<Database>,
+  input: IssueTokensInput,
+): Promise<{ refreshTokenId: number | null; evicted: number }> {
+  const { access, refresh, now } = input;
+  let refreshTokenId: number | null = null;
+  let evicted = 0;
+  if (refresh) {
+    const row = await trx
+      .insertInto('refresh_tokens')
+      .values({
+        token_hash: refresh.tokenHash,
+        client_id: access.clientId,
+        zuid: access.zuid,
+        scopes: joinList(access.scopes),
+        family_id: refresh.familyId,
+        code_hash: access.codeHash,
+        created_at: now,
+        last_used_at: null,
+        rotated_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    refreshTokenId = Number(row.id);
+    evicted = await evictOldRefreshTokens(trx, access.zuid, access.clientId, input.refreshTokenCap);
+  }
+  await insertAccessToken(trx, { ...access, refreshTokenId }, now);
+  return { refreshTokenId, evicted };
+}
+
 /** The tokens section of the Kysely store. */
 export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore {
   return {
     async issueTokens(input: IssueTokensInput): Promise<IssueTokensResult> {
-      const { access, refresh, now } = input;
+      const { access } = input;
       return db.transaction().execute(async (trx): Promise<IssueTokensResult> => {
         if (!(await lockGrant(trx, sqlDialect, access.zuid, access.clientId)))
           return { outcome: 'grant-revoked', reason: 'client-deleted-or-user-disabled' };
@@ -93,34 +127,7 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
             .executeTakeFirst();
           if (!code) return { outcome: 'grant-revoked', reason: 'code-revoked' };
         }
-        let refreshTokenId: number | null = null;
-        let evicted = 0;
-        if (refresh) {
-          const row = await trx
-            .insertInto('refresh_tokens')
-            .values({
-              token_hash: refresh.tokenHash,
-              client_id: access.clientId,
-              zuid: access.zuid,
-              scopes: joinList(access.scopes),
-              family_id: refresh.familyId,
-              code_hash: access.codeHash,
-              created_at: now,
-              last_used_at: null,
-              rotated_at: null,
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow();
-          refreshTokenId = Number(row.id);
-          evicted = await evictOldRefreshTokens(
-            trx,
-            access.zuid,
-            access.clientId,
-            input.refreshTokenCap,
-          );
-        }
-        await insertAccessToken(trx, { ...access, refreshTokenId }, now);
-        return { outcome: 'issued', refreshTokenId, evicted };
+        return { outcome: 'issued', ...(await writeTokens(trx, input)) };
       });
     },
 
