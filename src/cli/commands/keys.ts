@@ -4,7 +4,6 @@
  * old one stays published until the tokens it signed have expired.
  */
 import type { Command } from 'commander';
-import { rotateSigningKey } from '../../core/signing-keys.ts';
 import { addDbOption, output, withStore } from '../options.ts';
 
 export function register(program: Command): void {
@@ -20,6 +19,8 @@ export function register(program: Command): void {
       )
       .option('--json', 'Print JSON'),
   ).action(async (opts: { db?: string; json?: boolean }) => {
+    // Loaded here, so that other commands start without jose.
+    const { rotateSigningKey } = await import('../../core/signing-keys.ts');
     await withStore(opts, async (store) => {
       const key = await rotateSigningKey(store, Date.now());
       output(
