@@ -19,7 +19,7 @@ export function register(program: Command): void {
       app.tollgate.setListeningAddress(url);
       // Seed the demo before announcing the URL, so whoever acts on the line finds it ready.
       const demo = config.demo
-        ? await ensureDemo(store, config.db, app.tollgate.issuer, Date.now())
+        ? await ensureDemo(store, config.db, app.tollgate.issuer, app.tollgate.now())
         : undefined;
       process.stdout.write(
         `Tollgate is listening on ${url} (profile ${config.profile}, store ${store.sqlDialect})\n`,
