@@ -22,6 +22,7 @@ import { checkPkceChallenge } from '../checks/check-pkce.ts';
 import { param, redirectUriParam, type Params } from '../params.ts';
 import { appendParams } from '../render-error.ts';
 import type { RouteModule } from '../routes.ts';
+import { raisePendingFault } from '../emulator/emulator.ts';
 import { signedInUser } from '../session.ts';
 import { consentPage } from '../ui/consent-page.ts';
 import { loginPage } from '../ui/login-page.ts';
@@ -176,6 +177,7 @@ async function readAuthorizationRequest(
   const target = await checkClientAndRedirect(ctx, params);
   request.wireProfile = target.profile;
   request.redirectTarget = { redirectUri: target.redirectUri, state: target.state };
+  raisePendingFault(request);
   return parseRequest(ctx, params, target);
 }
 
