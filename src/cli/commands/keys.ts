@@ -4,6 +4,7 @@
  * old one stays published until the tokens it signed have expired.
  */
 import type { Command } from 'commander';
+import { systemClock } from '../../core/clock.ts';
 import { addDbOption, output, withStore } from '../options.ts';
 
 export function register(program: Command): void {
@@ -22,7 +23,7 @@ export function register(program: Command): void {
     // Loaded here, so that other commands start without jose.
     const { rotateSigningKey } = await import('../../core/signing-keys.ts');
     await withStore(opts, async (store) => {
-      const key = await rotateSigningKey(store, Date.now());
+      const key = await rotateSigningKey(store, systemClock.now());
       output(
         opts.json,
         { kid: key.kid, alg: key.alg, created_at: key.createdAt },
