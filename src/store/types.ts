@@ -84,6 +84,8 @@ export type RedeemCodeDecision<R> =
         access: { tokenHash: string; expiresAt: number };
         refresh: { tokenHash: string; familyId: string } | null;
         refreshTokenCap: number;
+        /** Past the cap: evict the oldest (default) or refuse the new one (SPEC R12.4). */
+        refreshTokenOverflow?: 'evict' | 'refuse';
       };
     }
   | { refuse: R };
@@ -99,6 +101,8 @@ export interface RedeemCodeInput<R> {
 export type RedeemCodeResult<R> =
   | { outcome: 'issued'; code: AuthorizationCode; refreshTokenId: number | null; evicted: number }
   | { outcome: 'refused'; code: AuthorizationCode; reason: R }
+  /** The user already holds the cap of refresh tokens and the overflow policy is `refuse`. */
+  | { outcome: 'refresh-cap-reached'; code: AuthorizationCode }
   | { outcome: 'replayed'; code: AuthorizationCode }
   | { outcome: 'unknown' }
   | { outcome: 'grant-revoked'; reason: 'client-deleted-or-user-disabled' };
@@ -145,6 +149,8 @@ export interface IssueTokensInput {
   refresh: { tokenHash: string; familyId: string } | null;
   /** Cap on live refresh tokens per user and client; the oldest beyond it are evicted. */
   refreshTokenCap: number;
+  /** Past the cap: evict the oldest (default) or refuse the new one (SPEC R12.4). */
+  refreshTokenOverflow?: 'evict' | 'refuse';
 }
 
 /**
@@ -157,6 +163,7 @@ export type GrantRevokedReason = 'client-deleted-or-user-disabled' | 'code-revok
 /** What `issueTokens` did; `evicted` counts the refresh tokens removed by the cap (SPEC R5.2). */
 export type IssueTokensResult =
   | { outcome: 'issued'; refreshTokenId: number | null; evicted: number }
+  | { outcome: 'refresh-cap-reached' }
   | { outcome: 'grant-revoked'; reason: GrantRevokedReason };
 
 /** What `saveAccessToken` did (client credentials, SPEC R4.6). */
