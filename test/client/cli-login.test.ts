@@ -107,7 +107,7 @@ describe.skipIf(!hasChromium)('the CLI with sign-in and consent in Chromium', ()
         headers: { authorization: `Zoho-oauthtoken ${second.stdout.trim()}` },
       });
       const afterBody = (await after.json()) as { error?: unknown };
-      expect(afterBody.error).toBeDefined();
+      expect(afterBody.error).toMatchObject({ code: 1003 });
       const gone = await runCli(['token', ...common]);
       expect(gone.code).toBe(1);
       expect(gone.stderr).toMatch(/tollgate login/);
