@@ -385,8 +385,8 @@ describe.each(storeKinds)('SPEC R8 API on $name', (kind) => {
         expect(again.status).toBe(profile === 'rfc' ? 409 : 200);
         expect(again.body.error).toEqual(
           profile === 'rfc'
-            ? 'invalid_input'
-            : { code: 1008, message: "The screen name 'GLOBEX' is taken." },
+            ? 'invalid_request'
+            : { code: 1008, message: "The screen name 'globex' is taken." },
         );
       });
 
