@@ -15,6 +15,7 @@ interface OptionSpec<T> {
   unit?: string;
   values?: readonly string[];
   min?: number;
+  max?: number;
 }
 
 const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
@@ -25,6 +26,7 @@ export const CONFIG_SCHEMA = {
     type: 'integer',
     default: 3000,
     min: 0,
+    max: 65535,
     description: 'TCP port to listen on (0 picks a free one).',
   }),
   host: option({ type: 'string', default: '127.0.0.1', description: 'Address to listen on.' }),
@@ -167,6 +169,12 @@ export const CONFIG_SCHEMA = {
     description:
       'How long the SalesIQ-style API remembers a validated access token (0: off). A revoked token stays usable on an instance for at most this long (SPEC R5.6).',
   }),
+  emulator: option({
+    type: 'boolean',
+    default: false,
+    description:
+      'Serve the emulator controls under `/_emulator/` (clock, faults, request log; SPEC R12) and the page at `/_emulator`.',
+  }),
   demo: option({
     type: 'boolean',
     default: false,
@@ -176,12 +184,15 @@ export const CONFIG_SCHEMA = {
 
 type Schema = typeof CONFIG_SCHEMA;
 
-/** A bad option value; `option` is the schema key, the message names the flag. */
+/**
+ * A bad option value; `option` is the schema key. The message names where the value came from:
+ * the flag, or the environment variable (a flag the user never typed would only mislead).
+ */
 export class ConfigError extends TollgateError {
   readonly option: string;
   readonly problem: string;
-  constructor(option: string, problem: string) {
-    super('config_invalid', `--${flagName(option)}: ${problem}`);
+  constructor(option: string, problem: string, source: string = `--${flagName(option)}`) {
+    super('config_invalid', `${source}: ${problem}`);
     this.option = option;
     this.problem = problem;
   }
@@ -195,9 +206,9 @@ export const flagName = (key: string): string =>
 export const envName = (key: string): string =>
   `TOLLGATE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
-function coerce(key: string, spec: OptionSpec<unknown>, raw: unknown): unknown {
+function coerce(key: string, spec: OptionSpec<unknown>, raw: unknown, source: string): unknown {
   const fail = (why: string): never => {
-    throw new ConfigError(key, `${why} (got ${JSON.stringify(raw)})`);
+    throw new ConfigError(key, `${why} (got ${JSON.stringify(raw)})`, source);
   };
   switch (spec.type) {
     case 'integer': {
@@ -209,6 +220,7 @@ function coerce(key: string, spec: OptionSpec<unknown>, raw: unknown): unknown {
             : NaN;
       if (!Number.isSafeInteger(n)) return fail('expected a whole number');
       if (spec.min !== undefined && n < spec.min) return fail(`must be at least ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) return fail(`must be at most ${spec.max}`);
       return n;
     }
     case 'boolean':
@@ -246,9 +258,10 @@ export function parseConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = {}
   for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [string, OptionSpec<unknown>][]) {
     const given = (input as Record<string, unknown>)[key];
     const fromEnv = env[envName(key)];
-    const raw =
-      given !== undefined ? given : fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
-    out[key] = raw === undefined ? spec.default : coerce(key, spec, raw);
+    const useEnv = given === undefined && fromEnv !== undefined && fromEnv !== '';
+    const raw = given !== undefined ? given : useEnv ? fromEnv : undefined;
+    const source = useEnv ? envName(key) : `--${flagName(key)}`;
+    out[key] = raw === undefined ? spec.default : coerce(key, spec, raw, source);
   }
   return Object.freeze(out) as Config;
 }

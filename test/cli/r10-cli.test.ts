@@ -28,6 +28,7 @@ describe('R10 command line', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
     db = join(dir, 'cli.db');
+    expect(spawnSync(process.execPath, [BIN, 'init', '--db', db]).status).toBe(0); // admin commands need an existing database
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
