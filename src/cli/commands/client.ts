@@ -1,5 +1,6 @@
 /** `tollgate client add|list|delete|rotate-secret` (SPEC R2, R10). */
 import type { Command } from 'commander';
+import { systemClock } from '../../core/clock.ts';
 import {
   ClientInputError,
   CLIENT_TYPES,
@@ -66,7 +67,7 @@ export function register(program: Command): void {
               profile: opts.profile,
             },
             ownerZuid,
-            Date.now(),
+            systemClock.now(),
           );
           const redirects = created.redirectUris.length
             ? `\nredirect_uri  ${created.redirectUris.join(' ')}`
