@@ -89,7 +89,7 @@ describe.each(storeKinds)('admin JSON API on $name', (kind) => {
       client_id: String(spa.body.client_id),
       client_secret: 'guessed',
     });
-    expect(tokens.body.error).toBe('invalid_client');
+    expect(tokens.body.error).toBe('invalid_client_secret'); // Zoho's name for it (zoho profile)
   });
 
   it('R2: creates, lists, reads, updates, rotates and deletes a client', async () => {
