@@ -169,14 +169,14 @@ describeInBrowser('developer console in Chromium', () => {
     const info = await fetch(`${server.url}/oauth/user/info`, {
       headers: { authorization: `Zoho-oauthtoken ${tokens.body.access_token as string}` },
     });
-    expect((await info.json()).error).toBeDefined();
+    expect((await info.json()).error).toMatchObject({ code: 1003 });
     const refreshed = await postForm(server.url, '/oauth/v2/token', {
       grant_type: 'refresh_token',
       refresh_token: refresh,
       client_id: clientId,
       client_secret: newSecret,
     });
-    expect(refreshed.body.error).toBeDefined();
+    expect(refreshed.body).toEqual({ error: 'invalid_code' });
     expectNoProblems(problems);
     await context.close();
   });

@@ -253,7 +253,7 @@ describe.each(storeKinds)('developer console on $name', (kind) => {
     const after = await fetch(`${server.url}/oauth/user/info`, {
       headers: { authorization: `Zoho-oauthtoken ${token}` },
     });
-    expect((await after.json()).error).toBeDefined();
+    expect((await after.json()).error).toMatchObject({ code: 1003 });
   });
 
   it('R2: Generate Code refuses an unknown scope and a lifetime outside 3/5/7/10, and its code is exchanged without redirect_uri', async () => {
