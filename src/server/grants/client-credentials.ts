@@ -4,12 +4,14 @@
  */
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../../core/errors.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
+import { allowedResources, checkResources } from '../../core/resources.ts';
+import { paramValues } from '../params.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
 export const clientCredentialsGrant: Grant = {
   grantType: 'client_credentials',
   parameters: { required: ['scope'], optional: [] },
-  async handle({ ctx, params, client, profile }) {
+  async handle({ ctx, request, params, client, profile }) {
     const { clientId, type, ownerZuid } = client.client;
     if (type !== 'self') throw unauthorizedClient('Only self clients may use client_credentials.');
     if (ownerZuid === null) throw unauthorizedClient('This self client has no owner to act for.');
@@ -18,6 +20,10 @@ export const clientCredentialsGrant: Grant = {
       throw unauthorizedClient("The self client's owner account is not active.");
     const scopes = ctx.scopes.parse(checked(params, 'scope'));
     if (scopes.length === 0) throw invalidRequest('scope is required.');
+    const audience = checkResources(
+      paramValues(request, 'resource'),
+      allowedResources(ctx.config.resources),
+    );
     const now = ctx.now();
     const accessToken = generateToken();
     const saved = await ctx.store.saveAccessToken(
@@ -29,6 +35,7 @@ export const clientCredentialsGrant: Grant = {
         expiresAt: now + ctx.config.accessTokenTtl * 1000,
         refreshTokenId: null,
         codeHash: null,
+        audience,
       },
       now,
     );
