@@ -96,6 +96,7 @@ try {
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({
             grant_type: 'client_credentials',
+            soid: 'ZohoSalesIQ.600123434',
             client_id: client.clientId,
             client_secret: clientSecret,
             scope: 'SalesIQ.operators.READ',

@@ -175,6 +175,12 @@ export const CONFIG_SCHEMA = {
     description:
       'How long the SalesIQ-style API remembers a validated access token (0: off). A revoked token stays usable on an instance for at most this long (SPEC R5.6).',
   }),
+  emulator: option({
+    type: 'boolean',
+    default: false,
+    description:
+      'Serve the emulator controls under `/_emulator/` (clock, faults, request log; SPEC R12) and the page at `/_emulator`.',
+  }),
   demo: option({
     type: 'boolean',
     default: false,

@@ -24,6 +24,12 @@ import { CLIENT_TYPES, registerClient } from '../core/registration.ts';
 import { openStore } from '../store/open-store.ts';
 import type { ClientType, Store } from '../store/types.ts';
 import { buildApp } from '../server/app.ts';
+import {
+  emulatorControls,
+  type EmulatorClockControl,
+  type EmulatorFaultControl,
+  type EmulatorRequestControl,
+} from './emulator-controls.ts';
 import { Browser, readErrorPage, walkAuthorization, type ConsentDecision } from './browser.ts';
 
 /** Config options a test may set, beside the handle's own (`port`, `db`). */
@@ -138,6 +144,12 @@ export interface TollgateHandle {
     url: string | URL,
     options: { user: TestUser | string; consent?: ConsentDecision },
   ): Promise<AuthorizeResult>;
+  /** The server's clock (SPEC R12.1): codes, tokens, sessions and throttle windows follow it. */
+  readonly clock: EmulatorClockControl;
+  /** Fault rules (SPEC R12.2): make an endpoint fail the way Zoho fails. */
+  readonly faults: EmulatorFaultControl;
+  /** What your code sent and what it got back (SPEC R12.3), secrets masked. */
+  readonly requests: EmulatorRequestControl;
   /** Stops the server and discards its database. A second call does nothing. */
   stop(): Promise<void>;
 }
@@ -152,7 +164,13 @@ function usage(message: string): TollgateError {
 /** Checks every option, naming the first bad one. */
 function toConfig(options: StartTollgateOptions): ConfigInput {
   if (typeof options !== 'object' || options === null) throw usage('options must be an object.');
-  const input: ConfigInput = { logLevel: 'silent', port: 0, db: ':memory:', host: '127.0.0.1' };
+  const input: ConfigInput = {
+    logLevel: 'silent',
+    port: 0,
+    db: ':memory:',
+    host: '127.0.0.1',
+    emulator: true,
+  };
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
     if (NOT_OPTIONS.has(key) || (!HANDLE_OPTIONS.has(key) && !(key in CONFIG_SCHEMA))) {
@@ -275,6 +293,8 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
   return {
     url,
 
+    ...emulatorControls(ctx),
+
     async createUser(o = {}) {
       const email =
         o.email ?? `user${++users}.${Math.random().toString(36).slice(2, 8)}@example.com`;
@@ -367,3 +387,11 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
 }
 
 export type { ConsentDecision } from './browser.ts';
+export {
+  parseDuration,
+  type EmulatorClockControl,
+  type EmulatorFaultControl,
+  type EmulatorRequestControl,
+} from './emulator-controls.ts';
+export type { FaultInput, FaultRule } from '../core/faults.ts';
+export type { LoggedRequest, RequestFilter } from '../core/request-log.ts';

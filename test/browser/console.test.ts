@@ -145,7 +145,9 @@ describeInBrowser('developer console in Chromium', () => {
     await page.locator('#client-secret').waitFor();
     const newSecret = (await page.locator('#client-secret').textContent()) ?? '';
     expect(newSecret).not.toBe(clientSecret);
-    expect((await tokenWith(clientId, clientSecret)).body).toEqual({ error: 'invalid_client' });
+    expect((await tokenWith(clientId, clientSecret)).body).toEqual({
+      error: 'invalid_client_secret',
+    });
     expect((await tokenWith(clientId, newSecret)).body).toEqual({ error: 'invalid_code' });
 
     // Someone grants the app and it holds tokens; deleting the app revokes them.

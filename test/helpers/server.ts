@@ -4,6 +4,7 @@
  * plain HTTP requests, the way a browser would.
  */
 import type { FastifyInstance } from 'fastify';
+import { EmulatorClock } from '../../src/core/clock.ts';
 import { parseConfig, type ConfigInput } from '../../src/core/config.ts';
 import { hashPassword } from '../../src/core/passwords.ts';
 import { registerClient } from '../../src/core/registration.ts';
@@ -43,11 +44,11 @@ export async function startServer(
   options: BuildAppOptions = {},
 ): Promise<TestServer> {
   const store = await kind.open();
-  let offset = 0;
-  const now = (): number => Date.now() + offset;
+  const clock = options.clock ?? new EmulatorClock();
+  const now = (): number => clock.now();
   const app = await buildApp(parseConfig({ logLevel: 'silent', port: 0, ...config }), store, {
-    now,
     ...options,
+    clock,
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   app.tollgate.setListeningAddress(address);
@@ -57,7 +58,7 @@ export async function startServer(
     store,
     now,
     advance(ms) {
-      offset += ms;
+      clock.advance(ms);
     },
     async addUser(email, password = 'correct horse battery') {
       const created = await store.createUser(

@@ -110,7 +110,7 @@ describe.each(storeKinds)('admin JSON API on $name', (kind) => {
       client_id: clientId,
       client_secret: created.body.client_secret as string,
     });
-    expect(oldSecret.body).toEqual({ error: 'invalid_client' });
+    expect(oldSecret.body).toEqual({ error: 'invalid_client_secret' });
 
     expect((await call('DELETE', `/clients/${clientId}`)).body).toEqual({
       client_id: clientId,

@@ -212,6 +212,7 @@ describe.each(storeKinds)('developer console on $name', (kind) => {
     const ccGrant = (secret: string) =>
       postForm(server.url, '/oauth/v2/token', {
         grant_type: 'client_credentials',
+        soid: 'ZohoSalesIQ.600123434',
         client_id: clientId,
         client_secret: secret,
         scope: 'AaaServer.profile.READ',
@@ -225,7 +226,7 @@ describe.each(storeKinds)('developer console on $name', (kind) => {
     ).text();
     const newSecret = /id="client-secret"[^>]*>([^<]+)</.exec(rotated)?.[1] ?? '';
     expect(newSecret).not.toBe(oldSecret);
-    expect((await ccGrant(oldSecret)).body).toEqual({ error: 'invalid_client' });
+    expect((await ccGrant(oldSecret)).body).toEqual({ error: 'invalid_client_secret' });
     const token = (await ccGrant(newSecret)).body.access_token as string;
     const info = await fetch(`${server.url}/oauth/user/info`, {
       headers: { authorization: `Zoho-oauthtoken ${token}` },

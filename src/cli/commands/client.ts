@@ -1,5 +1,6 @@
 /** `tollgate client add|list|delete|rotate-secret` (SPEC R2, R10). */
 import type { Command } from 'commander';
+import { systemClock } from '../../core/clock.ts';
 import {
   ClientInputError,
   CLIENT_TYPES,
@@ -59,7 +60,7 @@ export function register(program: Command): void {
               profile: opts.profile,
             },
             ownerZuid,
-            Date.now(),
+            systemClock.now(),
           );
           output(
             opts.json,

@@ -21,7 +21,7 @@ export function register(program: Command): void {
       let demo;
       try {
         demo = config.demo
-          ? await ensureDemo(store, config.db, app.tollgate.issuer, Date.now())
+          ? await ensureDemo(store, config.db, app.tollgate.issuer, app.tollgate.now())
           : undefined;
       } catch (error) {
         // A server whose demo cannot be seeded is not what `--demo` promised: stop, say why.

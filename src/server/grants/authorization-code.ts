@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalidGrant, invalidRedirectUri, invalidRequest, OAuthError } from '../../core/errors.ts';
 import type { ScopeCatalogue } from '../../core/scopes.ts';
-import type { AuthorizationCode } from '../../store/types.ts';
+import type { AuthorizationCode, ClientType } from '../../store/types.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
 import { param, paramValues, redirectUriParam, type Params } from '../params.ts';
 import { allowedResources, checkResources, narrowResources } from '../../core/resources.ts';
@@ -15,7 +15,7 @@ export const authorizationCodeGrant: Grant = {
   grantType: 'authorization_code',
   parameters: {
     required: ['code'],
-    optional: ['redirect_uri', 'redirect_url', 'code_verifier', 'scope', 'state'],
+    optional: ['redirect_uri', 'redirect_url', 'code_verifier', 'scope', 'state', 'resource'],
   },
   async handle({ ctx, request, params, client, profile }) {
     const code = checked(params, 'code');
@@ -38,6 +38,7 @@ export const authorizationCodeGrant: Grant = {
           params,
           redirectUri,
           client.client.clientId,
+          client.client.type,
           now,
           ctx.scopes,
         );
@@ -98,6 +99,7 @@ function checkCode(
   params: Params,
   redirectUri: string | undefined,
   clientId: string,
+  clientType: ClientType,
   now: number,
   scopes: ScopeCatalogue,
 ): OAuthError | undefined {
@@ -106,6 +108,11 @@ function checkCode(
     if (grant.expiresAt <= now) throw invalidGrant('The code has expired.');
     if (grant.redirectUri !== null && redirectUri !== grant.redirectUri) {
       throw invalidRedirectUri('redirect_uri does not match the one of the authorization request.');
+    }
+    // RFC 6749 §4.1.3: the token request carries redirect_uri only if the authorization
+    // request did (SPEC R13.6). Self clients' console codes keep Zoho's leniency.
+    if (grant.redirectUri === null && redirectUri !== undefined && clientType !== 'self') {
+      throw invalidRedirectUri('The authorization request had no redirect_uri; leave it out here.');
     }
     checkPkceVerifier(grant, param(params, 'code_verifier'));
     // The seed lists scope and state as token parameters: when sent, they must be the original ones.

@@ -11,7 +11,10 @@ import { checked, tokenResponse, type Grant } from './types.ts';
 
 export const refreshTokenGrant: Grant = {
   grantType: 'refresh_token',
-  parameters: { required: ['refresh_token'], optional: ['redirect_uri', 'redirect_url'] },
+  parameters: {
+    required: ['refresh_token'],
+    optional: ['redirect_uri', 'redirect_url', 'resource'],
+  },
   async handle({ ctx, request, params, client, profile }) {
     const refreshToken = checked(params, 'refresh_token');
     const requested = checkResources(
