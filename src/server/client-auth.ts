@@ -64,7 +64,8 @@ export async function authenticateClient(
   if (basic && paramId !== undefined && paramId !== basic.id)
     throw invalidRequest('client_id differs from the Basic credentials.');
   const clientId = basic?.id ?? paramId;
-  const secret = basic?.secret ?? paramSecret;
+  // An empty secret is no secret (public clients send `client_id:` in Basic, as Zoho allows).
+  const secret = (basic?.secret ?? paramSecret) || undefined;
   if (clientId === undefined) throw invalidClient('No client was identified.');
 
   const now = ctx.now();

@@ -57,7 +57,7 @@ export interface TestUser {
   password: string;
 }
 
-/** A registered app. `clientSecret` is shown once, as by the developer console. */
+/** A registered confidential app (`server`, `self`). `clientSecret` is shown once, as by the console. */
 export interface TestClient {
   clientId: string;
   clientSecret: string;
@@ -69,6 +69,13 @@ export interface CreateUserOptions {
   password?: string;
   firstName?: string;
   lastName?: string;
+}
+
+/** A registered public app (`client`, `mobile`): no secret, PKCE instead. */
+export interface PublicTestClient {
+  clientId: string;
+  clientSecret: undefined;
+  redirectUris: string[];
 }
 
 export interface CreateClientOptions {
@@ -133,7 +140,12 @@ export interface TollgateHandle {
   /** Base URL (`http://127.0.0.1:<port>`): the issuer, accounts server and API domain. */
   readonly url: string;
   createUser(options?: CreateUserOptions): Promise<TestUser>;
-  createClient(options?: CreateClientOptions): Promise<TestClient>;
+  createClient(options?: CreateClientOptions & { type?: 'server' | 'self' }): Promise<TestClient>;
+  /** A public app (`client`, `mobile`) has no secret (RFC 6749 §2.1): it uses PKCE. */
+  createClient(
+    options: CreateClientOptions & { type: 'client' | 'mobile' },
+  ): Promise<PublicTestClient>;
+  createClient(options?: CreateClientOptions): Promise<TestClient | PublicTestClient>;
   /** Runs the browser part of the code flow and returns the redirect the app would get. */
   authorize(options: AuthorizeOptions): Promise<AuthorizeResult>;
   /**
@@ -344,7 +356,12 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
         await ownerZuid(o.owner),
         ctx.now(),
       );
-      return { clientId: client.clientId, clientSecret, redirectUris: client.redirectUris };
+      // The overloads tie `clientSecret` to the type: a string exactly for confidential apps.
+      const created: TestClient | PublicTestClient =
+        clientSecret === undefined
+          ? { clientId: client.clientId, clientSecret, redirectUris: client.redirectUris }
+          : { clientId: client.clientId, clientSecret, redirectUris: client.redirectUris };
+      return created as TestClient & PublicTestClient;
     },
 
     async authorize(o) {
