@@ -169,6 +169,12 @@ export const CONFIG_SCHEMA = {
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     description: 'Log level (pino).',
   }),
+  resources: option<string | undefined>({
+    type: 'string',
+    default: undefined,
+    description:
+      'Resource URIs (RFC 8707) tokens may be issued for, comma-separated; any other `resource` is `invalid_target` (default: any absolute URI without a fragment).',
+  }),
   tokenCacheTtl: option({
     type: 'integer',
     default: 0,

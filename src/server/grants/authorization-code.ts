@@ -13,7 +13,8 @@ import { refreshTokenOverflow } from '../../core/limits.ts';
 import type { ScopeCatalogue } from '../../core/scopes.ts';
 import type { AuthorizationCode, ClientType } from '../../store/types.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
-import { param, redirectUriParam, type Params } from '../params.ts';
+import { param, paramValues, redirectUriParam, type Params } from '../params.ts';
+import { allowedResources, checkResources, narrowResources } from '../../core/resources.ts';
 import { checkPkceVerifier } from '../checks/check-pkce.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
@@ -21,12 +22,16 @@ export const authorizationCodeGrant: Grant = {
   grantType: 'authorization_code',
   parameters: {
     required: ['code'],
-    optional: ['redirect_uri', 'redirect_url', 'code_verifier', 'scope', 'state'],
+    optional: ['redirect_uri', 'redirect_url', 'code_verifier', 'scope', 'state', 'resource'],
   },
-  async handle({ ctx, params, client, profile }) {
+  async handle({ ctx, request, params, client, profile }) {
     const code = checked(params, 'code');
     // Parameter consistency first: a malformed request does not burn the code.
     const redirectUri = redirectUriParam(params);
+    const requested = checkResources(
+      paramValues(request, 'resource'),
+      allowedResources(ctx.config.resources),
+    );
     const now = ctx.now();
     const codeHash = hashSecret(code);
     const accessToken = generateToken();
@@ -45,14 +50,27 @@ export const authorizationCodeGrant: Grant = {
           ctx.scopes,
         );
         if (refusal) return { refuse: refusal };
+        // RFC 8707 §2.2: the token request may narrow the authorized resources, never widen them.
+        const granted = grant.resources ?? [];
+        let audience: string[];
+        try {
+          audience = narrowResources(requested, granted);
+        } catch (error) {
+          return { refuse: error as OAuthError };
+        }
         return {
           issue: {
             access: {
               tokenHash: hashSecret(accessToken),
               expiresAt: now + ctx.config.accessTokenTtl * 1000,
+              audience,
             },
             refresh: grant.offline
-              ? { tokenHash: hashSecret(refreshToken), familyId: randomUUID() }
+              ? {
+                  tokenHash: hashSecret(refreshToken),
+                  familyId: randomUUID(),
+                  resources: granted.length > 0 ? granted : audience,
+                }
               : null,
             refreshTokenCap: ctx.config.refreshTokenCap,
             refreshTokenOverflow: refreshTokenOverflow(ctx.config.limits),

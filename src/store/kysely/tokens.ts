@@ -72,6 +72,8 @@ async function insertAccessToken(db: Db, token: NewAccessToken, now: number): Pr
       refresh_token_id: token.refreshTokenId,
       code_hash: token.codeHash,
       created_at: now,
+      audience: token.audience?.length ? joinList(token.audience) : null,
+      dpop_jkt: token.dpopJkt ?? null,
     })
     .execute();
 }
@@ -110,6 +112,8 @@ export async function writeTokens(
         created_at: now,
         last_used_at: null,
         rotated_at: null,
+        resources: refresh.resources?.length ? joinList(refresh.resources) : null,
+        dpop_jkt: refresh.dpopJkt ?? null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -202,6 +206,8 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
               created_at: now,
               last_used_at: now,
               rotated_at: null,
+              resources: found.resources ?? null,
+              dpop_jkt: found.dpop_jkt ?? null,
             })
             .returning('id')
             .executeTakeFirstOrThrow();
@@ -223,6 +229,8 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
             expiresAt: input.access.expiresAt,
             refreshTokenId: tokenId,
             codeHash: null,
+            audience: input.access.audience ?? [],
+            dpopJkt: input.access.dpopJkt ?? null,
           },
           now,
         );
@@ -258,7 +266,15 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
     async findAccessToken(tokenHash: string): Promise<AccessTokenInfo | undefined> {
       const row = await db
         .selectFrom('access_tokens')
-        .select(['client_id', 'zuid', 'scopes', 'expires_at', 'refresh_token_id'])
+        .select([
+          'client_id',
+          'zuid',
+          'scopes',
+          'expires_at',
+          'refresh_token_id',
+          'audience',
+          'dpop_jkt',
+        ])
         .where('token_hash', '=', tokenHash)
         .executeTakeFirst();
       return (
@@ -268,6 +284,8 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
           scopes: splitList(row.scopes),
           expiresAt: Number(row.expires_at),
           refreshTokenId: row.refresh_token_id === null ? null : Number(row.refresh_token_id),
+          audience: splitList(row.audience ?? ''),
+          dpopJkt: row.dpop_jkt ?? null,
         }
       );
     },
