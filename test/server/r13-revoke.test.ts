@@ -22,7 +22,7 @@ describe.each(storeKinds)('R13.4 revocation, second form, on $name', (kind) => {
   let server: TestServer;
   let rfc: TestServer;
   beforeAll(async () => {
-    server = await startServer(kind);
+    server = await startServer(kind, { emulator: true });
     rfc = await startServer(kind, { profile: 'rfc' });
   });
   afterAll(async () => {
@@ -189,5 +189,17 @@ describe.each(storeKinds)('R13.4 revocation, second form, on $name', (kind) => {
     );
     expect(((await res.json()) as Record<string, unknown>).error).toBe('invalid_request');
     expect(await refreshWorks(server, app, t.body.refresh_token as string)).toBe(true);
+  });
+
+  it('R13.4, R12.2: emulator faults for the revoke endpoint cover the second form', async () => {
+    const app = await server.addClient();
+    const added = await fetch(`${server.url}/_emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoint: 'revoke', action: 'server_error' }),
+    });
+    expect(added.status).toBe(201);
+    const res = await revoke(server, app, { token: 'x' });
+    expect(res.status).toBe(500);
   });
 });

@@ -23,7 +23,8 @@ type Endpoint = FaultSubject['endpoint'];
 /** Which emulated endpoint a path is, or undefined for pages, assets and the emulator itself. */
 export function endpointOf(path: string): Endpoint | undefined {
   if (path === '/oauth/v2/token') return 'token';
-  if (path === '/oauth/v2/token/revoke' || path === '/oauth/v2/revoke') return 'revoke';
+  if (['/oauth/v2/token/revoke', '/oauth/v2/revoke', '/oauth/v2/revoke/token'].includes(path))
+    return 'revoke';
   if (path === '/oauth/v2/auth') return 'authorize';
   if (path === '/oauth/user/info') return 'userinfo';
   if (path === '/oauth/v2/introspect') return 'introspect';

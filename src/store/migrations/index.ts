@@ -7,6 +7,7 @@ import { coreMigration } from './001-core.ts';
 import { adminKeysMigration } from './002-admin-keys.ts';
 import { salesiqMigration } from './003-salesiq.ts';
 import { signingKeysMigration } from './006-signing-keys.ts';
+import { standardsMigration } from './009-standards.ts';
 import type { SqlDialect } from '../types.ts';
 
 export function migrations(dialect: SqlDialect): Record<string, Migration> {
@@ -15,6 +16,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '002-admin-keys': adminKeysMigration(),
     '003-salesiq': salesiqMigration(dialect),
     '006-signing-keys': signingKeysMigration(),
+    '009-standards': standardsMigration(),
   };
 }
 
