@@ -27,6 +27,8 @@ export interface ProfileTraits {
   readonly redirectUriRequired: boolean;
   /** A self client's client_credentials request needs `soid` (Zoho's `missing_org_info`). */
   readonly selfClientSoidRequired: boolean;
+  /** `openid` needs `email` beside it (Zoho's "Sign in using Zoho" requires it; else invalid_scope). */
+  readonly openidNeedsEmail: boolean;
   /** Protected resources refuse with HTTP 200 `{"error":{"code","message"}}` (Zoho's APIs). */
   readonly refusalsAsHttp200: boolean;
 }
@@ -39,6 +41,7 @@ const ZOHO: Omit<ProfileTraits, 'expiresIn'> = {
   issInAuthorizationResponse: false,
   redirectUriRequired: true,
   selfClientSoidRequired: true,
+  openidNeedsEmail: true,
   refusalsAsHttp200: REFUSAL_TRAITS.zoho.refusalsAsHttp200,
 };
 
@@ -55,6 +58,7 @@ export const PROFILE_TRAITS: Readonly<Record<WireProfile, ProfileTraits>> = {
     issInAuthorizationResponse: true,
     redirectUriRequired: false,
     selfClientSoidRequired: false,
+    openidNeedsEmail: false,
     refusalsAsHttp200: REFUSAL_TRAITS.rfc.refusalsAsHttp200,
   },
 };

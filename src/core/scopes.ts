@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { hasScope } from '@tollgate/resource';
 import { invalidScope } from './errors.ts';
+import { IDENTITY_SCOPES } from './oidc.ts';
 
 export interface ScopeEntry {
   name: string;
@@ -18,8 +19,11 @@ export class ScopeCatalogue {
   readonly entries: readonly ScopeEntry[];
   private readonly byLowerName: Map<string, ScopeEntry>;
 
+  /** The given entries, plus the OpenID Connect identity scopes (SPEC R13.3) when missing. */
   constructor(entries: readonly ScopeEntry[]) {
-    this.entries = entries;
+    const names = new Set(entries.map((e) => e.name.toLowerCase()));
+    this.entries = [...entries, ...IDENTITY_SCOPES.filter((e) => !names.has(e.name))];
+    entries = this.entries;
     this.byLowerName = new Map(entries.map((e) => [e.name.toLowerCase(), e]));
   }
 
