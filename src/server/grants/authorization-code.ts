@@ -8,6 +8,7 @@ import type { AuthorizationCode, ClientType } from '../../store/types.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
 import { param, redirectUriParam, type Params } from '../params.ts';
 import { checkPkceVerifier } from '../checks/check-pkce.ts';
+import { checkGrantDataCentre } from '../checks/check-data-centre.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
 export const authorizationCodeGrant: Grant = {
@@ -22,6 +23,8 @@ export const authorizationCodeGrant: Grant = {
     const redirectUri = redirectUriParam(params);
     const now = ctx.now();
     const codeHash = hashSecret(code);
+    if (ctx.isMultiDc)
+      await checkGrantDataCentre(ctx, (await ctx.store.findCode(codeHash))?.zuid, 'code');
     const accessToken = generateToken();
     const refreshToken = generateToken();
     const result = await ctx.store.redeemCode<OAuthError>({

@@ -5,6 +5,7 @@
 import { invalidGrant, throttled } from '../../core/errors.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
 import { isPublicClient } from '../../core/registration.ts';
+import { checkGrantDataCentre } from '../checks/check-data-centre.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
 export const refreshTokenGrant: Grant = {
@@ -12,6 +13,10 @@ export const refreshTokenGrant: Grant = {
   parameters: { required: ['refresh_token'], optional: ['redirect_uri', 'redirect_url'] },
   async handle({ ctx, params, client, profile }) {
     const refreshToken = checked(params, 'refresh_token');
+    if (ctx.isMultiDc) {
+      const found = await ctx.store.findRefreshToken(hashSecret(refreshToken));
+      await checkGrantDataCentre(ctx, found?.zuid, 'refresh token');
+    }
     const now = ctx.now();
     const accessToken = generateToken();
     const rotated = isPublicClient(client.client.type) ? generateToken() : null;

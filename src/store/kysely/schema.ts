@@ -10,6 +10,8 @@ export interface UsersTable {
   display_name: string;
   disabled: number;
   created_at: number;
+  /** Home data centre (migration 005); null: the server's first. */
+  dc: string | null;
 }
 
 export interface ClientsTable {
@@ -23,6 +25,8 @@ export interface ClientsTable {
   owner_zuid: number | null;
   profile: string | null;
   created_at: number;
+  /** JSON array of the data centres the client is enabled in (migration 005); null: all. */
+  data_centres: string | null;
 }
 
 export interface AuthCodesTable {
