@@ -109,6 +109,8 @@ export type RedeemCodeDecision<R> =
         };
         refresh: NewRefreshToken | null;
         refreshTokenCap: number;
+        /** Past the cap: evict the oldest (default) or refuse the new one (SPEC R12.4). */
+        refreshTokenOverflow?: 'evict' | 'refuse';
       };
     }
   | { refuse: R };
@@ -124,6 +126,8 @@ export interface RedeemCodeInput<R> {
 export type RedeemCodeResult<R> =
   | { outcome: 'issued'; code: AuthorizationCode; refreshTokenId: number | null; evicted: number }
   | { outcome: 'refused'; code: AuthorizationCode; reason: R }
+  /** The user already holds the cap of refresh tokens and the overflow policy is `refuse`. */
+  | { outcome: 'refresh-cap-reached'; code: AuthorizationCode }
   | { outcome: 'replayed'; code: AuthorizationCode }
   | { outcome: 'unknown' }
   | { outcome: 'grant-revoked'; reason: 'client-deleted-or-user-disabled' };
@@ -190,6 +194,8 @@ export interface IssueTokensInput {
   refresh: NewRefreshToken | null;
   /** Cap on live refresh tokens per user and client; the oldest beyond it are evicted. */
   refreshTokenCap: number;
+  /** Past the cap: evict the oldest (default) or refuse the new one (SPEC R12.4). */
+  refreshTokenOverflow?: 'evict' | 'refuse';
 }
 
 /**
@@ -202,6 +208,7 @@ export type GrantRevokedReason = 'client-deleted-or-user-disabled' | 'code-revok
 /** What `issueTokens` did; `evicted` counts the refresh tokens removed by the cap (SPEC R5.2). */
 export type IssueTokensResult =
   | { outcome: 'issued'; refreshTokenId: number | null; evicted: number }
+  | { outcome: 'refresh-cap-reached' }
   | { outcome: 'grant-revoked'; reason: GrantRevokedReason };
 
 /** What `saveAccessToken` did (client credentials, SPEC R4.6). */
@@ -365,6 +372,29 @@ export interface AdminKeyStore {
   useAdminKey(keyHash: string, now: number): Promise<AdminKey | undefined>;
 }
 
+/** A JSON Web Key as stored (RFC 7517): its members, without interpretation by the store. */
+export type StoredJwk = Readonly<Record<string, string>>;
+
+/** A key that signs ID tokens (SPEC R13.3) and JWT access tokens (R14.8). */
+export interface SigningKey {
+  /** Key id (RFC 7638 thumbprint of the public key), the `kid` of the JWS header and the JWKS. */
+  kid: string;
+  alg: 'RS256';
+  publicJwk: StoredJwk;
+  privateJwk: StoredJwk;
+  createdAt: number;
+}
+
+/** Signing keys, kept in the store so every instance signs with and publishes the same keys. */
+export interface SigningKeyStore {
+  /** Adds a key (key rotation). */
+  addSigningKey(key: SigningKey): Promise<void>;
+  /** Adds the key only when the store has none yet (first start); returns whether it did. */
+  addFirstSigningKey(key: SigningKey): Promise<boolean>;
+  /** Every key, newest first. */
+  listSigningKeys(): Promise<SigningKey[]>;
+}
+
 /**
  * The authorization server's store. The SalesIQ-style API keeps its data beside it in the same
  * database, through its own `SalesIqStore` (`salesIqStoreFor(store)`), so a backend of this
@@ -378,7 +408,8 @@ export interface Store
     ConsentStore,
     SessionStore,
     CounterStore,
-    AdminKeyStore {
+    AdminKeyStore,
+    SigningKeyStore {
   readonly sqlDialect: SqlDialect;
   /** Checks the database answers (for /health and fault recovery). */
   ping(): Promise<void>;

@@ -2,7 +2,14 @@
  * grant_type=authorization_code (SPEC R4.2-R4.4, R5.1-R5.3; RFC 6749 §4.1.3).
  */
 import { randomUUID } from 'node:crypto';
-import { invalidGrant, invalidRedirectUri, invalidRequest, OAuthError } from '../../core/errors.ts';
+import {
+  invalidGrant,
+  invalidRedirectUri,
+  invalidRequest,
+  OAuthError,
+  throttled,
+} from '../../core/errors.ts';
+import { refreshTokenOverflow } from '../../core/limits.ts';
 import type { ScopeCatalogue } from '../../core/scopes.ts';
 import type { AuthorizationCode, ClientType } from '../../store/types.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
@@ -66,6 +73,7 @@ export const authorizationCodeGrant: Grant = {
                 }
               : null,
             refreshTokenCap: ctx.config.refreshTokenCap,
+            refreshTokenOverflow: refreshTokenOverflow(ctx.config.limits),
           },
         };
       },
@@ -80,6 +88,9 @@ export const authorizationCodeGrant: Grant = {
         throw invalidGrant('The code was already used; the tokens issued from it are revoked.');
       case 'refused':
         throw result.reason;
+      case 'refresh-cap-reached':
+        // Zoho Projects refuses a 21st refresh token with its throttled answer (SPEC R12.4).
+        throw throttled(ctx.config.throttleWindow);
       case 'grant-revoked':
         // The client was deleted or the user disabled while this request ran (SPEC R2).
         throw invalidGrant('The client was deleted or the user disabled while issuing tokens.');

@@ -98,7 +98,11 @@ export function createCodeStore({ db, sqlDialect }: SectionContext): CodeStore {
           },
           refresh: decision.issue.refresh,
           refreshTokenCap: decision.issue.refreshTokenCap,
+          ...(decision.issue.refreshTokenOverflow
+            ? { refreshTokenOverflow: decision.issue.refreshTokenOverflow }
+            : {}),
         });
+        if (written === 'refresh-cap-reached') return { outcome: written, code };
         return { outcome: 'issued', code, ...written };
       });
     },

@@ -85,10 +85,20 @@ async function insertAccessToken(db: Db, token: NewAccessToken, now: number): Pr
 export async function writeTokens(
   trx: Transaction<Database>,
   input: IssueTokensInput,
-): Promise<{ refreshTokenId: number | null; evicted: number }> {
+): Promise<{ refreshTokenId: number | null; evicted: number } | 'refresh-cap-reached'> {
   const { access, refresh, now } = input;
   let refreshTokenId: number | null = null;
   let evicted = 0;
+  if (refresh && input.refreshTokenOverflow === 'refuse') {
+    const held = await trx
+      .selectFrom('refresh_tokens')
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+      .where('zuid', '=', access.zuid)
+      .where('client_id', '=', access.clientId)
+      .where('rotated_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    if (Number(held.n) >= input.refreshTokenCap) return 'refresh-cap-reached';
+  }
   if (refresh) {
     const row = await trx
       .insertInto('refresh_tokens')
@@ -131,7 +141,9 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
             .executeTakeFirst();
           if (!code) return { outcome: 'grant-revoked', reason: 'code-revoked' };
         }
-        return { outcome: 'issued', ...(await writeTokens(trx, input)) };
+        const written = await writeTokens(trx, input);
+        if (written === 'refresh-cap-reached') return { outcome: written };
+        return { outcome: 'issued', ...written };
       });
     },
 
