@@ -14,6 +14,7 @@ import { connectedAppsEndpoints } from './endpoints/connected-apps.ts';
 import { consoleEndpoints } from './endpoints/console.ts';
 import { homeEndpoints } from './endpoints/home.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
+import { keysEndpoint } from './endpoints/keys.ts';
 import { loginEndpoints } from './endpoints/login.ts';
 import { revokeEndpoints } from './endpoints/revoke.ts';
 import { salesiqApiEndpoints } from './endpoints/salesiq-api.ts';
@@ -55,6 +56,7 @@ export const API_ROUTES: readonly RouteModule[] = [
   introspectEndpoint,
   userInfoEndpoint,
   serverInfoEndpoint,
+  keysEndpoint,
   salesiqApiEndpoints,
   adminApiEndpoints,
   assetEndpoints,

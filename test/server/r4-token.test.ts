@@ -254,7 +254,7 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
     const info = await fetch(`${server.url}/oauth/user/info`, {
       headers: { authorization: `Zoho-oauthtoken ${first.body.access_token as string}` },
     });
-    expect(((await info.json()) as { error?: unknown }).error).toBeDefined();
+    expect(((await info.json()) as { error?: unknown }).error).toMatchObject({ code: 1003 });
     const refresh = await postForm(server.url, '/oauth/v2/token', {
       grant_type: 'refresh_token',
       refresh_token: first.body.refresh_token as string,

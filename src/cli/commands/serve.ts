@@ -23,6 +23,11 @@ export function register(program: Command): void {
       // The first data centre is the server's own; the others are printed below (SPEC R13.1).
       const [app] = listening.apps as [(typeof listening.apps)[number]];
       const url = listening.addresses[app.tollgate.dataCentre] as string;
+      // SPEC R13.3: the first start creates a signing key (RSA generation takes a moment, so it
+      // runs beside serving; a request that needs a key before then waits for the same one).
+      void app.tollgate.keys.keys().catch((error: unknown) => {
+        app.log.error({ err: error }, 'could not create or read the signing keys');
+      });
       // Seed the demo before announcing the URL, so whoever acts on the line finds it ready.
       let demo;
       try {
