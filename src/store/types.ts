@@ -372,6 +372,29 @@ export interface AdminKeyStore {
   useAdminKey(keyHash: string, now: number): Promise<AdminKey | undefined>;
 }
 
+/** A JSON Web Key as stored (RFC 7517): its members, without interpretation by the store. */
+export type StoredJwk = Readonly<Record<string, string>>;
+
+/** A key that signs ID tokens (SPEC R13.3) and JWT access tokens (R14.8). */
+export interface SigningKey {
+  /** Key id (RFC 7638 thumbprint of the public key), the `kid` of the JWS header and the JWKS. */
+  kid: string;
+  alg: 'RS256';
+  publicJwk: StoredJwk;
+  privateJwk: StoredJwk;
+  createdAt: number;
+}
+
+/** Signing keys, kept in the store so every instance signs with and publishes the same keys. */
+export interface SigningKeyStore {
+  /** Adds a key (key rotation). */
+  addSigningKey(key: SigningKey): Promise<void>;
+  /** Adds the key only when the store has none yet (first start); returns whether it did. */
+  addFirstSigningKey(key: SigningKey): Promise<boolean>;
+  /** Every key, newest first. */
+  listSigningKeys(): Promise<SigningKey[]>;
+}
+
 /**
  * The authorization server's store. The SalesIQ-style API keeps its data beside it in the same
  * database, through its own `SalesIqStore` (`salesIqStoreFor(store)`), so a backend of this
@@ -385,7 +408,8 @@ export interface Store
     ConsentStore,
     SessionStore,
     CounterStore,
-    AdminKeyStore {
+    AdminKeyStore,
+    SigningKeyStore {
   readonly sqlDialect: SqlDialect;
   /** Checks the database answers (for /health and fault recovery). */
   ping(): Promise<void>;

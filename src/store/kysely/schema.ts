@@ -219,3 +219,20 @@ export interface Database {
   salesiq_conversations: SalesIqConversationsTable;
   salesiq_messages: SalesIqMessagesTable;
 }
+
+// ---- Signing keys (migration 006-signing-keys) ----
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  /** JSON of the public JWK. */
+  public_jwk: string;
+  /** JSON of the private JWK. */
+  private_jwk: string;
+  created_at: number;
+}
+
+/** Merged into the Database interface above (TypeScript declaration merging). */
+export interface Database {
+  signing_keys: SigningKeysTable;
+}
