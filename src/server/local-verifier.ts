@@ -34,6 +34,7 @@ export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifie
             clientId: info.clientId,
             scopes: info.scopes,
             expiresAt: info.expiresAt,
+            audience: info.audience,
           }
         : null;
     },
