@@ -164,6 +164,12 @@ export const CONFIG_SCHEMA = {
     unit: 's',
     description: 'Lifetime of a sign-in session.',
   }),
+  scopes: option<string | undefined>({
+    type: 'string',
+    default: undefined,
+    description:
+      'Scope catalogue (SPEC R12.5): `seed` (AaaServer and SalesIQ), `zoho` (the seed plus the documented scopes of 16 more Zoho products, from catalogues/zoho/), `any` (every well-formed scope), or a JSON file added to the seed. Default: `zoho` in the zoho profiles, `seed` in rfc.',
+  }),
   scopesFile: option<string | undefined>({
     type: 'string',
     default: undefined,
