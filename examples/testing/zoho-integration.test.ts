@@ -5,12 +5,20 @@ import { startTollgate, type TestClient, type TollgateHandle } from 'tollgate/te
 // Here it is a few lines of fetch; in your suite, import your module and point it at tollgate.url.
 const REDIRECT_URI = 'http://127.0.0.1:5173/callback';
 
+/** Zoho's answer: the tokens, or (still HTTP 200) just `error`. */
+interface TokenAnswer {
+  access_token: string;
+  refresh_token: string;
+  scope: string;
+  error?: string;
+}
+
 async function tokenRequest(accounts: string, form: Record<string, string>) {
   const res = await fetch(`${accounts}/oauth/v2/token`, {
     method: 'POST',
     body: new URLSearchParams(form),
   });
-  return (await res.json()) as Record<string, string>;
+  return (await res.json()) as TokenAnswer;
 }
 
 function exchangeCode(accounts: string, app: TestClient, code: string) {
