@@ -11,7 +11,7 @@ import { launchChromium } from './chromium.ts';
 import { parseConfig } from '../src/core/config.ts';
 import { ensureDemo } from '../src/cli/demo.ts';
 import { hashPassword } from '../src/core/passwords.ts';
-import { registerClient } from '../src/core/registration.ts';
+import { registerConfidentialClient } from '../src/core/registration.ts';
 import { buildApp } from '../src/server/app.ts';
 import { openStore } from '../src/store/open-store.ts';
 
@@ -47,7 +47,7 @@ try {
   if (created.outcome !== 'created') throw new Error('ada@example.com exists in a fresh store');
   const { user } = created;
   const redirect = `${url}/demo/callback`;
-  await registerClient(
+  await registerConfidentialClient(
     store,
     {
       name: 'Weekly Chat Report',
@@ -58,13 +58,13 @@ try {
     user.zuid,
     now,
   );
-  await registerClient(
+  await registerConfidentialClient(
     store,
     { name: 'Nightly export', domain: 'https://ada.example.com', redirectUris: [], type: 'self' },
     user.zuid,
     now,
   );
-  const { client: helpdesk, clientSecret: helpdeskSecret } = await registerClient(
+  const { client: helpdesk, clientSecret: helpdeskSecret } = await registerConfidentialClient(
     store,
     {
       name: 'Helpdesk Sync',

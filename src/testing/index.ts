@@ -57,7 +57,7 @@ export interface TestUser {
   password: string;
 }
 
-/** A registered app. `clientSecret` is shown once, as by the developer console. */
+/** A registered confidential app (`server`, `self`). `clientSecret` is shown once, as by the console. */
 export interface TestClient {
   clientId: string;
   clientSecret: string;
@@ -69,6 +69,13 @@ export interface CreateUserOptions {
   password?: string;
   firstName?: string;
   lastName?: string;
+}
+
+/** A registered public app (`client`, `mobile`): no secret, PKCE instead. */
+export interface PublicTestClient {
+  clientId: string;
+  clientSecret: undefined;
+  redirectUris: string[];
 }
 
 export interface CreateClientOptions {
@@ -96,6 +103,8 @@ export interface AuthorizeOptions {
   state?: string;
   codeChallenge?: string;
   codeChallengeMethod?: string;
+  /** Resource indicators (RFC 8707, SPEC R14.1): the APIs the token is for, sent as `resource`. */
+  resource?: string | readonly string[];
   /** What the person answers on the consent page, if it is shown (default `accept`). */
   consent?: ConsentDecision;
   /** Any other query parameter of the authorization request. */
@@ -131,7 +140,12 @@ export interface TollgateHandle {
   /** Base URL (`http://127.0.0.1:<port>`): the issuer, accounts server and API domain. */
   readonly url: string;
   createUser(options?: CreateUserOptions): Promise<TestUser>;
-  createClient(options?: CreateClientOptions): Promise<TestClient>;
+  createClient(options?: CreateClientOptions & { type?: 'server' | 'self' }): Promise<TestClient>;
+  /** A public app (`client`, `mobile`) has no secret (RFC 6749 §2.1): it uses PKCE. */
+  createClient(
+    options: CreateClientOptions & { type: 'client' | 'mobile' },
+  ): Promise<PublicTestClient>;
+  createClient(options?: CreateClientOptions): Promise<TestClient | PublicTestClient>;
   /** Runs the browser part of the code flow and returns the redirect the app would get. */
   authorize(options: AuthorizeOptions): Promise<AuthorizeResult>;
   /**
@@ -342,7 +356,12 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
         await ownerZuid(o.owner),
         ctx.now(),
       );
-      return { clientId: client.clientId, clientSecret, redirectUris: client.redirectUris };
+      // The overloads tie `clientSecret` to the type: a string exactly for confidential apps.
+      const created: TestClient | PublicTestClient =
+        clientSecret === undefined
+          ? { clientId: client.clientId, clientSecret, redirectUris: client.redirectUris }
+          : { clientId: client.clientId, clientSecret, redirectUris: client.redirectUris };
+      return created as TestClient & PublicTestClient;
     },
 
     async authorize(o) {
@@ -357,6 +376,8 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
       if (o.codeChallenge !== undefined) query.set('code_challenge', o.codeChallenge);
       if (o.codeChallengeMethod !== undefined)
         query.set('code_challenge_method', o.codeChallengeMethod);
+      for (const resource of typeof o.resource === 'string' ? [o.resource] : (o.resource ?? []))
+        query.append('resource', resource);
       for (const [name, value] of Object.entries(o.extraParams ?? {})) query.set(name, value);
       return open(user, `/oauth/v2/auth?${query.toString()}`, o.consent);
     },

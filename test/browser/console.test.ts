@@ -82,7 +82,9 @@ describeInBrowser('developer console in Chromium', () => {
     for (const [type, uris] of types) {
       const { clientId, clientSecret } = await createApp(page, { name: `App ${type}`, type, uris });
       expect(clientId).toMatch(/^1000\.[A-Z0-9]{30}$/);
-      expect(clientSecret).toMatch(/^[0-9a-f]{42}$/);
+      // Public apps (RFC 6749 §2.1) have no secret: the page says so (issue 17).
+      if (type === 'client' || type === 'mobile') expect(clientSecret).toMatch(/^None\. /);
+      else expect(clientSecret).toMatch(/^[0-9a-f]{42}$/);
       expect(await page.getByRole('heading', { name: 'Client Secret' }).isVisible()).toBe(true);
       expect(await page.locator('#token-curl').textContent()).toContain(`client_id=${clientId}`);
       if (type !== 'self')

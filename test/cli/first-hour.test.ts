@@ -141,3 +141,44 @@ describe('issue 17: --version', () => {
       expect(run([flag])).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 });
+
+describe('issue 17: public clients get no secret', () => {
+  let dir: string;
+  let db: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-public-'));
+    db = join(dir, 'tollgate.db');
+    expect(run(['init', '--db', db]).code).toBe(0);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('client add --type mobile without a redirect URI: no client_secret, the loopback default', () => {
+    const args = ['client', 'add', '--db', db, '--name', 'Phone', '--domain', 'https://a.example'];
+    const res = run([...args, '--type', 'mobile', '--json']);
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout) as Record<string, unknown>;
+    expect(Object.keys(out).sort()).toEqual(['client_id', 'redirect_uris']);
+    expect(out.redirect_uris).toEqual(['http://127.0.0.1/callback']);
+    const text = run([...args, '--type', 'client', '--redirect-uri', 'https://a.example/cb']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^client_secret none: a client app is public and uses PKCE/m);
+    expect(text.stdout).not.toMatch(/[0-9a-f]{42}/);
+    const rotate = run([
+      'client',
+      'rotate-secret',
+      '--db',
+      db,
+      '--client-id',
+      String(out.client_id),
+    ]);
+    expect(rotate.code).toBe(1);
+    expect(oneLine(rotate.stderr)).toEqual([
+      'tollgate: A public app (client or mobile) has no secret to rotate: it uses PKCE.',
+    ]);
+    // A confidential app still gets its secret, once.
+    const server = JSON.parse(
+      run([...args, '--redirect-uri', 'https://a.example/cb', '--json']).stdout,
+    ) as Record<string, unknown>;
+    expect(server.client_secret).toMatch(/^[0-9a-f]{42}$/);
+  });
+});

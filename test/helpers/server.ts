@@ -26,6 +26,7 @@ export interface TestServer {
   advance(ms: number): void;
   now(): number;
   addUser(email?: string, password?: string): Promise<User & { password: string }>;
+  /** `clientSecret` is '' for a public app, which has none (an empty client_secret is absent). */
   addClient(options?: {
     type?: ClientType;
     redirectUris?: string[];
@@ -88,7 +89,11 @@ export async function startServer(
         owner,
         now(),
       );
-      return { clientId: client.clientId, clientSecret, redirectUri: uris[0] ?? '' };
+      return {
+        clientId: client.clientId,
+        clientSecret: clientSecret ?? '',
+        redirectUri: uris[0] ?? '',
+      };
     },
     async close() {
       await app.close();

@@ -628,6 +628,8 @@ class RotateSecret implements Cmd {
     });
     const body = (await res.json()) as { client_secret?: string };
     if (c.deleted) return expect(res.status).toBe(404);
+    // A public app has no secret to rotate (issue 17).
+    if (c.type === 'mobile') return expect(res.status).toBe(400);
     expect(res.status).toBe(200);
     c.oldSecrets.push(c.secret);
     c.secret = body.client_secret ?? '';
