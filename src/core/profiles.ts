@@ -31,6 +31,8 @@ export interface ProfileTraits {
   readonly openidNeedsEmail: boolean;
   /** Protected resources refuse with HTTP 200 `{"error":{"code","message"}}` (Zoho's APIs). */
   readonly refusalsAsHttp200: boolean;
+  /** The scope catalogue used when `--scopes` is not given (SPEC R12.5). */
+  readonly defaultScopes: 'zoho' | 'seed';
 }
 
 const ZOHO: Omit<ProfileTraits, 'expiresIn'> = {
@@ -43,6 +45,7 @@ const ZOHO: Omit<ProfileTraits, 'expiresIn'> = {
   selfClientSoidRequired: true,
   openidNeedsEmail: true,
   refusalsAsHttp200: REFUSAL_TRAITS.zoho.refusalsAsHttp200,
+  defaultScopes: 'zoho',
 };
 
 /** The traits of each dialect (SPEC R0's table). */
@@ -60,6 +63,7 @@ export const PROFILE_TRAITS: Readonly<Record<WireProfile, ProfileTraits>> = {
     selfClientSoidRequired: false,
     openidNeedsEmail: false,
     refusalsAsHttp200: REFUSAL_TRAITS.rfc.refusalsAsHttp200,
+    defaultScopes: 'seed',
   },
 };
 

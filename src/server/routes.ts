@@ -21,6 +21,7 @@ import { revokeEndpoints } from './endpoints/revoke.ts';
 import { salesiqApiEndpoints } from './endpoints/salesiq-api.ts';
 import { selfClientEndpoints } from './endpoints/self-client.ts';
 import { tokenEndpoint } from './endpoints/token.ts';
+import { serverInfoEndpoint } from './endpoints/serverinfo.ts';
 import { userInfoEndpoint } from './endpoints/userinfo.ts';
 
 /** Server metadata fields (RFC 8414 §2), as a module contributes them. */
@@ -60,6 +61,7 @@ export const API_ROUTES: readonly RouteModule[] = [
   revokeEndpoints,
   introspectEndpoint,
   userInfoEndpoint,
+  serverInfoEndpoint,
   keysEndpoint,
   openidUserInfoEndpoint,
   salesiqApiEndpoints,

@@ -12,6 +12,7 @@ import {
   unsupportedResponseType,
 } from '../../core/errors.ts';
 import { mintCode } from '../../core/codes.ts';
+import { isEnabledIn } from '../../core/data-centres.ts';
 import { isPublicClient } from '../../core/registration.ts';
 import { matchRedirectUri } from '../../core/redirect-uri.ts';
 import { traitsOf, type WireProfile } from '../../core/profiles.ts';
@@ -178,6 +179,20 @@ function parseRequest(
   };
 }
 
+/**
+ * A person whose home data centre the client is not enabled in gets an error page, never a
+ * code (SPEC R13.1; Zoho's "Multi DC" setting of the API console).
+ */
+function checkEnabledForUser(ctx: ServerContext, client: Client, user: User): void {
+  const home = ctx.homeOf(user);
+  if (!isEnabledIn(client.dataCentres, home))
+    throw new OAuthError(
+      'unauthorized_client',
+      `This app is not enabled for accounts of the ${home.toUpperCase()} data centre. Its developer can enable it under Multi DC in the developer console.`,
+      { redirectable: false, status: 400 },
+    );
+}
+
 /** Issues the code and sends the browser back to the app (R3.5). */
 async function redirectWithCode(
   ctx: ServerContext,
@@ -207,8 +222,10 @@ async function redirectWithCode(
   });
   const params: Record<string, string> = { code };
   if (req.state !== undefined) params.state = req.state;
-  params.location = ctx.config.location;
-  params['accounts-server'] = ctx.issuer;
+  // The person's home data centre, wherever the request started (SPEC R13.1).
+  const home = ctx.homeOf(user);
+  params.location = home;
+  params['accounts-server'] = ctx.urlOf(home);
   // RFC 9207: the issuer identifies who answered, against mix-up attacks.
   if (traitsOf(req.profile).issInAuthorizationResponse) params.iss = ctx.issuer;
   return reply
@@ -262,6 +279,7 @@ export const authorizeEndpoint: RouteModule = {
       if (!signInSatisfies(req.oidc, signIn.signedInAt, ctx.now(), req.freshSince))
         return signInPage(ctx, reply, query, true);
       const { user } = signIn;
+      checkEnabledForUser(ctx, req.client, user);
       const consent = await ctx.store.findConsent(user.zuid, req.client.clientId);
       if (consent && coversAll(consent.scopes, req.scopes) && !req.promptConsent) {
         // Consent is remembered (R3.4); a refresh token comes only with a new consent (R5.1).
@@ -296,6 +314,7 @@ export const authorizeEndpoint: RouteModule = {
         if (!signInSatisfies(req.oidc, signIn.signedInAt, ctx.now(), req.freshSince))
           return signInPage(ctx, reply, query, true);
         const { user } = signIn;
+        checkEnabledForUser(ctx, req.client, user);
         if (decision === 'deny') throw accessDenied('The user denied the request.');
         if (decision !== 'accept')
           throw new OAuthError('invalid_request', 'No decision was made.', { redirectable: false });

@@ -16,6 +16,7 @@ import { generateToken, hashSecret } from '../../core/ids.ts';
 import { param, paramValues, redirectUriParam, type Params } from '../params.ts';
 import { allowedResources, checkResources, narrowResources } from '../../core/resources.ts';
 import { checkPkceVerifier } from '../checks/check-pkce.ts';
+import { checkGrantDataCentre } from '../checks/check-data-centre.ts';
 import { idTokenFor } from '../id-token.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
@@ -35,6 +36,8 @@ export const authorizationCodeGrant: Grant = {
     );
     const now = ctx.now();
     const codeHash = hashSecret(code);
+    if (ctx.isMultiDc)
+      await checkGrantDataCentre(ctx, (await ctx.store.findCode(codeHash))?.zuid, 'code');
     const accessToken = generateToken();
     const refreshToken = generateToken();
     const result = await ctx.store.redeemCode<OAuthError>({

@@ -42,6 +42,15 @@ export function createCodeStore({ db, sqlDialect }: SectionContext): CodeStore {
         .execute();
     },
 
+    async findCode(codeHash: string): Promise<AuthorizationCode | undefined> {
+      const row = await db
+        .selectFrom('auth_codes')
+        .selectAll()
+        .where('code_hash', '=', codeHash)
+        .executeTakeFirst();
+      return row && toCode(row);
+    },
+
     async consumeCode(codeHash: string, now: number): Promise<ConsumeCodeResult> {
       const consumed = await db
         .updateTable('auth_codes')
