@@ -188,6 +188,19 @@ export const CONFIG_SCHEMA = {
     description:
       'Resource URIs (RFC 8707) tokens may be issued for, comma-separated; any other `resource` is `invalid_target` (default: any absolute URI without a fragment).',
   }),
+  requirePar: option({
+    type: 'boolean',
+    default: false,
+    description:
+      'Accept authorization requests only through pushed authorization requests (RFC 9126 `request_uri` from `/oauth/v2/par`).',
+  }),
+  parLifetime: option({
+    type: 'integer',
+    default: 60,
+    min: 1,
+    unit: 's',
+    description: 'Lifetime of a pushed authorization request (`request_uri`, used once).',
+  }),
   tokenCacheTtl: option({
     type: 'integer',
     default: 0,

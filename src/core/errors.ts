@@ -29,6 +29,7 @@ export type OAuthErrorCode =
   | 'temporarily_unavailable'
   | 'slow_down'
   | 'invalid_target'
+  | 'invalid_request_uri'
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
   | 'invalid_client_metadata'
@@ -125,6 +126,10 @@ export const unsupportedResponseType = (): OAuthError =>
 /** A resource indicator that is malformed or that this client may not use. @see RFC 8707 §2 */
 export const invalidTarget = (description: string): OAuthError =>
   new OAuthError('invalid_target', description);
+
+/** A pushed request_uri that is unknown, used or expired. @see RFC 9126 §4, RFC 9101 §6.2 */
+export const invalidRequestUri = (description: string): OAuthError =>
+  new OAuthError('invalid_request_uri', description);
 
 export const accessDenied = (description: string): OAuthError =>
   new OAuthError('access_denied', description);

@@ -14,6 +14,7 @@ import { connectedAppsEndpoints } from './endpoints/connected-apps.ts';
 import { consoleEndpoints } from './endpoints/console.ts';
 import { homeEndpoints } from './endpoints/home.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
+import { parEndpoint } from './endpoints/par.ts';
 import { keysEndpoint } from './endpoints/keys.ts';
 import { openidUserInfoEndpoint } from './endpoints/openid-userinfo.ts';
 import { loginEndpoints } from './endpoints/login.ts';
@@ -58,6 +59,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
  */
 export const API_ROUTES: readonly RouteModule[] = [
   tokenEndpoint,
+  parEndpoint,
   revokeEndpoints,
   introspectEndpoint,
   userInfoEndpoint,

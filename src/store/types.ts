@@ -410,6 +410,32 @@ export interface SigningKeyStore {
   listSigningKeys(): Promise<SigningKey[]>;
 }
 
+/** A pushed authorization request (RFC 9126): its parameters, kept until used once or expired. */
+export interface PushedRequest {
+  /** The SHA-256 of the `request_uri` handed to the client. */
+  uriHash: string;
+  clientId: string;
+  /** The authorization parameters, as pushed (`resource` may repeat). */
+  params: [string, string][];
+  expiresAt: number;
+  createdAt: number;
+}
+
+export type TakePushedRequestResult =
+  { outcome: 'taken'; request: PushedRequest } | { outcome: 'expired' } | { outcome: 'unknown' };
+
+/** Pushed authorization requests (RFC 9126, SPEC R14.6). */
+export interface PushedRequestStore {
+  savePushedRequest(request: PushedRequest): Promise<void>;
+  /** A live pushed request, left in place (the person may still have to sign in). */
+  findPushedRequest(uriHash: string, now: number): Promise<PushedRequest | undefined>;
+  /**
+   * Takes a request out in one conditional statement: the first caller gets it, any later one
+   * `unknown` (a `request_uri` is used once); an expired one is deleted and reported `expired`.
+   */
+  takePushedRequest(uriHash: string, now: number): Promise<TakePushedRequestResult>;
+}
+
 /**
  * The authorization server's store. The SalesIQ-style API keeps its data beside it in the same
  * database, through its own `SalesIqStore` (`salesIqStoreFor(store)`), so a backend of this
@@ -424,7 +450,8 @@ export interface Store
     SessionStore,
     CounterStore,
     AdminKeyStore,
-    SigningKeyStore {
+    SigningKeyStore,
+    PushedRequestStore {
   readonly sqlDialect: SqlDialect;
   /** Checks the database answers (for /health and fault recovery). */
   ping(): Promise<void>;

@@ -78,4 +78,41 @@ describe.each(storeKinds)('R14 store fields on $name', (kind) => {
       dpopJkt: 'k',
     });
   });
+
+  it('R14.6: a pushed request is found while live and taken exactly once, even by racing callers', async () => {
+    const uriHash = hash();
+    await store.savePushedRequest({
+      uriHash,
+      clientId: client.clientId,
+      params: [
+        ['resource', MCP],
+        ['resource', API],
+      ],
+      expiresAt: NOW + 60_000,
+      createdAt: NOW,
+    });
+    expect((await store.findPushedRequest(uriHash, NOW))?.params).toEqual([
+      ['resource', MCP],
+      ['resource', API],
+    ]);
+    expect(await store.findPushedRequest(uriHash, NOW + 60_000)).toBeUndefined();
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () => store.takePushedRequest(uriHash, NOW + 1)),
+    );
+    expect(outcomes.filter((o) => o.outcome === 'taken')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.outcome === 'unknown')).toHaveLength(4);
+  });
+
+  it('R14.6: an expired pushed request is reported expired and removed', async () => {
+    const uriHash = hash();
+    await store.savePushedRequest({
+      uriHash,
+      clientId: client.clientId,
+      params: [],
+      expiresAt: NOW + 60_000,
+      createdAt: NOW,
+    });
+    expect(await store.takePushedRequest(uriHash, NOW + 60_000)).toEqual({ outcome: 'expired' });
+    expect(await store.takePushedRequest(uriHash, NOW)).toEqual({ outcome: 'unknown' });
+  });
 });

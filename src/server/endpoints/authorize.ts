@@ -7,11 +7,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   accessDenied,
   invalidRequest,
+  invalidRequestUri,
   OAuthError,
   unauthorizedClient,
   unsupportedResponseType,
 } from '../../core/errors.ts';
 import { mintCode } from '../../core/codes.ts';
+import { hashSecret } from '../../core/ids.ts';
+import { PAR_URI_PREFIX } from './par.ts';
 import { isEnabledIn } from '../../core/data-centres.ts';
 import { isPublicClient } from '../../core/registration.ts';
 import { matchRedirectUri } from '../../core/redirect-uri.ts';
@@ -51,6 +54,8 @@ interface AuthorizationRequest extends RedirectTarget {
   oidc: OpenIdRequest;
   /** When this request last sent the person to sign in again (prompt=login, max_age). */
   freshSince: number | undefined;
+  /** The pushed request it came from (RFC 9126), used up when the code is issued. */
+  pushedUriHash?: string | undefined;
 }
 
 /**
@@ -202,6 +207,13 @@ async function redirectWithCode(
   withRefresh: boolean,
 ): Promise<FastifyReply> {
   const { user } = signIn;
+  if (req.pushedUriHash !== undefined) {
+    // RFC 9126 §4: a request_uri is used once. It stays readable while the person signs in and
+    // answers the consent page, and is used up here, in one statement, by the first code.
+    const taken = await ctx.store.takePushedRequest(req.pushedUriHash, ctx.now());
+    if (taken.outcome !== 'taken')
+      throw invalidRequestUri('The request_uri was already used or has expired.');
+  }
   const { code } = await mintCode(ctx.store, {
     clientId: req.client.clientId,
     zuid: user.zuid,
@@ -243,12 +255,35 @@ async function readAuthorizationRequest(
   request: FastifyRequest,
   query: string,
 ): Promise<AuthorizationRequest> {
-  const params = paramsFromQueryString(query);
+  const outer = paramsFromQueryString(query);
+  const requestUri = param(outer, 'request_uri');
+  let effective = query;
+  let pushedUriHash: string | undefined;
+  if (requestUri !== undefined) {
+    const pushed =
+      requestUri.startsWith(PAR_URI_PREFIX) && requestUri.length < 200
+        ? await ctx.store.findPushedRequest(hashSecret(requestUri), ctx.now())
+        : undefined;
+    if (!pushed || pushed.clientId !== param(outer, 'client_id')) {
+      // R3.3 once the client and redirect URI of the outer request are known good; else a page.
+      const target = await checkClientAndRedirect(ctx, outer);
+      request.wireProfile = target.profile;
+      request.redirectTarget = { redirectUri: target.redirectUri, state: target.state };
+      throw invalidRequestUri('The request_uri is unknown, already used or expired.');
+    }
+    effective = new URLSearchParams(pushed.params).toString();
+    pushedUriHash = pushed.uriHash;
+  }
+  const params = paramsFromQueryString(effective);
   const target = await checkClientAndRedirect(ctx, params);
   request.wireProfile = target.profile;
   request.redirectTarget = { redirectUri: target.redirectUri, state: target.state };
   raisePendingFault(request);
-  return parseRequest(ctx, params, target, query);
+  if (ctx.config.requirePar && pushedUriHash === undefined)
+    throw invalidRequest(
+      'This server takes authorization requests only as pushed authorization requests (POST /oauth/v2/par).',
+    );
+  return { ...parseRequest(ctx, params, target, effective), pushedUriHash };
 }
 
 function queryOf(request: FastifyRequest): string {

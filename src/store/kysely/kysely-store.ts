@@ -16,6 +16,7 @@ import { createCounterStore } from './counters.ts';
 import type { Database } from './schema.ts';
 import { createSessionStore } from './sessions.ts';
 import { createSigningKeyStore } from './signing-keys.ts';
+import { createPushedRequestStore } from './pushed-requests.ts';
 import { createTokenStore } from './tokens.ts';
 import { createUserStore } from './users.ts';
 
@@ -52,6 +53,7 @@ export function createKyselyStore(db: Kysely<Database>, sqlDialect: SqlDialect):
     ...createCounterStore(context),
     ...createAdminKeyStore(context),
     ...createSigningKeyStore(context),
+    ...createPushedRequestStore(context),
   };
   kyselyStores.add(store);
   return store;
