@@ -101,6 +101,10 @@ export interface AuthorizationCode {
   resources?: string[];
   /** The DPoP key the code is bound to (RFC 9449 §10), or null. */
   dpopJkt?: string | null;
+  /** OpenID Connect: the request's `nonce`, for the ID token (SPEC R13.3). */
+  nonce?: string | null;
+  /** OpenID Connect: when the person signed in, Unix milliseconds (`auth_time`). */
+  authTime?: number | null;
 }
 
 /**
@@ -330,6 +334,15 @@ export interface TokenStore {
   saveAccessToken(token: NewAccessToken, now: number): Promise<SaveAccessTokenResult>;
   findAccessToken(tokenHash: string): Promise<AccessTokenInfo | undefined>;
   findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined>;
+  /**
+   * Zoho's incremental authorization (SPEC R13.5): adds scopes to a live refresh token of the
+   * client; false when it is gone (revoked, evicted, client deleted).
+   */
+  addRefreshTokenScopes(
+    refreshTokenId: number,
+    clientId: string,
+    scopes: readonly string[],
+  ): Promise<boolean>;
   /** Revokes a refresh token (with its access tokens) or an access token. */
   revokeToken(tokenHash: string, clientId?: string): Promise<'refresh' | 'access' | 'unknown'>;
   countLiveRefreshTokens(zuid: number, clientId: string): Promise<number>;
