@@ -13,6 +13,7 @@ import { authorizeEndpoint } from './endpoints/authorize.ts';
 import { connectedAppsEndpoints } from './endpoints/connected-apps.ts';
 import { consoleEndpoints } from './endpoints/console.ts';
 import { homeEndpoints } from './endpoints/home.ts';
+import { addExtraScopeEndpoint, scopeEnhanceEndpoint } from './endpoints/incremental-auth.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
 import { parEndpoint } from './endpoints/par.ts';
 import { keysEndpoint } from './endpoints/keys.ts';
@@ -51,6 +52,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
   consoleEndpoints,
   selfClientEndpoints,
   connectedAppsEndpoints,
+  addExtraScopeEndpoint,
 ];
 
 /**
@@ -60,6 +62,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
 export const API_ROUTES: readonly RouteModule[] = [
   tokenEndpoint,
   parEndpoint,
+  scopeEnhanceEndpoint,
   revokeEndpoints,
   introspectEndpoint,
   userInfoEndpoint,
