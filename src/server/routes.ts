@@ -13,6 +13,7 @@ import { authorizeEndpoint } from './endpoints/authorize.ts';
 import { connectedAppsEndpoints } from './endpoints/connected-apps.ts';
 import { consoleEndpoints } from './endpoints/console.ts';
 import { homeEndpoints } from './endpoints/home.ts';
+import { addExtraScopeEndpoint, scopeEnhanceEndpoint } from './endpoints/incremental-auth.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
 import { keysEndpoint } from './endpoints/keys.ts';
 import { openidUserInfoEndpoint } from './endpoints/openid-userinfo.ts';
@@ -50,6 +51,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
   consoleEndpoints,
   selfClientEndpoints,
   connectedAppsEndpoints,
+  addExtraScopeEndpoint,
 ];
 
 /**
@@ -58,6 +60,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
  */
 export const API_ROUTES: readonly RouteModule[] = [
   tokenEndpoint,
+  scopeEnhanceEndpoint,
   revokeEndpoints,
   introspectEndpoint,
   userInfoEndpoint,
