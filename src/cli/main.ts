@@ -15,6 +15,7 @@ import * as whoami from './commands/whoami.ts';
 import * as logout from './commands/logout.ts';
 import * as selfClient from './commands/self-client.ts';
 import * as adminKey from './commands/admin-key.ts';
+import * as janitor from './commands/janitor.ts';
 
 /** Command modules, each exporting `register(program)`. Add new commands to this list. */
 const COMMANDS: { register(program: Command): void }[] = [
@@ -27,6 +28,7 @@ const COMMANDS: { register(program: Command): void }[] = [
   logout,
   selfClient,
   adminKey,
+  janitor,
 ];
 
 /** The package's version: src/cli and dist/cli are both two levels below package.json. */

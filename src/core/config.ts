@@ -15,6 +15,7 @@ interface OptionSpec<T> {
   unit?: string;
   values?: readonly string[];
   min?: number;
+  max?: number;
 }
 
 const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
@@ -167,6 +168,29 @@ export const CONFIG_SCHEMA = {
     description:
       'How long the SalesIQ-style API remembers a validated access token (0: off). A revoked token stays usable on an instance for at most this long (SPEC R5.6).',
   }),
+  janitorInterval: option({
+    type: 'integer',
+    default: 60,
+    min: 1,
+    max: 86_400,
+    unit: 's',
+    description:
+      'How often the janitor deletes expired codes, tokens, sessions and throttle counters (one instance at a time on PostgreSQL).',
+  }),
+  dbStatementTimeout: option({
+    type: 'integer',
+    default: 5_000,
+    min: 100,
+    max: 600_000,
+    unit: 'ms',
+    description:
+      'Longest a PostgreSQL statement or a wait for a pooled connection may take; past it the request is answered 503.',
+  }),
+  metrics: option({
+    type: 'boolean',
+    default: false,
+    description: 'Serve Prometheus metrics at `GET /metrics` (see docs/metrics.md).',
+  }),
   demo: option({
     type: 'boolean',
     default: false,
@@ -209,6 +233,7 @@ function coerce(key: string, spec: OptionSpec<unknown>, raw: unknown): unknown {
             : NaN;
       if (!Number.isSafeInteger(n)) return fail('expected a whole number');
       if (spec.min !== undefined && n < spec.min) return fail(`must be at least ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) return fail(`must be at most ${spec.max}`);
       return n;
     }
     case 'boolean':

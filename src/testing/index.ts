@@ -181,7 +181,7 @@ export async function startTollgate(options: StartTollgateOptions = {}): Promise
     if (error instanceof ConfigError) throw usage(`option '${error.option}': ${error.problem}.`);
     throw error;
   }
-  const store = await openStore(config.db);
+  const store = await openStore(config.db, { statementTimeoutMs: config.dbStatementTimeout });
   let app: FastifyInstance | undefined;
   let url: string;
   try {

@@ -12,7 +12,7 @@ export function register(program: Command): void {
         import('../../server/app.ts'),
         import('../demo.ts'),
       ]);
-      const store = await openStore(config.db);
+      const store = await openStore(config.db, { statementTimeoutMs: config.dbStatementTimeout });
       const app = await buildApp(config, store);
       const address = await app.listen({ port: config.port, host: config.host });
       const url = address.replace('://[::1]', '://localhost');

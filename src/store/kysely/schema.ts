@@ -96,6 +96,19 @@ export interface AdminKeysTable {
   last_used_at: number | null;
 }
 
+/** One audit event (SPEC R15.3); `detail` is a JSON object without secrets. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  type: string;
+  outcome: string;
+  zuid: number | null;
+  client_id: string | null;
+  actor: string | null;
+  ip: string | null;
+  detail: string;
+}
+
 export interface Database {
   users: UsersTable;
   clients: ClientsTable;
@@ -106,6 +119,7 @@ export interface Database {
   sessions: SessionsTable;
   counters: CountersTable;
   admin_keys: AdminKeysTable;
+  audit_events: AuditEventsTable;
 }
 
 // ---- SalesIQ-style API data (migration 003-salesiq) ----

@@ -6,6 +6,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { coreMigration } from './001-core.ts';
 import { adminKeysMigration } from './002-admin-keys.ts';
 import { salesiqMigration } from './003-salesiq.ts';
+import { operationsMigration } from './007-operations.ts';
 import type { SqlDialect } from '../types.ts';
 
 export function migrations(dialect: SqlDialect): Record<string, Migration> {
@@ -13,6 +14,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '001-core': coreMigration(dialect),
     '002-admin-keys': adminKeysMigration(),
     '003-salesiq': salesiqMigration(dialect),
+    '007-operations': operationsMigration(dialect),
   };
 }
 
@@ -49,4 +51,13 @@ export async function migrateToLatest<T>(db: Kysely<T>, dialect: SqlDialect): Pr
       );
     }
   });
+}
+
+/** Names of the migrations not yet applied to the database (all of them before the first). */
+export async function pendingMigrations<T>(db: Kysely<T>, dialect: SqlDialect): Promise<string[]> {
+  const applied = await sql<{ name: string }>`select name from tollgate_migrations`.execute(db);
+  const done = new Set(applied.rows.map((r) => r.name));
+  return Object.keys(migrations(dialect))
+    .filter((name) => !done.has(name))
+    .sort();
 }
