@@ -98,6 +98,28 @@ export default tseslint.config(
     ['cli', 'testing', 'exports'],
     'The server does not depend on its callers.',
   ),
+  // One source of time (SPEC R12.1): the server reads its clock, so the emulator can move it.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/clock.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'Read the clock (src/core/clock.ts, ctx.now()), so emulated time applies.',
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Read the clock (src/core/clock.ts, ctx.now()), so emulated time applies.',
+        },
+      ],
+    },
+  },
   standalone(['packages/client/src/*.ts'], [], ['../*']),
   standalone(['packages/client/src/*/*.ts'], [], ['../../*']),
   standalone(['packages/resource/src/*.ts'], ['fastify'], ['../*']),

@@ -3,6 +3,19 @@ import { defineConfig } from 'vitest/config';
 
 const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
+const ALL = ['test/**/*.test.ts', 'examples/**/*.test.ts'];
+
+/**
+ * The slow tests: browsers, faults on throwaway PostgreSQL clusters, packing and installing the
+ * tarballs, and any file named `*.slow.test.ts` (fuzzing, model-based runs, multi-instance loops).
+ */
+const SLOW = [
+  'test/browser/**/*.test.ts',
+  'test/faults/**/*.test.ts',
+  'test/packaging/**/*.test.ts',
+  '**/*.slow.test.ts',
+];
+
 export default defineConfig({
   resolve: {
     // Tests run the packages' TypeScript sources; the CLI and the packaging tests run dist/.
@@ -16,10 +29,15 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/helpers/process-cleanup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      // `npm test`: everything quick. `npm run test:all` adds the `full` project.
+      { extends: true, test: { name: 'fast', include: ALL, exclude: SLOW } },
+      { extends: true, test: { name: 'full', include: SLOW } },
+    ],
   },
 });

@@ -17,7 +17,7 @@ import pg from 'pg';
 import type { Insertable, Kysely } from 'kysely';
 import { generateToken, hashSecret } from '../src/core/ids.ts';
 import { hashPassword } from '../src/core/passwords.ts';
-import { registerClient } from '../src/core/registration.ts';
+import { registerConfidentialClient } from '../src/core/registration.ts';
 import { isPostgresUrl, openStore, parsePostgresUrl } from '../src/store/open-store.ts';
 import { isKyselyStore } from '../src/store/kysely/kysely-store.ts';
 import type { Database } from '../src/store/kysely/schema.ts';
@@ -95,7 +95,7 @@ export async function seedFixtures(
     if (created.outcome !== 'created') throw new Error('bench user emails are unique');
     (i < options.users ? zuids : codeUsers).push(created.user.zuid);
   }
-  const { client, clientSecret } = await registerClient(
+  const { client, clientSecret } = await registerConfidentialClient(
     store,
     {
       name: 'Tollgate benchmark',

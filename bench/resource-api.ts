@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { DEMO_EMAIL } from '../src/cli/demo.ts';
-import { registerClient } from '../src/core/registration.ts';
+import { registerConfidentialClient } from '../src/core/registration.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
 
@@ -85,7 +85,7 @@ try {
       const store = await openStore(db);
       const user = await store.findUserByEmail(DEMO_EMAIL);
       if (user) {
-        const { client, clientSecret } = await registerClient(
+        const { client, clientSecret } = await registerConfidentialClient(
           store,
           { name: 'Bench', domain: 'https://bench.example', redirectUris: [], type: 'self' },
           user.zuid,
@@ -96,6 +96,7 @@ try {
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({
             grant_type: 'client_credentials',
+            soid: 'ZohoSalesIQ.600123434',
             client_id: client.clientId,
             client_secret: clientSecret,
             scope: 'SalesIQ.operators.READ',

@@ -6,16 +6,16 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
 import { parseConfig } from '../src/core/config.ts';
 import { ensureDemo } from '../src/cli/demo.ts';
 import { hashPassword } from '../src/core/passwords.ts';
-import { registerClient } from '../src/core/registration.ts';
+import { registerConfidentialClient } from '../src/core/registration.ts';
 import { buildApp } from '../src/server/app.ts';
 import { openStore } from '../src/store/open-store.ts';
 
 const OUT = join(import.meta.dirname, '..', 'docs', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VIEWPORTS = {
   desktop: { width: 1280, height: 900 },
   phone: { width: 390, height: 844 },
@@ -26,19 +26,7 @@ const store = await openStore(join(dir, 'tollgate.db'));
 const app = await buildApp(parseConfig({ logLevel: 'silent', port: 0, throttle: false }), store);
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
 app.tollgate.setListeningAddress(url);
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-quic',
-    '--no-first-run',
-  ],
-});
+const browser = await launchChromium();
 
 try {
   mkdirSync(OUT, { recursive: true });
@@ -59,7 +47,7 @@ try {
   if (created.outcome !== 'created') throw new Error('ada@example.com exists in a fresh store');
   const { user } = created;
   const redirect = `${url}/demo/callback`;
-  await registerClient(
+  await registerConfidentialClient(
     store,
     {
       name: 'Weekly Chat Report',
@@ -70,13 +58,13 @@ try {
     user.zuid,
     now,
   );
-  await registerClient(
+  await registerConfidentialClient(
     store,
     { name: 'Nightly export', domain: 'https://ada.example.com', redirectUris: [], type: 'self' },
     user.zuid,
     now,
   );
-  const { client: helpdesk, clientSecret: helpdeskSecret } = await registerClient(
+  const { client: helpdesk, clientSecret: helpdeskSecret } = await registerConfidentialClient(
     store,
     {
       name: 'Helpdesk Sync',

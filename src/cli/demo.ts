@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../core/passwords.ts';
-import { registerClient } from '../core/registration.ts';
+import { registerConfidentialClient } from '../core/registration.ts';
 import { salesIqStoreFor } from '../store/open-store.ts';
 import type { Store, User } from '../store/types.ts';
 import { ensureDemoPortal } from '../api/demo-portal.ts';
@@ -68,7 +68,7 @@ export async function ensureDemo(
   const existing = await store.findUserByEmail(DEMO_EMAIL);
   const user = existing ?? (await createDemoUser(store, password, now));
   await ensureDemoPortal(salesIq, user, now);
-  const { client, clientSecret } = await registerClient(
+  const { client, clientSecret } = await registerConfidentialClient(
     store,
     { name: 'Tollgate Demo App', domain: issuer, redirectUris: [redirectUri], type: 'server' },
     user.zuid,

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { TollgateError } from '../core/errors.ts';
 import { UsageError } from './usage-error.ts';
 import * as serve from './commands/serve.ts';
+import * as init from './commands/init.ts';
 import * as user from './commands/user.ts';
 import * as client from './commands/client.ts';
 import * as login from './commands/login.ts';
@@ -20,6 +21,7 @@ import * as janitor from './commands/janitor.ts';
 /** Command modules, each exporting `register(program)`. Add new commands to this list. */
 const COMMANDS: { register(program: Command): void }[] = [
   serve,
+  init,
   user,
   client,
   login,

@@ -58,7 +58,10 @@ export async function withStore<T>(
 ): Promise<T> {
   // Loaded on demand, so commands that need no database start fast.
   const { openStore } = await import('../store/open-store.ts');
-  const store = await openStore(opts.db ?? process.env.TOLLGATE_DB ?? CONFIG_SCHEMA.db.default);
+  // Admin commands open an existing database only: a mistyped --db must not create an empty one.
+  const store = await openStore(opts.db ?? process.env.TOLLGATE_DB ?? CONFIG_SCHEMA.db.default, {
+    create: false,
+  });
   try {
     return await run(store);
   } finally {

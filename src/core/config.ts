@@ -26,6 +26,7 @@ export const CONFIG_SCHEMA = {
     type: 'integer',
     default: 3000,
     min: 0,
+    max: 65535,
     description: 'TCP port to listen on (0 picks a free one).',
   }),
   host: option({ type: 'string', default: '127.0.0.1', description: 'Address to listen on.' }),
@@ -186,10 +187,11 @@ export const CONFIG_SCHEMA = {
     description:
       'Longest a PostgreSQL statement or a wait for a pooled connection may take; past it the request is answered 503.',
   }),
-  metrics: option({
+  emulator: option({
     type: 'boolean',
     default: false,
-    description: 'Serve Prometheus metrics at `GET /metrics` (see docs/metrics.md).',
+    description:
+      'Serve the emulator controls under `/_emulator/` (clock, faults, request log; SPEC R12) and the page at `/_emulator`.',
   }),
   demo: option({
     type: 'boolean',
@@ -200,12 +202,15 @@ export const CONFIG_SCHEMA = {
 
 type Schema = typeof CONFIG_SCHEMA;
 
-/** A bad option value; `option` is the schema key, the message names the flag. */
+/**
+ * A bad option value; `option` is the schema key. The message names where the value came from:
+ * the flag, or the environment variable (a flag the user never typed would only mislead).
+ */
 export class ConfigError extends TollgateError {
   readonly option: string;
   readonly problem: string;
-  constructor(option: string, problem: string) {
-    super('config_invalid', `--${flagName(option)}: ${problem}`);
+  constructor(option: string, problem: string, source: string = `--${flagName(option)}`) {
+    super('config_invalid', `${source}: ${problem}`);
     this.option = option;
     this.problem = problem;
   }
@@ -219,9 +224,9 @@ export const flagName = (key: string): string =>
 export const envName = (key: string): string =>
   `TOLLGATE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
-function coerce(key: string, spec: OptionSpec<unknown>, raw: unknown): unknown {
+function coerce(key: string, spec: OptionSpec<unknown>, raw: unknown, source: string): unknown {
   const fail = (why: string): never => {
-    throw new ConfigError(key, `${why} (got ${JSON.stringify(raw)})`);
+    throw new ConfigError(key, `${why} (got ${JSON.stringify(raw)})`, source);
   };
   switch (spec.type) {
     case 'integer': {
@@ -271,9 +276,10 @@ export function parseConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = {}
   for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [string, OptionSpec<unknown>][]) {
     const given = (input as Record<string, unknown>)[key];
     const fromEnv = env[envName(key)];
-    const raw =
-      given !== undefined ? given : fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
-    out[key] = raw === undefined ? spec.default : coerce(key, spec, raw);
+    const useEnv = given === undefined && fromEnv !== undefined && fromEnv !== '';
+    const raw = given !== undefined ? given : useEnv ? fromEnv : undefined;
+    const source = useEnv ? envName(key) : `--${flagName(key)}`;
+    out[key] = raw === undefined ? spec.default : coerce(key, spec, raw, source);
   }
   return Object.freeze(out) as Config;
 }

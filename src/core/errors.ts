@@ -30,7 +30,12 @@ export type OAuthErrorCode =
   | 'slow_down';
 
 /** Codes that only the Zoho profiles use on the wire (SPEC R0's mapping table). */
-export type ZohoErrorCode = 'invalid_code' | 'invalid_redirect_uri' | 'Access Denied';
+export type ZohoErrorCode =
+  | 'invalid_code'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_secret'
+  | 'missing_org_info'
+  | 'Access Denied';
 
 export interface OAuthErrorOptions extends BaseOAuthErrorOptions {
   /** The code the zoho profiles send instead of `error`, when they differ. */
@@ -71,6 +76,27 @@ export const invalidRequest = (description: string): OAuthError =>
 
 export const invalidClient = (description = 'Client authentication failed.'): OAuthError =>
   new OAuthError('invalid_client', description, { status: 401, redirectable: false });
+
+/**
+ * A known client with a wrong secret. Zoho names it `invalid_client_secret` (clients key their
+ * hints on it, SPEC R13.6); the rfc profile keeps RFC 6749 §5.2's `invalid_client`.
+ */
+export const invalidClientSecret = (): OAuthError =>
+  // The same description as invalidClient(): the rfc profile must not tell the two apart.
+  new OAuthError('invalid_client', 'Client authentication failed.', {
+    status: 401,
+    redirectable: false,
+    zohoError: 'invalid_client_secret',
+  });
+
+/**
+ * A self client's client_credentials request without `soid` in the zoho profiles (SPEC R13.6).
+ * @see https://zoho.com/accounts/protocol/oauth/self-client/client-credentials-flow.html
+ */
+export const missingOrgInfo = (): OAuthError =>
+  new OAuthError('invalid_request', 'soid=<Service>.<org id> is required for this self client.', {
+    zohoError: 'missing_org_info',
+  });
 
 /** Expired, reused or unknown code; revoked or unknown refresh token. Zoho says `invalid_code`. */
 export const invalidGrant = (description: string): OAuthError =>

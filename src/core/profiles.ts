@@ -20,6 +20,13 @@ export interface ProfileTraits {
   readonly plainPkce: boolean;
   /** Authorization responses carry `iss` (RFC 9207), and metadata says so. */
   readonly issInAuthorizationResponse: boolean;
+  /**
+   * Authorization requests must name `redirect_uri` (Zoho: an error page without it); otherwise
+   * the only registered URI is used and the token request must leave it out (RFC 6749 §4.1.3).
+   */
+  readonly redirectUriRequired: boolean;
+  /** A self client's client_credentials request needs `soid` (Zoho's `missing_org_info`). */
+  readonly selfClientSoidRequired: boolean;
   /** Protected resources refuse with HTTP 200 `{"error":{"code","message"}}` (Zoho's APIs). */
   readonly refusalsAsHttp200: boolean;
 }
@@ -30,6 +37,8 @@ const ZOHO: Omit<ProfileTraits, 'expiresIn'> = {
   throttleAsAccessDenied: true,
   plainPkce: true,
   issInAuthorizationResponse: false,
+  redirectUriRequired: true,
+  selfClientSoidRequired: true,
   refusalsAsHttp200: REFUSAL_TRAITS.zoho.refusalsAsHttp200,
 };
 
@@ -44,6 +53,8 @@ export const PROFILE_TRAITS: Readonly<Record<WireProfile, ProfileTraits>> = {
     expiresIn: 'seconds',
     plainPkce: false,
     issInAuthorizationResponse: true,
+    redirectUriRequired: false,
+    selfClientSoidRequired: false,
     refusalsAsHttp200: REFUSAL_TRAITS.rfc.refusalsAsHttp200,
   },
 };

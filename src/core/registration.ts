@@ -13,12 +13,24 @@ export const CLIENT_TYPES: readonly ClientType[] = ['server', 'client', 'mobile'
 /** Public clients cannot keep a secret, so they must use PKCE and get rotating refresh tokens. */
 export const isPublicClient = (type: ClientType): boolean => type === 'client' || type === 'mobile';
 
+/**
+ * The redirect URI a mobile app gets when it registers none: the loopback address on any port
+ * (RFC 8252 §7.3), which is what `tollgate login` and other native apps listen on.
+ */
+export const MOBILE_DEFAULT_REDIRECT_URI = 'http://127.0.0.1/callback';
+
 export interface ClientInput {
   name: string;
   domain: string;
   redirectUris: string[];
   type: ClientType;
   profile?: WireProfile | null;
+}
+
+/** The redirect URIs as given, or a mobile app's loopback default when it gives none. */
+function redirectUrisOf(given: unknown, type: unknown): unknown[] {
+  const uris = Array.isArray(given) ? (given as unknown[]) : [];
+  return type === 'mobile' && uris.length === 0 ? [MOBILE_DEFAULT_REDIRECT_URI] : uris;
 }
 
 export type ClientField = 'name' | 'domain' | 'redirectUris' | 'type' | 'profile';
@@ -53,7 +65,7 @@ export function checkClientInput(input: {
     problems.domain = 'Client Domain must be an http(s) URL, e.g. https://example.com.';
   }
 
-  const uris = Array.isArray(input.redirectUris) ? input.redirectUris : [];
+  const uris = redirectUrisOf(input.redirectUris, type);
   if (type === 'self') {
     if (uris.length > 0) problems.redirectUris = 'A self client has no redirect URI.';
   } else if (uris.length === 0) {
@@ -92,25 +104,31 @@ export function parseClientInput(input: Parameters<typeof checkClientInput>[0]):
   return {
     name: String(input.name).trim(),
     domain: String(input.domain).trim(),
-    redirectUris: [...new Set((input.redirectUris as string[] | undefined) ?? [])],
+    redirectUris: [...new Set(redirectUrisOf(input.redirectUris, input.type) as string[])],
     type: (input.type ?? 'server') as ClientType,
     profile: (input.profile as WireProfile | undefined) ?? null,
   };
 }
 
-/** Registers a client; the plaintext secret is returned once and only its hash is stored. */
+/**
+ * Registers a client. A confidential client's plaintext secret is returned once and only its
+ * hash is stored. A public client (RFC 6749 §2.1: `client`, `mobile`) gets no secret
+ * (`clientSecret` is undefined): it authenticates with PKCE, and any secret it sends is refused.
+ * The stored hash is then that of random bytes nobody ever sees.
+ */
 export async function registerClient(
   store: Store,
   input: Parameters<typeof checkClientInput>[0],
   ownerZuid: number | null,
   now: number,
-): Promise<{ client: Client; clientSecret: string }> {
+): Promise<{ client: Client; clientSecret: string | undefined }> {
   const parsed = parseClientInput(input);
-  const clientSecret = generateClientSecret();
+  const secret = generateClientSecret();
+  const clientSecret = isPublicClient(parsed.type) ? undefined : secret;
   const client = await store.createClient(
     {
       clientId: generateClientId(),
-      secretHash: hashSecret(clientSecret),
+      secretHash: hashSecret(secret),
       name: parsed.name,
       domain: parsed.domain,
       type: parsed.type,
@@ -123,8 +141,27 @@ export async function registerClient(
   return { client, clientSecret };
 }
 
-/** Replaces a client's secret; the old one stops working at once. */
+/** `registerClient` for a confidential client (`server`, `self`), whose secret is certain. */
+export async function registerConfidentialClient(
+  ...args: Parameters<typeof registerClient>
+): Promise<{ client: Client; clientSecret: string }> {
+  const { client, clientSecret } = await registerClient(...args);
+  if (clientSecret === undefined)
+    throw new ClientInputError({ type: 'A public app (client or mobile) has no secret.' });
+  return { client, clientSecret };
+}
+
+/**
+ * Replaces a client's secret; the old one stops working at once. Undefined for an unknown client.
+ * @throws ClientInputError for a public client, which has no secret to rotate.
+ */
 export async function rotateSecret(store: Store, clientId: string): Promise<string | undefined> {
+  const client = await store.findClient(clientId);
+  if (!client) return undefined;
+  if (isPublicClient(client.type))
+    throw new ClientInputError({
+      type: 'A public app (client or mobile) has no secret to rotate: it uses PKCE.',
+    });
   const clientSecret = generateClientSecret();
   return (await store.rotateClientSecret(clientId, hashSecret(clientSecret)))
     ? clientSecret

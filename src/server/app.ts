@@ -21,6 +21,8 @@ import { startJanitor } from './janitor.ts';
 import { addSecurityHeaders } from './security-headers.ts';
 import { renderError } from './render-error.ts';
 import { STYLESHEET } from './ui/layout.ts';
+import { installEmulator } from './emulator/emulator.ts';
+import { registerControlApi } from './emulator/control-api.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -100,6 +102,9 @@ export async function buildApp(
       'request',
     );
   });
+
+  // The emulator's request log and faults see every request; with it off, no hook is added.
+  if (ctx.emulator) installEmulator(app, ctx, ctx.emulator);
 
   // Body formats (SPEC R4.1): url-encoded, multipart text fields, and an empty body of any type.
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
@@ -229,5 +234,6 @@ export async function buildApp(
     await api.register(metadataEndpoint(ROUTE_MODULES).register);
     for (const route of API_ROUTES) await api.register(route.register);
   });
+  if (ctx.emulator) await registerControlApi(app, ctx.emulator);
   return app;
 }

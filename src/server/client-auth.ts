@@ -5,7 +5,7 @@
  * wrong secret, so answers do not reveal which client ids exist.
  */
 import type { FastifyRequest } from 'fastify';
-import { invalidClient, invalidRequest, throttled } from '../core/errors.ts';
+import { invalidClient, invalidClientSecret, invalidRequest, throttled } from '../core/errors.ts';
 import { hashSecret, safeEqual } from '../core/ids.ts';
 import { isPublicClient } from '../core/registration.ts';
 import { holdsUnstorableText } from '../core/text.ts';
@@ -64,7 +64,8 @@ export async function authenticateClient(
   if (basic && paramId !== undefined && paramId !== basic.id)
     throw invalidRequest('client_id differs from the Basic credentials.');
   const clientId = basic?.id ?? paramId;
-  const secret = basic?.secret ?? paramSecret;
+  // An empty secret is no secret (public clients send `client_id:` in Basic, as Zoho allows).
+  const secret = (basic?.secret ?? paramSecret) || undefined;
   if (clientId === undefined) throw invalidClient('No client was identified.');
 
   const now = ctx.now();
@@ -80,8 +81,10 @@ export async function authenticateClient(
   const expected = client?.secretHash ?? hashSecret(`decoy:${clientId}`);
   const secretOk = secret !== undefined && safeEqual(hashSecret(secret), expected);
 
+  // A known client with a wrong secret: Zoho says so (`invalid_client_secret`, SPEC R13.6).
+  const wrongSecret = client !== undefined && secret !== undefined && !secretOk;
   if (client && isPublicClient(client.type)) {
-    if (secret !== undefined && !secretOk) return fail();
+    if (wrongSecret) return fail();
     return { client, method: 'none' };
   }
   if (!client || !secretOk) return fail();
@@ -89,6 +92,10 @@ export async function authenticateClient(
 
   async function fail(): Promise<never> {
     if (ctx.config.throttle) await ctx.store.hitCounter(throttleKey, throttleWindowMs, now);
+    if (wrongSecret && client) {
+      request.wireProfile = ctx.profileFor(client);
+      throw invalidClientSecret();
+    }
     throw invalidClient();
   }
 }

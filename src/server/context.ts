@@ -2,12 +2,14 @@
  * What every endpoint needs: config, store, scope catalogue, the clock, and the public URLs.
  * The issuer may only be known once the server listens (port 0), so it is settable once.
  */
+import { EmulatorClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { WireProfile } from '../core/profiles.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
 import type { Client, Store } from '../store/types.ts';
 import type { TokenVerifier } from '@tollgate/resource';
 import { createLocalVerifier } from './local-verifier.ts';
+import { Emulator } from './emulator/emulator.ts';
 
 /** The demo user and app that `tollgate serve --demo` creates (the home page walks through them). */
 export interface DemoCredentials {
@@ -19,15 +21,20 @@ export interface DemoCredentials {
 }
 
 export interface ServerContextOptions {
-  /** The clock, in Unix milliseconds (tests and emulation move time). */
-  now?: () => number;
+  /** The source of time (default: an {@link EmulatorClock} at real time, SPEC R12.1). */
+  clock?: EmulatorClock;
 }
 
 export class ServerContext {
   readonly config: Config;
   readonly store: Store;
   readonly scopes: ScopeCatalogue;
+  /** The one source of time (SPEC R12.1); the emulator moves it. */
+  readonly clock: EmulatorClock;
+  /** The clock's time, in Unix milliseconds. */
   readonly now: () => number;
+  /** The emulator's faults and request log, when `--emulator` is on (SPEC R12). */
+  readonly emulator: Emulator | undefined;
   /** Local access-token validation, shared by user info and the API (one cache per instance). */
   readonly tokens: TokenVerifier;
   /** Every route of the app, as registered (for tests and docs that cover each endpoint). */
@@ -44,7 +51,10 @@ export class ServerContext {
     this.config = config;
     this.store = store;
     this.scopes = scopes;
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? new EmulatorClock();
+    this.clock = clock;
+    this.now = () => clock.now();
+    this.emulator = config.emulator ? new Emulator() : undefined;
     this.tokens = createLocalVerifier({
       mode: 'local',
       store,

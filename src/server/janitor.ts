@@ -25,9 +25,9 @@ export function startJanitor(options: JanitorOptions): Janitor {
   let running: Promise<SweepResult> | undefined;
   let stopped = false;
   const pass = async (): Promise<SweepResult> => {
-    const started = Date.now();
+    const started = performance.now();
     const result = await options.store.sweepExpired(options.now());
-    options.onPass?.(result, Date.now() - started);
+    options.onPass?.(result, Math.round(performance.now() - started));
     return result;
   };
   const runOnce = async (): Promise<SweepResult> => {

@@ -4,8 +4,7 @@
  * how parallel test runs share one server without colliding. The SalesIQ-style API's store lives
  * in the same database and is reached from the opened store with `salesIqStoreFor`.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
@@ -15,6 +14,7 @@ import { createKyselySalesIqStore } from './kysely/salesiq-store.ts';
 import { migrateToLatest } from './migrations/index.ts';
 import type { SalesIqStore } from './salesiq-types.ts';
 import { SqliteDialectKeepingErrors } from './sqlite-dialect.ts';
+import { checkSqliteLocation, StoreLocationError } from './sqlite-location.ts';
 import type { Store } from './types.ts';
 
 export interface OpenStoreOptions {
@@ -28,6 +28,11 @@ export interface OpenStoreOptions {
    * client gives up waiting on a server that does not answer at all (frozen, cut off).
    */
   statementTimeoutMs?: number;
+  /**
+   * Create a SQLite file (and its folder) that does not exist yet (default true). Admin commands
+   * pass false, so a mistyped `--db` is an error rather than a new, empty database.
+   */
+  create?: boolean;
 }
 
 /** The default of `statementTimeoutMs` (and of `--db-statement-timeout`). */
@@ -143,13 +148,33 @@ function withStatementCache(database: SqliteDatabase.Database): KyselySqliteData
   };
 }
 
+/** Opens the SQLite file and proves it can be written, or says which file and why not. */
+function openSqliteDatabase(location: string): SqliteDatabase.Database {
+  let database: SqliteDatabase.Database | undefined;
+  try {
+    database = new SqliteDatabase(location);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('busy_timeout = 5000');
+    database.pragma('foreign_keys = ON');
+    // A write lock needs the file, its journal and its folder writable: fail now, not at the
+    // first sign-in.
+    database.exec('BEGIN IMMEDIATE');
+    database.exec('ROLLBACK');
+    return database;
+  } catch (error) {
+    database?.close();
+    const file = location === ':memory:' ? location : resolve(location);
+    throw new StoreLocationError(
+      file,
+      `cannot use the database ${file}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
 async function openSqlite(location: string, options: OpenStoreOptions): Promise<KyselyStore> {
-  if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
-  const database = new SqliteDatabase(location);
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
-  database.pragma('busy_timeout = 5000');
-  database.pragma('foreign_keys = ON');
+  if (location !== ':memory:') checkSqliteLocation(location, options.create ?? true);
+  const database = openSqliteDatabase(location);
   const db = new Kysely<Database>({
     dialect: new SqliteDialectKeepingErrors({ database: withStatementCache(database) }, database),
   });

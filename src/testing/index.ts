@@ -24,6 +24,12 @@ import { CLIENT_TYPES, registerClient } from '../core/registration.ts';
 import { openStore } from '../store/open-store.ts';
 import type { ClientType, Store } from '../store/types.ts';
 import { buildApp } from '../server/app.ts';
+import {
+  emulatorControls,
+  type EmulatorClockControl,
+  type EmulatorFaultControl,
+  type EmulatorRequestControl,
+} from './emulator-controls.ts';
 import { Browser, readErrorPage, walkAuthorization, type ConsentDecision } from './browser.ts';
 
 /** Config options a test may set, beside the handle's own (`port`, `db`). */
@@ -51,7 +57,7 @@ export interface TestUser {
   password: string;
 }
 
-/** A registered app. `clientSecret` is shown once, as by the developer console. */
+/** A registered confidential app (`server`, `self`). `clientSecret` is shown once, as by the console. */
 export interface TestClient {
   clientId: string;
   clientSecret: string;
@@ -63,6 +69,13 @@ export interface CreateUserOptions {
   password?: string;
   firstName?: string;
   lastName?: string;
+}
+
+/** A registered public app (`client`, `mobile`): no secret, PKCE instead. */
+export interface PublicTestClient {
+  clientId: string;
+  clientSecret: undefined;
+  redirectUris: string[];
 }
 
 export interface CreateClientOptions {
@@ -125,7 +138,12 @@ export interface TollgateHandle {
   /** Base URL (`http://127.0.0.1:<port>`): the issuer, accounts server and API domain. */
   readonly url: string;
   createUser(options?: CreateUserOptions): Promise<TestUser>;
-  createClient(options?: CreateClientOptions): Promise<TestClient>;
+  createClient(options?: CreateClientOptions & { type?: 'server' | 'self' }): Promise<TestClient>;
+  /** A public app (`client`, `mobile`) has no secret (RFC 6749 §2.1): it uses PKCE. */
+  createClient(
+    options: CreateClientOptions & { type: 'client' | 'mobile' },
+  ): Promise<PublicTestClient>;
+  createClient(options?: CreateClientOptions): Promise<TestClient | PublicTestClient>;
   /** Runs the browser part of the code flow and returns the redirect the app would get. */
   authorize(options: AuthorizeOptions): Promise<AuthorizeResult>;
   /**
@@ -136,6 +154,12 @@ export interface TollgateHandle {
     url: string | URL,
     options: { user: TestUser | string; consent?: ConsentDecision },
   ): Promise<AuthorizeResult>;
+  /** The server's clock (SPEC R12.1): codes, tokens, sessions and throttle windows follow it. */
+  readonly clock: EmulatorClockControl;
+  /** Fault rules (SPEC R12.2): make an endpoint fail the way Zoho fails. */
+  readonly faults: EmulatorFaultControl;
+  /** What your code sent and what it got back (SPEC R12.3), secrets masked. */
+  readonly requests: EmulatorRequestControl;
   /** Stops the server and discards its database. A second call does nothing. */
   stop(): Promise<void>;
 }
@@ -150,7 +174,13 @@ function usage(message: string): TollgateError {
 /** Checks every option, naming the first bad one. */
 function toConfig(options: StartTollgateOptions): ConfigInput {
   if (typeof options !== 'object' || options === null) throw usage('options must be an object.');
-  const input: ConfigInput = { logLevel: 'silent', port: 0, db: ':memory:', host: '127.0.0.1' };
+  const input: ConfigInput = {
+    logLevel: 'silent',
+    port: 0,
+    db: ':memory:',
+    host: '127.0.0.1',
+    emulator: true,
+  };
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
     if (NOT_OPTIONS.has(key) || (!HANDLE_OPTIONS.has(key) && !(key in CONFIG_SCHEMA))) {
@@ -273,6 +303,8 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
   return {
     url,
 
+    ...emulatorControls(ctx),
+
     async createUser(o = {}) {
       const email =
         o.email ?? `user${++users}.${Math.random().toString(36).slice(2, 8)}@example.com`;
@@ -322,7 +354,12 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
         await ownerZuid(o.owner),
         ctx.now(),
       );
-      return { clientId: client.clientId, clientSecret, redirectUris: client.redirectUris };
+      // The overloads tie `clientSecret` to the type: a string exactly for confidential apps.
+      const created: TestClient | PublicTestClient =
+        clientSecret === undefined
+          ? { clientId: client.clientId, clientSecret, redirectUris: client.redirectUris }
+          : { clientId: client.clientId, clientSecret, redirectUris: client.redirectUris };
+      return created as TestClient & PublicTestClient;
     },
 
     async authorize(o) {
@@ -363,3 +400,11 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
 }
 
 export type { ConsentDecision } from './browser.ts';
+export {
+  parseDuration,
+  type EmulatorClockControl,
+  type EmulatorFaultControl,
+  type EmulatorRequestControl,
+} from './emulator-controls.ts';
+export type { FaultInput, FaultRule } from '../core/faults.ts';
+export type { LoggedRequest, RequestFilter } from '../core/request-log.ts';

@@ -26,6 +26,7 @@ export async function tokenMinter(
   return async (scope) => {
     const res = await postForm(server.url, '/oauth/v2/token', {
       grant_type: 'client_credentials',
+      soid: 'ZohoSalesIQ.600123434',
       client_id: app.clientId,
       client_secret: app.clientSecret,
       scope,

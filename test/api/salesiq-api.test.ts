@@ -383,7 +383,11 @@ describe.each(storeKinds)('SPEC R8 API on $name', (kind) => {
           body: JSON.stringify({ name: 'Other', screenname: 'GLOBEX' }),
         });
         expect(again.status).toBe(profile === 'rfc' ? 409 : 200);
-        expect(again.body.error).toBeDefined();
+        expect(again.body.error).toEqual(
+          profile === 'rfc'
+            ? 'invalid_request'
+            : { code: 1008, message: "The screen name 'globex' is taken." },
+        );
       });
 
       it.each([

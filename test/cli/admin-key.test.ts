@@ -18,6 +18,7 @@ describe('tollgate admin-key create', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'tollgate-admin-key-'));
     db = join(dir, 'tollgate.db');
+    expect(spawnSync(process.execPath, [BIN, 'init', '--db', db]).status).toBe(0); // admin commands need an existing database
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -2,10 +2,11 @@
  * SPEC R10: the command line, run as a real process, as a person or script would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnGroup, stopGroup } from '../helpers/processes.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/tollgate.js');
 
@@ -27,6 +28,7 @@ describe('R10 command line', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
     db = join(dir, 'cli.db');
+    expect(spawnSync(process.execPath, [BIN, 'init', '--db', db]).status).toBe(0); // admin commands need an existing database
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -161,7 +163,7 @@ describe('R10 command line', () => {
   });
 
   it('R10: serve prints the URL it listens on, serves, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(
+    const child = spawnGroup(
       process.execPath,
       [BIN, 'serve', '--db', join(dir, 'serve.db'), '--port', '0', '--log-level', 'warn'],
       {
@@ -186,11 +188,7 @@ describe('R10 command line', () => {
     };
     expect(meta.issuer).toBe(url);
     expect(meta.code_challenge_methods_supported).toEqual(['S256']);
-    const exited = new Promise<number | null>((resolve) =>
-      child.on('exit', (code) => resolve(code)),
-    );
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stopGroup(child)).toBe(0);
   });
 });
 

@@ -54,6 +54,7 @@ describe.each(storeKinds.slice(0, 1))('docs/api.md examples on $name', (kind) =>
       (
         await postForm(server.url, '/oauth/v2/token', {
           grant_type: 'client_credentials',
+          soid: 'ZohoSalesIQ.600123434',
           client_id: self.clientId,
           client_secret: self.clientSecret,
           scope,

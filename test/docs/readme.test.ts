@@ -3,12 +3,12 @@
  * quick start (`npm start`) really starts a server with a working demo user and app.
  */
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withConfigTable } from '../../scripts/generate-docs.ts';
 import { Browser, authorize, postForm } from '../helpers/server.ts';
+import { spawnGroup, stopGroup } from '../helpers/processes.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -24,11 +24,11 @@ describe('README', () => {
     expect(readme).toContain('npm test');
   });
 
-  it('quick start: `npm start` serves, prints demo credentials that complete the flow, and keeps them across restarts', async () => {
+  it('quick start: `npm start` serves, prints demo credentials that complete the flow, and keeps them across restarts; stopping it leaves no server running (issue 18)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-quickstart-'));
     const db = join(dir, 'data', 'tollgate.db');
     const start = async (): Promise<{ out: string; stop: () => Promise<void> }> => {
-      const child = spawn('npm', ['start', '--silent'], {
+      const child = spawnGroup('npm', ['start', '--silent'], {
         cwd: ROOT,
         env: { ...process.env, TOLLGATE_DB: db, TOLLGATE_PORT: '0', TOLLGATE_LOG_LEVEL: 'warn' },
       });
@@ -47,9 +47,8 @@ describe('README', () => {
         });
       });
       const stop = async (): Promise<void> => {
-        const exited = new Promise((r) => child.on('exit', r));
-        child.kill('SIGTERM');
-        await exited;
+        // npm runs a shell that runs node: stopping npm alone would leave the server running.
+        await stopGroup(child);
       };
       return { out, stop };
     };
@@ -80,6 +79,8 @@ describe('README', () => {
       });
       expect(((await info.json()) as { Email: string }).Email).toBe(email);
       await first.stop();
+      // What broke: stopping `npm start` left `tollgate serve --demo` answering on its port.
+      await expect(fetch(`${url}/health`)).rejects.toThrow();
       expect(statSync(join(dir, 'data', 'demo-credentials.json')).mode & 0o777).toBe(0o600);
 
       const second = await start();

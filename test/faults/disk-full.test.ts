@@ -48,6 +48,7 @@ describe.skipIf('reason' in mounted)('SQLite disk full during load', () => {
       const write = await call(tollgate.url, 'POST', '/oauth/v2/token', {
         form: {
           grant_type: 'client_credentials',
+          soid: 'ZohoSalesIQ.600123434',
           scope: SCOPE,
           client_id: seed.self.clientId,
           client_secret: seed.self.clientSecret,

@@ -39,6 +39,7 @@ describe('SIGTERM', () => {
       connections.push(...idle);
       const form = new URLSearchParams({
         grant_type: 'client_credentials',
+        soid: 'ZohoSalesIQ.600123434',
         scope: SCOPE,
         client_id: seed.self.clientId,
         client_secret: seed.self.clientSecret,

@@ -51,6 +51,7 @@ describe('slow clients and floods', () => {
       timeoutMs: 5_000,
       form: {
         grant_type: 'client_credentials',
+        soid: 'ZohoSalesIQ.600123434',
         scope: SCOPE,
         client_id: seed.self.clientId,
         client_secret: seed.self.clientSecret,

@@ -6,20 +6,11 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
+import { CHROMIUM_PATH } from '../../scripts/chromium.ts';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
+export { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from '../../scripts/chromium.ts';
 
 const available = existsSync(CHROMIUM_PATH);
 if (!available) {
@@ -33,12 +24,11 @@ if (!available) {
   );
 }
 
+/** Whether Chromium is here (see the banner above). */
+export const hasChromium = available;
+
 /** `describe` when Chromium is here, `describe.skip` otherwise. */
 export const describeInBrowser = available ? describe : describe.skip;
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-}
 
 /** A fresh context (own cookies) whose pages fail the test on any CSP violation or script error. */
 export async function newPage(

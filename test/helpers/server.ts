@@ -4,6 +4,7 @@
  * plain HTTP requests, the way a browser would.
  */
 import type { FastifyInstance } from 'fastify';
+import { EmulatorClock } from '../../src/core/clock.ts';
 import { parseConfig, type ConfigInput } from '../../src/core/config.ts';
 import { hashPassword } from '../../src/core/passwords.ts';
 import { registerClient } from '../../src/core/registration.ts';
@@ -25,6 +26,7 @@ export interface TestServer {
   advance(ms: number): void;
   now(): number;
   addUser(email?: string, password?: string): Promise<User & { password: string }>;
+  /** `clientSecret` is '' for a public app, which has none (an empty client_secret is absent). */
   addClient(options?: {
     type?: ClientType;
     redirectUris?: string[];
@@ -43,11 +45,11 @@ export async function startServer(
   options: BuildAppOptions = {},
 ): Promise<TestServer> {
   const store = await kind.open();
-  let offset = 0;
-  const now = (): number => Date.now() + offset;
+  const clock = options.clock ?? new EmulatorClock();
+  const now = (): number => clock.now();
   const app = await buildApp(parseConfig({ logLevel: 'silent', port: 0, ...config }), store, {
-    now,
     ...options,
+    clock,
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   app.tollgate.setListeningAddress(address);
@@ -57,7 +59,7 @@ export async function startServer(
     store,
     now,
     advance(ms) {
-      offset += ms;
+      clock.advance(ms);
     },
     async addUser(email, password = 'correct horse battery') {
       const created = await store.createUser(
@@ -87,7 +89,11 @@ export async function startServer(
         owner,
         now(),
       );
-      return { clientId: client.clientId, clientSecret, redirectUri: uris[0] ?? '' };
+      return {
+        clientId: client.clientId,
+        clientSecret: clientSecret ?? '',
+        redirectUri: uris[0] ?? '',
+      };
     },
     async close() {
       await app.close();

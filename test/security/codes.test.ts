@@ -126,7 +126,7 @@ describe.each(storeKinds)('attack: authorization codes on $name', (kind) => {
     expect(stolen.body.access_token).toBeUndefined();
   });
 
-  it('R4.2: a code presented with the right client id but no or a wrong secret is invalid_client', async () => {
+  it('R4.2: a code presented with the right client id but no secret is invalid_client, a wrong one invalid_client_secret (R13.6)', async () => {
     const app = await server.addClient();
     const code = await codeFor(server, app);
     expect(
@@ -135,7 +135,7 @@ describe.each(storeKinds)('attack: authorization codes on $name', (kind) => {
     ).toEqual({ error: 'invalid_client' });
     expect(
       (await exchange(server, form(app, code, { client_secret: 'f'.repeat(42) }))).body,
-    ).toEqual({ error: 'invalid_client' });
+    ).toEqual({ error: 'invalid_client_secret' });
     expect((await exchange(server, form(app, code))).body.access_token).toBeTruthy();
   });
 

@@ -4,7 +4,7 @@
  * A forged post comes in three shapes: no token, the attacker's own valid token, or the
  * victim's token without the CSRF cookie (what a cross-site post carries under SameSite=Strict).
  * Each is refused with 403 and changes nothing. Chromium repeats the real cross-site case in
- * chromium.test.ts.
+ * chromium.slow.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKinds } from '../helpers/stores.ts';

@@ -3,7 +3,7 @@
  * RFC 6819 §5.2.4.2: the consent page must show the person what the app really is). The strings come from app developers (name,
  * domain), the operator's scopes file (descriptions), people (emails, code descriptions) and
  * request parameters (state, return_to, paths, parameter names). Chromium checks the DOM of the
- * consent page in chromium.test.ts.
+ * consent page in chromium.slow.test.ts.
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -125,7 +125,7 @@ describe.each(storeKinds)('attack: tokens on $name', (kind) => {
     ]) {
       const bare = await fetch(`${server.url}${path}`);
       const body = (await bare.json()) as { error?: unknown; ZUID?: unknown; data?: unknown };
-      expect(body.error, path).toBeDefined();
+      expect(body.error, path).toMatchObject({ code: 1002 });
       expect(body.ZUID ?? body.data, path).toBeUndefined();
       const withHeader = await fetch(`${server.url}${path}`, {
         headers: { authorization: `Zoho-oauthtoken ${access}` },
@@ -133,7 +133,7 @@ describe.each(storeKinds)('attack: tokens on $name', (kind) => {
       expect(
         ((await withHeader.json()) as { error?: unknown }).error,
         `${path} with header`,
-      ).toBeDefined();
+      ).toMatchObject({ code: 1002 });
     }
   });
 
@@ -222,6 +222,6 @@ describe.each(storeKinds)('attack: tokens on $name', (kind) => {
     const res = await obtainTokens(server, { ...app, scope: 'SalesIQ.portals.READ' });
     const info = await userInfo(server, String(res.body.access_token));
     expect(info.body.ZUID).toBeUndefined();
-    expect(info.body.error).toBeDefined();
+    expect(info.body.error).toMatchObject({ code: 1007 });
   });
 });

@@ -59,6 +59,39 @@ describe.each(storeKinds)('admin JSON API on $name', (kind) => {
     expect((await call('GET', '/nothing-here')).status).toBe(404);
   });
 
+  it('issue 17: a public app gets no client_secret; a mobile app without redirect URIs gets the loopback default', async () => {
+    const mobile = await call('POST', '/clients', {
+      name: 'Phone',
+      domain: 'https://phone.example',
+      redirect_uris: [],
+      type: 'mobile',
+    });
+    expect(mobile.status).toBe(201);
+    expect(mobile.body).not.toHaveProperty('client_secret');
+    expect(mobile.body.redirect_uris).toEqual(['http://127.0.0.1/callback']);
+    const spa = await call('POST', '/clients', {
+      name: 'SPA',
+      domain: 'https://spa.example',
+      redirect_uris: ['https://spa.example/cb'],
+      type: 'client',
+    });
+    expect(spa.status).toBe(201);
+    expect(spa.body).not.toHaveProperty('client_secret');
+    const rotate = await call('POST', `/clients/${String(mobile.body.client_id)}/rotate-secret`);
+    expect(rotate.status).toBe(400);
+    expect(rotate.body.problems).toEqual({
+      type: 'A public app (client or mobile) has no secret to rotate: it uses PKCE.',
+    });
+    // The browser app has no secret to send: a client_secret it sends is refused.
+    const tokens = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'refresh_token',
+      refresh_token: '1000.nothing',
+      client_id: String(spa.body.client_id),
+      client_secret: 'guessed',
+    });
+    expect(tokens.body.error).toBe('invalid_client_secret'); // Zoho's name for it (zoho profile)
+  });
+
   it('R2: creates, lists, reads, updates, rotates and deletes a client', async () => {
     const owner = await server.addUser();
     const created = await call('POST', '/clients', {
@@ -110,7 +143,7 @@ describe.each(storeKinds)('admin JSON API on $name', (kind) => {
       client_id: clientId,
       client_secret: created.body.client_secret as string,
     });
-    expect(oldSecret.body).toEqual({ error: 'invalid_client' });
+    expect(oldSecret.body).toEqual({ error: 'invalid_client_secret' });
 
     expect((await call('DELETE', `/clients/${clientId}`)).body).toEqual({
       client_id: clientId,

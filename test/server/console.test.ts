@@ -67,7 +67,7 @@ describe.each(storeKinds)('developer console on $name', (kind) => {
     ['mobile', 'com.example.app:/oauth2redirect'],
     ['self', ''],
   ])(
-    'R2: a %s client is created, owned by its creator, and its secret is shown once',
+    'R2: a %s client is created, owned by its creator, and its secret (if confidential) is shown once',
     async (type, uris) => {
       const { user, browser, create } = await consoleUser(server);
       const res = await create({ ...GOOD, type, redirect_uris: uris });
@@ -77,6 +77,15 @@ describe.each(storeKinds)('developer console on $name', (kind) => {
       const clientId = /id="client-id"[^>]*>([^<]+)</.exec(page)?.[1] ?? '';
       const secret = /id="client-secret"[^>]*>([^<]+)</.exec(page)?.[1] ?? '';
       expect(clientId).toMatch(/^1000\.[A-Z0-9]{30}$/);
+      if (type === 'client' || type === 'mobile') {
+        // Issue 17: a public app (RFC 6749 §2.1) has no secret, so none is shown or accepted.
+        expect(secret).toMatch(/^None\. A (browser|mobile) app cannot keep a secret/);
+        expect(page).not.toMatch(/[0-9a-f]{42}/);
+        expect(page).not.toContain('shown only this once');
+        const appPage = await (await browser.get(`/console/apps/${clientId}`)).text();
+        expect(appPage).not.toContain('Rotate secret');
+        return;
+      }
       expect(secret).toMatch(/^[0-9a-f]{42}$/);
       const stored = await server.store.findClient(clientId);
       expect(stored).toMatchObject({
@@ -212,6 +221,7 @@ describe.each(storeKinds)('developer console on $name', (kind) => {
     const ccGrant = (secret: string) =>
       postForm(server.url, '/oauth/v2/token', {
         grant_type: 'client_credentials',
+        soid: 'ZohoSalesIQ.600123434',
         client_id: clientId,
         client_secret: secret,
         scope: 'AaaServer.profile.READ',
@@ -225,7 +235,7 @@ describe.each(storeKinds)('developer console on $name', (kind) => {
     ).text();
     const newSecret = /id="client-secret"[^>]*>([^<]+)</.exec(rotated)?.[1] ?? '';
     expect(newSecret).not.toBe(oldSecret);
-    expect((await ccGrant(oldSecret)).body).toEqual({ error: 'invalid_client' });
+    expect((await ccGrant(oldSecret)).body).toEqual({ error: 'invalid_client_secret' });
     const token = (await ccGrant(newSecret)).body.access_token as string;
     const info = await fetch(`${server.url}/oauth/user/info`, {
       headers: { authorization: `Zoho-oauthtoken ${token}` },
@@ -243,7 +253,7 @@ describe.each(storeKinds)('developer console on $name', (kind) => {
     const after = await fetch(`${server.url}/oauth/user/info`, {
       headers: { authorization: `Zoho-oauthtoken ${token}` },
     });
-    expect((await after.json()).error).toBeDefined();
+    expect((await after.json()).error).toMatchObject({ code: 1003 });
   });
 
   it('R2: Generate Code refuses an unknown scope and a lifetime outside 3/5/7/10, and its code is exchanged without redirect_uri', async () => {

@@ -48,6 +48,6 @@ describe.each(storeKinds)('the seed flow on $name', (kind) => {
     const after = await fetch(`${server.url}/oauth/user/info`, {
       headers: { authorization: `Zoho-oauthtoken ${refreshed.body.access_token as string}` },
     });
-    expect((await after.json()).error).toBeDefined();
+    expect((await after.json()).error).toMatchObject({ code: 1003 });
   });
 });

@@ -144,13 +144,13 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
     expect(res.body).toEqual({ error: 'invalid_request' });
   });
 
-  it('R4.1: a wrong client secret is invalid_client', async () => {
+  it('R4.1, R13.6: a wrong client secret is invalid_client_secret in the zoho profile', async () => {
     const { app, code } = await freshCode();
     const res = await postForm(server.url, '/oauth/v2/token', {
       ...exchangeForm(app, code),
       client_secret: '0'.repeat(42),
     });
-    expect(res.body).toEqual({ error: 'invalid_client' });
+    expect(res.body).toEqual({ error: 'invalid_client_secret' });
   });
 
   it('R4.1: public clients send no secret and must use PKCE', async () => {
@@ -254,7 +254,7 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
     const info = await fetch(`${server.url}/oauth/user/info`, {
       headers: { authorization: `Zoho-oauthtoken ${first.body.access_token as string}` },
     });
-    expect(((await info.json()) as { error?: unknown }).error).toBeDefined();
+    expect(((await info.json()) as { error?: unknown }).error).toMatchObject({ code: 1003 });
     const refresh = await postForm(server.url, '/oauth/v2/token', {
       grant_type: 'refresh_token',
       refresh_token: first.body.refresh_token as string,
@@ -354,6 +354,7 @@ describe.each(storeKinds)('R4 token endpoint on $name', (kind) => {
       client_id: self.clientId,
       client_secret: self.clientSecret,
       scope: 'AaaServer.profile.READ',
+      soid: 'ZohoCRM.600123434',
     });
     expect(res.body.refresh_token).toBeUndefined();
     const info = await fetch(`${server.url}/oauth/user/info`, {

@@ -264,6 +264,6 @@ describe.each(storeKinds)('R5 limits on $name', (kind) => {
     server.advance(3_590_000);
     expect((await call()).ZUID).toBeDefined();
     server.advance(11_000);
-    expect((await call()).error).toBeDefined();
+    expect((await call()).error).toMatchObject({ code: 1003 });
   });
 });

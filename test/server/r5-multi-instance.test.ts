@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/core/config.ts';
 import { hashSecret } from '../../src/core/ids.ts';
-import { registerClient } from '../../src/core/registration.ts';
+import { registerConfidentialClient } from '../../src/core/registration.ts';
 import { mintCode } from '../../src/core/codes.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -37,7 +37,7 @@ describe.runIf(postgres)('R5.6 several instances on one PostgreSQL database', ()
       );
       if (created.outcome !== 'created') throw new Error('multi@example.com exists already');
       const { user } = created;
-      const { client, clientSecret } = await registerClient(
+      const { client, clientSecret } = await registerConfidentialClient(
         store,
         {
           name: 'Multi',

@@ -49,13 +49,19 @@ describe.each(storeKinds)('R6 using tokens on $name', (kind) => {
   });
 
   it('R6.1: SalesIQ.x.ALL does not grant AaaServer.profile.READ, and unknown or malformed tokens are refused', async () => {
-    expect((await userInfo('garbage')).body.error).toBeDefined();
+    const app = await server.addClient();
+    const all = await obtainTokens(server, { ...app, scope: 'SalesIQ.portals.ALL' });
+    expect(all.body.access_token).toMatch(/^1000\./);
+    const refused = await userInfo(all.body.access_token as string);
+    expect(refused.body.error).toMatchObject({ code: 1007 });
+    expect(refused.body.ZUID).toBeUndefined();
+    expect((await userInfo('garbage')).body.error).toMatchObject({ code: 1003 });
     expect(
       (await userInfo('1000.ffffffffffffffffffffffffffffffff.ffffffffffffffffffffffffffffffff'))
         .body.error,
-    ).toBeDefined();
+    ).toMatchObject({ code: 1003 });
     const res = await fetch(`${server.url}/oauth/user/info`);
-    expect(((await res.json()) as { error?: unknown }).error).toBeDefined();
+    expect(((await res.json()) as { error?: unknown }).error).toMatchObject({ code: 1003 });
   });
 
   it('R6.2: a token in the query string is never accepted', async () => {
@@ -64,11 +70,11 @@ describe.each(storeKinds)('R6 using tokens on $name', (kind) => {
     const token = tokens.body.access_token as string;
     const res = await fetch(`${server.url}/oauth/user/info?access_token=${token}`);
     const body = (await res.json()) as { error?: { code: number } };
-    expect(body.error).toBeDefined();
+    expect(body.error).toMatchObject({ code: 1002 });
     const both = await fetch(`${server.url}/oauth/user/info?access_token=${token}`, {
       headers: { authorization: `Zoho-oauthtoken ${token}` },
     });
-    expect(((await both.json()) as { error?: unknown }).error).toBeDefined();
+    expect(((await both.json()) as { error?: unknown }).error).toMatchObject({ code: 1002 });
   });
 
   it('R6.3: Zoho revocation by query string or form body answers {"status":"success"}, HTTP 400 for an unknown token', async () => {
@@ -99,14 +105,18 @@ describe.each(storeKinds)('R6 using tokens on $name', (kind) => {
     const app = await server.addClient();
     const t = await obtainTokens(server, { ...app, accessType: 'offline' });
     await postForm(server.url, '/oauth/v2/token/revoke', { token: t.body.refresh_token as string });
-    expect((await userInfo(t.body.access_token as string)).body.error).toBeDefined();
+    expect((await userInfo(t.body.access_token as string)).body.error).toMatchObject({
+      code: 1003,
+    });
   });
 
   it('R6.3: revoking an access token leaves its refresh token working', async () => {
     const app = await server.addClient();
     const t = await obtainTokens(server, { ...app, accessType: 'offline' });
     await postForm(server.url, '/oauth/v2/token/revoke', { token: t.body.access_token as string });
-    expect((await userInfo(t.body.access_token as string)).body.error).toBeDefined();
+    expect((await userInfo(t.body.access_token as string)).body.error).toMatchObject({
+      code: 1003,
+    });
     const r = await postForm(server.url, '/oauth/v2/token', {
       grant_type: 'refresh_token',
       refresh_token: t.body.refresh_token as string,
@@ -147,7 +157,9 @@ describe.each(storeKinds)('R6 using tokens on $name', (kind) => {
     });
     expect(own.status).toBe(200);
     expect(await own.text()).toBe('');
-    expect((await userInfo(t.body.access_token as string)).body.error).toBeDefined();
+    expect((await userInfo(t.body.access_token as string)).body.error).toMatchObject({
+      code: 1003,
+    });
   });
 
   it('R6.4: introspection tells authenticated clients whether a token is active', async () => {

@@ -88,6 +88,12 @@ function hintFor(
         'accounts.zoho.eu) is unknown to the others unless multi-DC support is enabled for it. ' +
         'Use the accounts server the callback named (accounts-server) or pass the right dc.'
       );
+    case 'invalid_client_secret':
+      return (
+        `The accounts server ${origin} knows this client_id but not this client_secret. ` +
+        'Copy the secret again from the console (it changes when rotated); with multi-DC ' +
+        'support, each data centre may show its own secret for the same client_id.'
+      );
     case 'invalid_code':
     case 'invalid_grant':
       return (

@@ -1,5 +1,6 @@
 /** `tollgate admin-key create`: a key for the admin JSON API (`Authorization: Bearer <key>`). */
 import type { Command } from 'commander';
+import { systemClock } from '../../core/clock.ts';
 import { createAdminKey } from '../../core/admin-keys.ts';
 import { addDbOption, output, withStore } from '../options.ts';
 import { UsageError } from '../usage-error.ts';
@@ -20,7 +21,7 @@ export function register(program: Command): void {
     if (label.length === 0 || label.length > 100)
       throw new UsageError('--label: must be 1-100 characters');
     await withStore(opts, async (store) => {
-      const { key, adminKey: created } = await createAdminKey(store, label, Date.now());
+      const { key, adminKey: created } = await createAdminKey(store, label, systemClock.now());
       output(
         opts.json,
         { id: created.id, label: created.label, key },

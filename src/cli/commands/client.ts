@@ -1,5 +1,6 @@
 /** `tollgate client add|list|delete|rotate-secret` (SPEC R2, R10). */
 import type { Command } from 'commander';
+import { systemClock } from '../../core/clock.ts';
 import {
   ClientInputError,
   CLIENT_TYPES,
@@ -17,10 +18,17 @@ export function register(program: Command): void {
   addDbOption(
     client
       .command('add')
-      .description('Register an app; prints its client_id and client_secret (shown once).')
+      .description(
+        'Register an app; prints its client_id and, for a confidential app, its client_secret (shown once).',
+      )
       .requiredOption('--name <name>', 'Client Name (1-100 characters)')
       .requiredOption('--domain <url>', 'Client Domain (homepage URL)')
-      .option('--redirect-uri <uri>', 'Authorized Redirect URI (repeat for several)', collect, [])
+      .option(
+        '--redirect-uri <uri>',
+        'Authorized Redirect URI (repeat for several; a mobile app gets http://127.0.0.1/callback, any port, without one)',
+        collect,
+        [],
+      )
       .option('--type <type>', `Client type: ${CLIENT_TYPES.join(', ')}`, 'server')
       .option(
         '--profile <profile>',
@@ -59,12 +67,19 @@ export function register(program: Command): void {
               profile: opts.profile,
             },
             ownerZuid,
-            Date.now(),
+            systemClock.now(),
           );
+          const redirects = created.redirectUris.length
+            ? `\nredirect_uri  ${created.redirectUris.join(' ')}`
+            : '';
           output(
             opts.json,
-            { client_id: created.clientId, client_secret: clientSecret },
-            `Registered ${created.name}\nclient_id     ${created.clientId}\nclient_secret ${clientSecret}  (shown once)`,
+            clientSecret === undefined
+              ? { client_id: created.clientId, redirect_uris: created.redirectUris }
+              : { client_id: created.clientId, client_secret: clientSecret },
+            clientSecret === undefined
+              ? `Registered ${created.name}\nclient_id     ${created.clientId}${redirects}\nclient_secret none: a ${created.type} app is public and uses PKCE (RFC 6749 §2.1, RFC 7636)`
+              : `Registered ${created.name}\nclient_id     ${created.clientId}\nclient_secret ${clientSecret}  (shown once)`,
           );
         } catch (error) {
           if (error instanceof ClientInputError) throw new UsageError(error.message);
@@ -116,7 +131,13 @@ export function register(program: Command): void {
       .option('--json', 'Print JSON'),
   ).action(async (opts: { clientId: string; db?: string; json?: boolean }) => {
     await withStore(opts, async (store) => {
-      const secret = await rotateSecret(store, opts.clientId);
+      let secret;
+      try {
+        secret = await rotateSecret(store, opts.clientId);
+      } catch (error) {
+        if (error instanceof ClientInputError) throw new Error(error.message);
+        throw error;
+      }
       if (secret === undefined) throw new Error(`no app with client_id ${opts.clientId}`);
       output(
         opts.json,

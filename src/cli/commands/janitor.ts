@@ -3,6 +3,7 @@
  * (SPEC R15.1), for cron or a deployment that runs the server with a long interval.
  */
 import type { Command } from 'commander';
+import { systemClock } from '../../core/clock.ts';
 import { addDbOption, output, withStore } from '../options.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -17,7 +18,7 @@ export function register(program: Command): void {
     if (!opts.once)
       throw new UsageError('janitor: pass --once (a running server sweeps by itself)');
     await withStore(opts, async (store) => {
-      const result = await store.sweepExpired(Date.now());
+      const result = await store.sweepExpired(systemClock.now());
       if (result.outcome === 'busy') {
         output(opts.json, result, 'Another instance is sweeping now; nothing done.');
         return;

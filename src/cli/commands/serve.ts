@@ -18,9 +18,19 @@ export function register(program: Command): void {
       const url = address.replace('://[::1]', '://localhost');
       app.tollgate.setListeningAddress(url);
       // Seed the demo before announcing the URL, so whoever acts on the line finds it ready.
-      const demo = config.demo
-        ? await ensureDemo(store, config.db, app.tollgate.issuer, Date.now())
-        : undefined;
+      let demo;
+      try {
+        demo = config.demo
+          ? await ensureDemo(store, config.db, app.tollgate.issuer, app.tollgate.now())
+          : undefined;
+      } catch (error) {
+        // A server whose demo cannot be seeded is not what `--demo` promised: stop, say why.
+        await app.close();
+        await store.close();
+        throw new Error(
+          `cannot set up the demo: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
       process.stdout.write(
         `Tollgate is listening on ${url} (profile ${config.profile}, store ${store.sqlDialect})\n`,
       );

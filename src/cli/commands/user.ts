@@ -1,5 +1,6 @@
 /** `tollgate user add|list|disable` (SPEC R10). */
 import type { Command } from 'commander';
+import { systemClock } from '../../core/clock.ts';
 import { hashPassword } from '../../core/passwords.ts';
 import { addDbOption, output, withStore } from '../options.ts';
 import { UsageError } from '../usage-error.ts';
@@ -45,7 +46,7 @@ export function register(program: Command): void {
             lastName: opts.lastName,
             displayName,
           },
-          Date.now(),
+          systemClock.now(),
         );
         if (result.outcome === 'email-taken')
           throw new Error(`a user with email ${opts.email} already exists`);

@@ -189,7 +189,13 @@ async function register(app: FastifyInstance): Promise<void> {
 
       api.post('/clients/:id/rotate-secret', admin, async (request, reply) => {
         const id = idOf(request);
-        const secret = id.length <= 64 ? await rotateSecret(ctx.store, id) : undefined;
+        let secret;
+        try {
+          secret = id.length <= 64 ? await rotateSecret(ctx.store, id) : undefined;
+        } catch (error) {
+          if (error instanceof ClientInputError) throw wireProblems(error.problems);
+          throw error;
+        }
         if (secret === undefined) throw noSuchClient();
         return reply
           .header('cache-control', 'no-store')

@@ -22,6 +22,7 @@ import { checkPkceChallenge } from '../checks/check-pkce.ts';
 import { param, redirectUriParam, type Params } from '../params.ts';
 import { appendParams } from '../render-error.ts';
 import type { RouteModule } from '../routes.ts';
+import { raisePendingFault } from '../emulator/emulator.ts';
 import { signedInUser } from '../session.ts';
 import { consentPage } from '../ui/consent-page.ts';
 import { loginPage } from '../ui/login-page.ts';
@@ -30,6 +31,8 @@ import { loginPage } from '../ui/login-page.ts';
 interface RedirectTarget {
   client: Client;
   redirectUri: string;
+  /** Whether the request named it; if not, the code's token request must not (RFC 6749 §4.1.3). */
+  redirectUriSent: boolean;
   state: string | undefined;
   profile: WireProfile;
 }
@@ -70,7 +73,11 @@ async function checkClientAndRedirect(ctx: ServerContext, params: Params): Promi
   } catch (e) {
     throw notRedirectable((e as OAuthError).description);
   }
-  // RFC 6749 §3.1.2.3: the parameter may be left out when exactly one URI is registered.
+  const profile = ctx.profileFor(client);
+  // Zoho requires the parameter (SPEC R13.6). RFC 6749 §3.1.2.3 lets it be left out when
+  // exactly one URI is registered; the token request must then leave it out too (§4.1.3).
+  if (requested === undefined && traitsOf(profile).redirectUriRequired)
+    throw notRedirectable('The redirect_uri parameter is missing.');
   const candidate =
     requested ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
   if (candidate === undefined) throw notRedirectable('The redirect_uri parameter is missing.');
@@ -78,7 +85,13 @@ async function checkClientAndRedirect(ctx: ServerContext, params: Params): Promi
   if (matched === undefined)
     throw notRedirectable('The redirect_uri is not registered for this app.');
   const state = param(params, 'state');
-  return { client, redirectUri: candidate, state, profile: ctx.profileFor(client) };
+  return {
+    client,
+    redirectUri: candidate,
+    redirectUriSent: requested !== undefined,
+    state,
+    profile,
+  };
 }
 
 /** R3.1, R3.3: everything else, with errors for the app. */
@@ -128,7 +141,7 @@ async function redirectWithCode(
     clientId: req.client.clientId,
     zuid: user.zuid,
     scopes: req.scopes,
-    redirectUri: req.redirectUri,
+    redirectUri: req.redirectUriSent ? req.redirectUri : null,
     offline: withRefresh,
     codeChallenge: req.pkce?.challenge ?? null,
     codeChallengeMethod: req.pkce?.method ?? null,
@@ -164,6 +177,7 @@ async function readAuthorizationRequest(
   const target = await checkClientAndRedirect(ctx, params);
   request.wireProfile = target.profile;
   request.redirectTarget = { redirectUri: target.redirectUri, state: target.state };
+  raisePendingFault(request);
   return parseRequest(ctx, params, target);
 }
 

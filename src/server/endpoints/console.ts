@@ -9,6 +9,7 @@ import {
   parseClientInput,
   registerClient,
   rotateSecret,
+  isPublicClient,
 } from '../../core/registration.ts';
 import { appNotFound, findOwnClient, formFields, requireUser, sendHtml } from '../pages.ts';
 import { appPage, deleteConfirmPage } from '../ui/app-page.ts';
@@ -147,6 +148,8 @@ async function register(app: FastifyInstance): Promise<void> {
     const user = await requireUser(ctx, request, reply);
     if (!user) return reply;
     const client = await findOwnClient(ctx, user, (request.params as { id: string }).id);
+    // A public app has no secret; its page offers no rotation, so a stray post just goes back.
+    if (isPublicClient(client.type)) return reply.redirect(`/console/apps/${client.clientId}`, 303);
     const clientSecret = await rotateSecret(ctx.store, client.clientId);
     if (clientSecret === undefined) throw appNotFound();
     return sendHtml(

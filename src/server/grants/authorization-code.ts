@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalidGrant, invalidRedirectUri, invalidRequest, OAuthError } from '../../core/errors.ts';
 import type { ScopeCatalogue } from '../../core/scopes.ts';
-import type { AuthorizationCode } from '../../store/types.ts';
+import type { AuthorizationCode, ClientType } from '../../store/types.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
 import { param, redirectUriParam, type Params } from '../params.ts';
 import { checkPkceVerifier } from '../checks/check-pkce.ts';
@@ -33,6 +33,7 @@ export const authorizationCodeGrant: Grant = {
           params,
           redirectUri,
           client.client.clientId,
+          client.client.type,
           now,
           ctx.scopes,
         );
@@ -80,6 +81,7 @@ function checkCode(
   params: Params,
   redirectUri: string | undefined,
   clientId: string,
+  clientType: ClientType,
   now: number,
   scopes: ScopeCatalogue,
 ): OAuthError | undefined {
@@ -88,6 +90,11 @@ function checkCode(
     if (grant.expiresAt <= now) throw invalidGrant('The code has expired.');
     if (grant.redirectUri !== null && redirectUri !== grant.redirectUri) {
       throw invalidRedirectUri('redirect_uri does not match the one of the authorization request.');
+    }
+    // RFC 6749 §4.1.3: the token request carries redirect_uri only if the authorization
+    // request did (SPEC R13.6). Self clients' console codes keep Zoho's leniency.
+    if (grant.redirectUri === null && redirectUri !== undefined && clientType !== 'self') {
+      throw invalidRedirectUri('The authorization request had no redirect_uri; leave it out here.');
     }
     checkPkceVerifier(grant, param(params, 'code_verifier'));
     // The seed lists scope and state as token parameters: when sent, they must be the original ones.

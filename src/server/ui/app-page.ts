@@ -3,6 +3,7 @@
  * for confirmation on a page of its own, so it works without JavaScript), and for a self client
  * the Generate Code form (SPEC R2).
  */
+import { isPublicClient } from '../../core/registration.ts';
 import type { ScopeCatalogue } from '../../core/scopes.ts';
 import type { Client, User } from '../../store/types.ts';
 import { clientFields, type ClientFormValues, type ClientProblems } from './console-page.ts';
@@ -127,8 +128,12 @@ ${clientFields(values ?? formValuesOf(client), problems, !isSelf)}
 </div>
 <div class="card">
 <h2>Secret</h2>
-<p class="muted">Rotating issues a new client secret; the old one stops working at once.</p>
-<form method="post" action="/console/apps/${client.clientId}/rotate-secret">${csrfField(csrfToken)}<button type="submit" class="secondary">Rotate secret</button></form>
+${
+  isPublicClient(client.type)
+    ? html`<p class="muted">None: a public app cannot keep a secret, so it signs people in with PKCE.</p>`
+    : html`<p class="muted">Rotating issues a new client secret; the old one stops working at once.</p>
+<form method="post" action="/console/apps/${client.clientId}/rotate-secret">${csrfField(csrfToken)}<button type="submit" class="secondary">Rotate secret</button></form>`
+}
 <h2>Delete</h2>
 <p class="muted">Deleting the app revokes every code and token it holds.</p>
 <a class="button secondary" href="/console/apps/${client.clientId}/delete">Delete</a>

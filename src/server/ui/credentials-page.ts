@@ -30,14 +30,18 @@ export function authorizationUrl(issuer: string, client: Client): string {
 }
 
 /** The token step (SPEC R4.2) as a curl command; self-client codes need no redirect_uri. */
-export function tokenCurl(issuer: string, client: Client, clientSecret: string): string {
+export function tokenCurl(
+  issuer: string,
+  client: Client,
+  clientSecret: string | undefined,
+): string {
   const lines = [
     `curl -X POST ${shellQuote(`${issuer}/oauth/v2/token`)}`,
     '-d grant_type=authorization_code',
     `-d client_id=${client.clientId}`,
   ];
   if (isPublicClient(client.type)) lines.push('-d code_verifier=CODE_VERIFIER');
-  else lines.push(`-d client_secret=${clientSecret}`);
+  else lines.push(`-d client_secret=${clientSecret ?? 'CLIENT_SECRET'}`);
   if (client.type !== 'self')
     lines.push(`--data-urlencode redirect_uri=${shellQuote(client.redirectUris[0] ?? '')}`);
   lines.push(
@@ -50,7 +54,8 @@ export interface CredentialsPageOptions {
   user: User;
   csrfToken: string;
   client: Client;
-  clientSecret: string;
+  /** Undefined for a public app, which has no secret (RFC 6749 §2.1). */
+  clientSecret: string | undefined;
   issuer: string;
   rotated: boolean;
 }
@@ -68,16 +73,24 @@ export function credentialsPage({
     : html`<span class="app-name">${client.name}</span> is registered`;
   const body = html`<div class="card">
 <h1>${heading}</h1>
-${notice(
-  rotated
-    ? 'The old secret stopped working just now. Copy the new one: it is shown only this once.'
-    : 'Copy the client secret now: it is shown only this once. Tollgate keeps only a hash of it.',
-  'warn',
-)}
+${
+  clientSecret === undefined
+    ? ''
+    : notice(
+        rotated
+          ? 'The old secret stopped working just now. Copy the new one: it is shown only this once.'
+          : 'Copy the client secret now: it is shown only this once. Tollgate keeps only a hash of it.',
+        'warn',
+      )
+}
 <h2>Client ID</h2>
 ${copyable('client-id', client.clientId)}
 <h2>Client Secret</h2>
-${copyable('client-secret', clientSecret)}
+${
+  clientSecret === undefined
+    ? html`<p id="client-secret">None. A ${client.type === 'mobile' ? 'mobile' : 'browser'} app cannot keep a secret, so it has none: it proves itself with PKCE (a fresh code verifier per sign-in) instead.</p>`
+    : copyable('client-secret', clientSecret)
+}
 ${
   client.type === 'self'
     ? html`<h2>Next: generate a code</h2>

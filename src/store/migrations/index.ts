@@ -46,6 +46,9 @@ export async function migrateToLatest<T>(db: Kysely<T>, dialect: SqlDialect): Pr
       } catch (error) {
         throw new Error(`Migration ${name} failed: ${String(error)}`);
       }
+      // When a migration ran is wall-clock bookkeeping, not protocol time (the store sits below
+      // the clock's layer).
+      // eslint-disable-next-line no-restricted-properties
       await sql`insert into tollgate_migrations (name, applied_at) values (${name}, ${Date.now()})`.execute(
         trx,
       );

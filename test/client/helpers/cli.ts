@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { spawnGroup } from '../../helpers/processes.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/tollgate.js', import.meta.url));
 
@@ -10,12 +10,12 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Starts `tollgate ...args` as a child process. */
+/** Starts `tollgate ...args` as a child process (in its own group; see test/helpers/processes.ts). */
 export function startCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
 ): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+  return spawnGroup(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
 }
 
 /** Collects a started CLI's output until it exits. */

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnGroup } from '../../helpers/processes.ts';
 
 /** Runs `node --import tsx script ...args` and resolves with its stdout; rejects on failure. */
 export function runTsx(
@@ -7,9 +7,9 @@ export function runTsx(
   env: NodeJS.ProcessEnv = {},
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    const child = spawnGroup(process.execPath, ['--import', 'tsx', script, ...args], {
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdin: 'ignore',
     });
     let stdout = '';
     let stderr = '';

@@ -201,6 +201,7 @@ async function runOp(
         timeoutMs,
         form: {
           grant_type: 'client_credentials',
+          soid: 'ZohoSalesIQ.600123434',
           scope: SCOPE,
           client_id: seed.self.clientId,
           client_secret: seed.self.clientSecret,

@@ -5,7 +5,7 @@
  */
 import { mintCode } from '../../../src/core/codes.ts';
 import { hashPassword } from '../../../src/core/passwords.ts';
-import { registerClient } from '../../../src/core/registration.ts';
+import { registerConfidentialClient } from '../../../src/core/registration.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 
 export const SCOPE = 'AaaServer.profile.READ';
@@ -46,13 +46,13 @@ export async function seedStore(location: string, options: SeedOptions = {}): Pr
     }
     const owner = users[0];
     if (!owner) throw new Error('seedStore needs at least one user');
-    const self = await registerClient(
+    const self = await registerConfidentialClient(
       store,
       { name: 'Fault Self', domain: 'https://app.example.com', redirectUris: [], type: 'self' },
       owner.zuid,
       now,
     );
-    const server = await registerClient(
+    const server = await registerConfidentialClient(
       store,
       {
         name: 'Fault App',

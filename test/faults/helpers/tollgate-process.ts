@@ -3,7 +3,8 @@
  * under shell limits such as `ulimit -n` or `ulimit -f`), killed with SIGKILL or stopped with
  * SIGTERM, its exit observed. Everything listens on loopback only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnGroup } from '../../helpers/processes.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -53,8 +54,8 @@ export async function startTollgate(options: StartTollgateOptions): Promise<Toll
   ];
   const quoted = [process.execPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const limits = (options.ulimits ?? []).map((l) => `ulimit ${l} && `).join('');
-  const child = spawn('/bin/sh', ['-c', `${limits}exec ${quoted}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnGroup('/bin/sh', ['-c', `${limits}exec ${quoted}`], {
+    stdin: 'ignore',
     env: { ...process.env, NODE_ENV: 'production' },
   });
   let output = '';

@@ -52,7 +52,7 @@ const PROFILE = 'AaaServer.profile.READ';
 
 // ---------------------------------------------------------------- the model
 
-type Answer = 'ok' | 'invalid_code' | 'invalid_client' | 'throttled';
+type Answer = 'ok' | 'invalid_code' | 'invalid_client' | 'invalid_client_secret' | 'throttled';
 
 /** What the sequences exercised, printed after each run so a quiet run is noticed. */
 const SEEN: Record<string, number> = {};
@@ -138,7 +138,10 @@ class Model {
   }
 
   // ---- client authentication (client-auth.ts)
-  authenticate(client: number, secret: string | null): 'ok' | 'invalid_client' | 'throttled' {
+  authenticate(
+    client: number,
+    secret: string | null,
+  ): 'ok' | 'invalid_client' | 'invalid_client_secret' | 'throttled' {
     const c = this.clients[client] as MClient;
     const key = `clientauth:${c.id}`;
     if (this.limits.throttle && this.peek(key) >= this.limits.clientAuthLimit) return 'throttled';
@@ -147,7 +150,8 @@ class Model {
       (c.type === 'mobile' ? secret === null || secret === c.secret : secret === c.secret);
     if (ok) return 'ok';
     if (this.limits.throttle) this.hit(key, CLIENT_AUTH_WINDOW);
-    return 'invalid_client';
+    // R13.6: a known client's wrong secret is named (zoho profile).
+    return !c.deleted && secret !== null ? 'invalid_client_secret' : 'invalid_client';
   }
 
   liveAccess(a: MAccess): boolean {
@@ -624,6 +628,8 @@ class RotateSecret implements Cmd {
     });
     const body = (await res.json()) as { client_secret?: string };
     if (c.deleted) return expect(res.status).toBe(404);
+    // A public app has no secret to rotate (issue 17).
+    if (c.type === 'mobile') return expect(res.status).toBe(400);
     expect(res.status).toBe(200);
     c.oldSecrets.push(c.secret);
     c.secret = body.client_secret ?? '';
@@ -631,7 +637,7 @@ class RotateSecret implements Cmd {
   toString = (): string => `RotateSecret(c${this.client})`;
 }
 
-/** A refresh with a secret the app no longer has (or never had): invalid_client, counted by the throttle. */
+/** A refresh with a secret the app no longer has (or never had): invalid_client_secret (invalid_client once deleted), counted by the throttle. */
 class StaleSecret implements Cmd {
   constructor(readonly client: number) {}
   check = (m: Model): boolean => (m.clients[this.client] as MClient).type !== 'mobile';
@@ -639,7 +645,7 @@ class StaleSecret implements Cmd {
     const c = m.clients[this.client] as MClient;
     const secret = c.oldSecrets.at(-1) ?? randomBytes(21).toString('hex');
     const key = `clientauth:${c.id}`;
-    let predicted: Answer = 'invalid_client';
+    let predicted: Answer = c.deleted ? 'invalid_client' : 'invalid_client_secret';
     if (m.limits.throttle && m.peek(key) >= m.limits.clientAuthLimit) predicted = 'throttled';
     else if (m.limits.throttle) m.hit(key, CLIENT_AUTH_WINDOW);
     const res = await token(r.server, {

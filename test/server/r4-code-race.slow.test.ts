@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/core/config.ts';
 import { mintCode } from '../../src/core/codes.ts';
-import { registerClient } from '../../src/core/registration.ts';
+import { registerConfidentialClient } from '../../src/core/registration.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -43,7 +43,7 @@ describe.runIf(postgres)(
         );
         if (created.outcome !== 'created') throw new Error('race@example.com exists already');
         const redirectUri = 'https://race.example.com/cb';
-        const { client, clientSecret } = await registerClient(
+        const { client, clientSecret } = await registerConfidentialClient(
           store,
           {
             name: 'Race',

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { hasChromium, launchChromium } from './helpers/chromium.ts';
+import { hasChromium, launchChromium } from '../helpers/browser.ts';
 import { finished, runCli, startCli, waitForOutput } from './helpers/cli.ts';
 import { startCountingServer, WIRE_PROFILES } from './helpers/tollgate.ts';
 import type { CountingServer } from './helpers/tollgate.ts';
@@ -107,7 +107,10 @@ describe.skipIf(!hasChromium)('the CLI with sign-in and consent in Chromium', ()
         headers: { authorization: `Zoho-oauthtoken ${second.stdout.trim()}` },
       });
       const afterBody = (await after.json()) as { error?: unknown };
-      expect(afterBody.error).toBeDefined();
+      expect(afterBody.error).toEqual(
+        profile === 'rfc' ? 'invalid_token' : expect.objectContaining({ code: 1003 }),
+      );
+      expect(after.status).toBe(profile === 'rfc' ? 401 : 200);
       const gone = await runCli(['token', ...common]);
       expect(gone.code).toBe(1);
       expect(gone.stderr).toMatch(/tollgate login/);
