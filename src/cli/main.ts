@@ -16,6 +16,7 @@ import * as whoami from './commands/whoami.ts';
 import * as logout from './commands/logout.ts';
 import * as selfClient from './commands/self-client.ts';
 import * as adminKey from './commands/admin-key.ts';
+import * as keys from './commands/keys.ts';
 import * as janitor from './commands/janitor.ts';
 
 /** Command modules, each exporting `register(program)`. Add new commands to this list. */
@@ -30,6 +31,7 @@ const COMMANDS: { register(program: Command): void }[] = [
   logout,
   selfClient,
   adminKey,
+  keys,
   janitor,
 ];
 

@@ -5,6 +5,8 @@
  */
 import { WIRE_PROFILES, type WireProfile } from './profiles.ts';
 import { TollgateError } from './errors.ts';
+import { parseDataCentres } from './data-centres.ts';
+import { LIMIT_PRESET_VALUES, LIMIT_PRESETS, type LimitPreset } from './limits.ts';
 
 type OptionType = 'string' | 'integer' | 'boolean' | 'url';
 
@@ -53,6 +55,12 @@ export const CONFIG_SCHEMA = {
     default: 'us',
     description: 'Data-centre name sent as `location` with each code.',
   }),
+  dataCentres: option<string | undefined>({
+    type: 'string',
+    default: undefined,
+    description:
+      "Serve several data centres from one process and store, e.g. `us,eu` (SPEC R13.1): the first listens on `--port` and is the server's own `location`, the next on `--port`+1, and so on. Known: us, eu, in, au, jp, ca, sa, uk, cn.",
+  }),
   apiDomain: option<string | undefined>({
     type: 'url',
     default: undefined,
@@ -82,6 +90,13 @@ export const CONFIG_SCHEMA = {
     default: 20,
     min: 1,
     description: 'Live refresh tokens per user and client; the oldest is evicted past it.',
+  }),
+  limits: option<LimitPreset>({
+    type: 'string',
+    default: 'seed',
+    values: LIMIT_PRESETS,
+    description:
+      "Limit preset (SPEC R12.4): the seed's caps, or Zoho Accounts' (10 access tokens per refresh token), CRM's (15) or Projects' (a 21st refresh token is refused). `--refresh-token-cap` and `--access-tokens-per-refresh` override it.",
   }),
   accessTokensPerRefresh: option({
     type: 'integer',
@@ -149,6 +164,12 @@ export const CONFIG_SCHEMA = {
     unit: 's',
     description: 'Lifetime of a sign-in session.',
   }),
+  scopes: option<string | undefined>({
+    type: 'string',
+    default: undefined,
+    description:
+      'Scope catalogue (SPEC R12.5): `seed` (AaaServer and SalesIQ), `zoho` (the seed plus the documented scopes of 16 more Zoho products, from catalogues/zoho/), `any` (every well-formed scope), or a JSON file added to the seed. Default: `zoho` in the zoho profiles, `seed` in rfc.',
+  }),
   scopesFile: option<string | undefined>({
     type: 'string',
     default: undefined,
@@ -160,6 +181,12 @@ export const CONFIG_SCHEMA = {
     default: 'info',
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     description: 'Log level (pino).',
+  }),
+  resources: option<string | undefined>({
+    type: 'string',
+    default: undefined,
+    description:
+      'Resource URIs (RFC 8707) tokens may be issued for, comma-separated; any other `resource` is `invalid_target` (default: any absolute URI without a fragment).',
   }),
   tokenCacheTtl: option({
     type: 'integer',
@@ -273,13 +300,26 @@ function coerce(key: string, spec: OptionSpec<unknown>, raw: unknown, source: st
  */
 export function parseConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = {}): Config {
   const out: Record<string, unknown> = {};
+  const explicit = new Set<string>();
   for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [string, OptionSpec<unknown>][]) {
     const given = (input as Record<string, unknown>)[key];
     const fromEnv = env[envName(key)];
     const useEnv = given === undefined && fromEnv !== undefined && fromEnv !== '';
     const raw = given !== undefined ? given : useEnv ? fromEnv : undefined;
     const source = useEnv ? envName(key) : `--${flagName(key)}`;
+    if (raw !== undefined) explicit.add(key);
     out[key] = raw === undefined ? spec.default : coerce(key, spec, raw, source);
+  }
+  // A limit preset fills the caps it names, unless a single-limit option was given (SPEC R12.4).
+  const preset = LIMIT_PRESET_VALUES[out.limits as LimitPreset];
+  for (const key of ['refreshTokenCap', 'accessTokensPerRefresh'] as const) {
+    const value = preset[key];
+    if (value !== undefined && !explicit.has(key)) out[key] = value;
+  }
+  if (typeof out.dataCentres === 'string') {
+    const parsed = parseDataCentres(out.dataCentres);
+    if ('problem' in parsed) throw new ConfigError('dataCentres', parsed.problem);
+    out.dataCentres = parsed.names.join(',');
   }
   return Object.freeze(out) as Config;
 }
@@ -301,4 +341,12 @@ export function configTable(): string {
     '|---|---|---|---|---|',
     ...rows,
   ].join('\n');
+}
+
+/**
+ * The data centres a server serves, in order: `--data-centres`, or just its `--location`.
+ * The first is the server's own location (SPEC R13.1).
+ */
+export function dataCentresOf(config: Pick<Config, 'dataCentres' | 'location'>): string[] {
+  return config.dataCentres === undefined ? [config.location] : config.dataCentres.split(',');
 }

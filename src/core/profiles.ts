@@ -29,6 +29,8 @@ export interface ProfileTraits {
   readonly selfClientSoidRequired: boolean;
   /** Protected resources refuse with HTTP 200 `{"error":{"code","message"}}` (Zoho's APIs). */
   readonly refusalsAsHttp200: boolean;
+  /** The scope catalogue used when `--scopes` is not given (SPEC R12.5). */
+  readonly defaultScopes: 'zoho' | 'seed';
 }
 
 const ZOHO: Omit<ProfileTraits, 'expiresIn'> = {
@@ -40,6 +42,7 @@ const ZOHO: Omit<ProfileTraits, 'expiresIn'> = {
   redirectUriRequired: true,
   selfClientSoidRequired: true,
   refusalsAsHttp200: REFUSAL_TRAITS.zoho.refusalsAsHttp200,
+  defaultScopes: 'zoho',
 };
 
 /** The traits of each dialect (SPEC R0's table). */
@@ -56,6 +59,7 @@ export const PROFILE_TRAITS: Readonly<Record<WireProfile, ProfileTraits>> = {
     redirectUriRequired: false,
     selfClientSoidRequired: false,
     refusalsAsHttp200: REFUSAL_TRAITS.rfc.refusalsAsHttp200,
+    defaultScopes: 'seed',
   },
 };
 

@@ -15,11 +15,13 @@ import { consoleEndpoints } from './endpoints/console.ts';
 import { healthEndpoints } from './endpoints/health.ts';
 import { homeEndpoints } from './endpoints/home.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
+import { keysEndpoint } from './endpoints/keys.ts';
 import { loginEndpoints } from './endpoints/login.ts';
 import { revokeEndpoints } from './endpoints/revoke.ts';
 import { salesiqApiEndpoints } from './endpoints/salesiq-api.ts';
 import { selfClientEndpoints } from './endpoints/self-client.ts';
 import { tokenEndpoint } from './endpoints/token.ts';
+import { serverInfoEndpoint } from './endpoints/serverinfo.ts';
 import { userInfoEndpoint } from './endpoints/userinfo.ts';
 
 /** Server metadata fields (RFC 8414 §2), as a module contributes them. */
@@ -54,6 +56,8 @@ export const API_ROUTES: readonly RouteModule[] = [
   revokeEndpoints,
   introspectEndpoint,
   userInfoEndpoint,
+  serverInfoEndpoint,
+  keysEndpoint,
   salesiqApiEndpoints,
   adminApiEndpoints,
   assetEndpoints,

@@ -12,6 +12,7 @@ import {
   unsupportedResponseType,
 } from '../../core/errors.ts';
 import { mintCode } from '../../core/codes.ts';
+import { isEnabledIn } from '../../core/data-centres.ts';
 import { isPublicClient } from '../../core/registration.ts';
 import { matchRedirectUri } from '../../core/redirect-uri.ts';
 import { traitsOf, type WireProfile } from '../../core/profiles.ts';
@@ -19,7 +20,8 @@ import { coversAll } from '../../core/scopes.ts';
 import type { Client, User } from '../../store/types.ts';
 import type { ServerContext } from '../context.ts';
 import { checkPkceChallenge } from '../checks/check-pkce.ts';
-import { param, redirectUriParam, type Params } from '../params.ts';
+import { MULTI_VALUED, param, redirectUriParam, type Params } from '../params.ts';
+import { allowedResources, checkResources } from '../../core/resources.ts';
 import { appendParams } from '../render-error.ts';
 import type { RouteModule } from '../routes.ts';
 import { raisePendingFault } from '../emulator/emulator.ts';
@@ -42,6 +44,8 @@ interface AuthorizationRequest extends RedirectTarget {
   offline: boolean;
   promptConsent: boolean;
   pkce: { challenge: string; method: 'S256' | 'plain' } | null;
+  /** Resource indicators (RFC 8707): the audience of the tokens. */
+  resources: string[];
 }
 
 const notRedirectable = (description: string): OAuthError =>
@@ -51,7 +55,7 @@ function paramsFromQueryString(query: string): Params {
   const params = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(query)) {
     const seen = params.get(name);
-    if (seen !== undefined && seen !== value)
+    if (seen !== undefined && seen !== value && !MULTI_VALUED.has(name))
       throw notRedirectable(`Parameter ${name.slice(0, 50)} was sent more than once.`);
     params.set(name, value);
   }
@@ -99,6 +103,7 @@ function parseRequest(
   ctx: ServerContext,
   params: Params,
   target: RedirectTarget,
+  query: string,
 ): AuthorizationRequest {
   if (target.client.type === 'self')
     throw unauthorizedClient('Self clients get codes from the developer console, not by redirect.');
@@ -120,13 +125,32 @@ function parseRequest(
     target.profile,
     isPublicClient(target.client.type),
   );
+  const resources = checkResources(
+    new URLSearchParams(query).getAll('resource'),
+    allowedResources(ctx.config.resources),
+  );
   return {
     ...target,
     scopes,
     offline: accessType === 'offline',
     promptConsent: prompt === 'consent',
     pkce,
+    resources,
   };
+}
+
+/**
+ * A person whose home data centre the client is not enabled in gets an error page, never a
+ * code (SPEC R13.1; Zoho's "Multi DC" setting of the API console).
+ */
+function checkEnabledForUser(ctx: ServerContext, client: Client, user: User): void {
+  const home = ctx.homeOf(user);
+  if (!isEnabledIn(client.dataCentres, home))
+    throw new OAuthError(
+      'unauthorized_client',
+      `This app is not enabled for accounts of the ${home.toUpperCase()} data centre. Its developer can enable it under Multi DC in the developer console.`,
+      { redirectable: false, status: 400 },
+    );
 }
 
 /** Issues the code and sends the browser back to the app (R3.5). */
@@ -146,6 +170,7 @@ async function redirectWithCode(
     codeChallenge: req.pkce?.challenge ?? null,
     codeChallengeMethod: req.pkce?.method ?? null,
     state: req.state ?? null,
+    resources: req.resources,
     lifetimeSeconds: ctx.config.codeTtl,
     now: ctx.now(),
     throttle: ctx.config.throttle
@@ -154,8 +179,10 @@ async function redirectWithCode(
   });
   const params: Record<string, string> = { code };
   if (req.state !== undefined) params.state = req.state;
-  params.location = ctx.config.location;
-  params['accounts-server'] = ctx.issuer;
+  // The person's home data centre, wherever the request started (SPEC R13.1).
+  const home = ctx.homeOf(user);
+  params.location = home;
+  params['accounts-server'] = ctx.urlOf(home);
   // RFC 9207: the issuer identifies who answered, against mix-up attacks.
   if (traitsOf(req.profile).issInAuthorizationResponse) params.iss = ctx.issuer;
   return reply
@@ -178,7 +205,7 @@ async function readAuthorizationRequest(
   request.wireProfile = target.profile;
   request.redirectTarget = { redirectUri: target.redirectUri, state: target.state };
   raisePendingFault(request);
-  return parseRequest(ctx, params, target);
+  return parseRequest(ctx, params, target, query);
 }
 
 function queryOf(request: FastifyRequest): string {
@@ -211,6 +238,7 @@ export const authorizeEndpoint: RouteModule = {
           .type('text/html; charset=utf-8')
           .send(loginPage({ returnTo: request.url, csrfToken: reply.generateCsrf() }));
       }
+      checkEnabledForUser(ctx, req.client, user);
       const consent = await ctx.store.findConsent(user.zuid, req.client.clientId);
       if (consent && coversAll(consent.scopes, req.scopes) && !req.promptConsent) {
         // Consent is remembered (R3.4); a refresh token comes only with a new consent (R5.1).
@@ -248,6 +276,7 @@ export const authorizeEndpoint: RouteModule = {
               loginPage({ returnTo: `/oauth/v2/auth?${query}`, csrfToken: reply.generateCsrf() }),
             );
         }
+        checkEnabledForUser(ctx, req.client, user);
         if (decision === 'deny') throw accessDenied('The user denied the request.');
         if (decision !== 'accept')
           throw new OAuthError('invalid_request', 'No decision was made.', { redirectable: false });

@@ -1,8 +1,10 @@
 /**
  * The Store on Kysely, for SQLite (better-sqlite3) and PostgreSQL (pg): one object assembled from
  * one section per area of the Store (users.ts, clients.ts, codes.ts, tokens.ts, consents.ts,
- * sessions.ts, counters.ts, admin-keys.ts, janitor.ts), all over the same database. Atomic rules are single
- * conditional statements or transactions; locks.ts says how PostgreSQL serialises them.
+ * sessions.ts, counters.ts, admin-keys.ts, signing-keys.ts,
+ * janitor.ts), all over the same database. Atomic
+ * rules are single conditional statements or transactions; locks.ts says how PostgreSQL
+ * serialises them.
  */
 import { sql, type Kysely } from 'kysely';
 import type { SqlDialect, Store } from '../types.ts';
@@ -16,6 +18,7 @@ import { createJanitorStore } from './janitor.ts';
 import type { Database } from './schema.ts';
 import { pendingMigrations } from '../migrations/index.ts';
 import { createSessionStore } from './sessions.ts';
+import { createSigningKeyStore } from './signing-keys.ts';
 import { createTokenStore } from './tokens.ts';
 import { createUserStore } from './users.ts';
 
@@ -54,6 +57,7 @@ export function createKyselyStore(db: Kysely<Database>, sqlDialect: SqlDialect):
     ...createSessionStore(context),
     ...createCounterStore(context),
     ...createAdminKeyStore(context),
+    ...createSigningKeyStore(context),
     ...createJanitorStore(context),
   };
   kyselyStores.add(store);

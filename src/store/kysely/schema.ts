@@ -10,6 +10,8 @@ export interface UsersTable {
   display_name: string;
   disabled: number;
   created_at: number;
+  /** Home data centre (migration 005); null: the server's first. */
+  dc: string | null;
 }
 
 export interface ClientsTable {
@@ -23,6 +25,12 @@ export interface ClientsTable {
   owner_zuid: number | null;
   profile: string | null;
   created_at: number;
+  /** Migration 009: null, 'dynamic' (RFC 7591) or 'metadata-document'. */
+  registration?: string | null;
+  registration_token_hash?: string | null;
+  access_token_format?: string | null;
+  /** JSON array of the data centres the client is enabled in (migration 005); null: all. */
+  data_centres: string | null;
 }
 
 export interface AuthCodesTable {
@@ -40,6 +48,9 @@ export interface AuthCodesTable {
   expires_at: number;
   created_at: number;
   consumed_at: number | null;
+  /** Space-separated resource URIs (RFC 8707). */
+  resources?: string | null;
+  dpop_jkt?: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -53,6 +64,8 @@ export interface RefreshTokensTable {
   created_at: number;
   last_used_at: number | null;
   rotated_at: number | null;
+  resources?: string | null;
+  dpop_jkt?: string | null;
 }
 
 export interface AccessTokensTable {
@@ -65,6 +78,9 @@ export interface AccessTokensTable {
   refresh_token_id: number | null;
   code_hash: string | null;
   created_at: number;
+  /** Space-separated resource URIs the token is for (RFC 8707 audience). */
+  audience?: string | null;
+  dpop_jkt?: string | null;
 }
 
 export interface ConsentsTable {
@@ -96,6 +112,22 @@ export interface AdminKeysTable {
   last_used_at: number | null;
 }
 
+export interface RegistrationTokensTable {
+  token_hash: string;
+  label: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface PushedRequestsTable {
+  uri_hash: string;
+  client_id: string;
+  /** JSON object of the pushed parameters. */
+  params: string;
+  expires_at: number;
+  created_at: number;
+}
+
 /** One audit event (SPEC R15.3); `detail` is a JSON object without secrets. */
 export interface AuditEventsTable {
   id: Generated<number>;
@@ -119,6 +151,8 @@ export interface Database {
   sessions: SessionsTable;
   counters: CountersTable;
   admin_keys: AdminKeysTable;
+  registration_tokens: RegistrationTokensTable;
+  pushed_requests: PushedRequestsTable;
   audit_events: AuditEventsTable;
 }
 
@@ -202,4 +236,21 @@ export interface Database {
   salesiq_visitors: SalesIqVisitorsTable;
   salesiq_conversations: SalesIqConversationsTable;
   salesiq_messages: SalesIqMessagesTable;
+}
+
+// ---- Signing keys (migration 006-signing-keys) ----
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  /** JSON of the public JWK. */
+  public_jwk: string;
+  /** JSON of the private JWK. */
+  private_jwk: string;
+  created_at: number;
+}
+
+/** Merged into the Database interface above (TypeScript declaration merging). */
+export interface Database {
+  signing_keys: SigningKeysTable;
 }

@@ -6,7 +6,10 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { coreMigration } from './001-core.ts';
 import { adminKeysMigration } from './002-admin-keys.ts';
 import { salesiqMigration } from './003-salesiq.ts';
+import { dataCentresMigration } from './005-data-centres.ts';
+import { signingKeysMigration } from './006-signing-keys.ts';
 import { operationsMigration } from './007-operations.ts';
+import { standardsMigration } from './009-standards.ts';
 import type { SqlDialect } from '../types.ts';
 
 export function migrations(dialect: SqlDialect): Record<string, Migration> {
@@ -14,7 +17,10 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '001-core': coreMigration(dialect),
     '002-admin-keys': adminKeysMigration(),
     '003-salesiq': salesiqMigration(dialect),
+    '005-data-centres': dataCentresMigration(),
+    '006-signing-keys': signingKeysMigration(),
     '007-operations': operationsMigration(dialect),
+    '009-standards': standardsMigration(),
   };
 }
 
