@@ -11,6 +11,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { hasScope } from '@tollgate/resource';
 import { invalidScope } from './errors.ts';
+import { IDENTITY_SCOPES } from './oidc.ts';
 import { traitsOf, type WireProfile } from './profiles.ts';
 
 export interface ScopeEntry {
@@ -35,8 +36,11 @@ export class ScopeCatalogue {
   readonly acceptAny: boolean;
   private readonly byLowerName: Map<string, ScopeEntry>;
 
+  /** The given entries, plus the OpenID Connect identity scopes (SPEC R13.3) when missing. */
   constructor(entries: readonly ScopeEntry[], options: ScopeCatalogueOptions = {}) {
-    this.entries = entries;
+    const names = new Set(entries.map((e) => e.name.toLowerCase()));
+    this.entries = [...entries, ...IDENTITY_SCOPES.filter((e) => !names.has(e.name))];
+    entries = this.entries;
     this.acceptAny = options.acceptAny ?? false;
     this.byLowerName = new Map(entries.map((e) => [e.name.toLowerCase(), e]));
   }

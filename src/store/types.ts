@@ -101,6 +101,10 @@ export interface AuthorizationCode {
   resources?: string[];
   /** The DPoP key the code is bound to (RFC 9449 §10), or null. */
   dpopJkt?: string | null;
+  /** OpenID Connect: the request's `nonce`, for the ID token (SPEC R13.3). */
+  nonce?: string | null;
+  /** OpenID Connect: when the person signed in, Unix milliseconds (`auth_time`). */
+  authTime?: number | null;
 }
 
 /**

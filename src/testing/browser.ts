@@ -107,7 +107,8 @@ export async function walkAuthorization(
   if (res.status === 200 && html.includes('name="password"')) {
     const login = await browser.post('/login', {
       _csrf: hiddenField(html, '_csrf'),
-      return_to: url,
+      // The form's own field, as a browser sends it (it may differ from the URL: prompt=login).
+      return_to: hiddenField(html, 'return_to'),
       email: user.email,
       password: user.password,
     });

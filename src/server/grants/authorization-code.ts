@@ -17,6 +17,7 @@ import { param, paramValues, redirectUriParam, type Params } from '../params.ts'
 import { allowedResources, checkResources, narrowResources } from '../../core/resources.ts';
 import { checkPkceVerifier } from '../checks/check-pkce.ts';
 import { checkGrantDataCentre } from '../checks/check-data-centre.ts';
+import { idTokenFor } from '../id-token.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
 export const authorizationCodeGrant: Grant = {
@@ -97,12 +98,17 @@ export const authorizationCodeGrant: Grant = {
       case 'grant-revoked':
         // The client was deleted or the user disabled while this request ran (SPEC R2).
         throw invalidGrant('The client was deleted or the user disabled while issuing tokens.');
-      case 'issued':
-        return tokenResponse(ctx, profile, {
-          accessToken,
-          refreshToken: result.code.offline ? refreshToken : undefined,
-          scopes: result.code.scopes,
-        });
+      case 'issued': {
+        const idToken = await idTokenFor(ctx, result.code);
+        return {
+          ...tokenResponse(ctx, profile, {
+            accessToken,
+            refreshToken: result.code.offline ? refreshToken : undefined,
+            scopes: result.code.scopes,
+          }),
+          ...(idToken !== undefined ? { id_token: idToken } : {}),
+        };
+      }
     }
   },
 };

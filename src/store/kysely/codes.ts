@@ -36,6 +36,8 @@ export function createCodeStore({ db, sqlDialect }: SectionContext): CodeStore {
           consumed_at: null,
           resources: code.resources?.length ? joinList(code.resources) : null,
           dpop_jkt: code.dpopJkt ?? null,
+          nonce: code.nonce ?? null,
+          auth_time: code.authTime ?? null,
         })
         .execute();
     },

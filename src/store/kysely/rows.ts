@@ -63,6 +63,8 @@ export function toCode(row: AuthCodesTable): AuthorizationCode {
     description: row.description,
     resources: splitList(row.resources ?? ''),
     dpopJkt: row.dpop_jkt ?? null,
+    nonce: row.nonce ?? null,
+    authTime: row.auth_time === null || row.auth_time === undefined ? null : Number(row.auth_time),
   };
 }
 

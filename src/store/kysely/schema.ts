@@ -51,6 +51,9 @@ export interface AuthCodesTable {
   /** Space-separated resource URIs (RFC 8707). */
   resources?: string | null;
   dpop_jkt?: string | null;
+  /** OpenID Connect (migration 006-oidc). */
+  nonce?: string | null;
+  auth_time?: number | null;
 }
 
 export interface RefreshTokensTable {

@@ -7,6 +7,7 @@ import { coreMigration } from './001-core.ts';
 import { adminKeysMigration } from './002-admin-keys.ts';
 import { salesiqMigration } from './003-salesiq.ts';
 import { dataCentresMigration } from './005-data-centres.ts';
+import { oidcMigration } from './006-oidc.ts';
 import { signingKeysMigration } from './006-signing-keys.ts';
 import { operationsMigration } from './007-operations.ts';
 import { standardsMigration } from './009-standards.ts';
@@ -18,6 +19,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '002-admin-keys': adminKeysMigration(),
     '003-salesiq': salesiqMigration(dialect),
     '005-data-centres': dataCentresMigration(),
+    '006-oidc': oidcMigration(),
     '006-signing-keys': signingKeysMigration(),
     '007-operations': operationsMigration(dialect),
     '009-standards': standardsMigration(),
