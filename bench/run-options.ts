@@ -29,6 +29,8 @@ export interface RunOptions {
   outDir: string;
   docs: boolean;
   render: string | undefined;
+  /** Run Tollgate with `--emulator` (its request log on every request), to measure what it costs. */
+  emulator: boolean;
 }
 
 function parseSize(raw: string): number {
@@ -55,6 +57,7 @@ export function parseOptions(argv: string[]): RunOptions {
       out: { type: 'string' },
       'no-docs': { type: 'boolean', default: false },
       render: { type: 'string' },
+      emulator: { type: 'boolean', default: false },
     },
   });
   const quick = values.quick ?? false;
@@ -89,6 +92,7 @@ export function parseOptions(argv: string[]): RunOptions {
     outDir,
     docs: !(values['no-docs'] ?? false) && !quick,
     render: values.render,
+    emulator: values.emulator ?? false,
   };
 }
 

@@ -9,6 +9,7 @@
  * --sizes 10k,1m[,10m] (sizes above 1M run on PostgreSQL only), --skip-scale,
  * --stores sqlite,postgres, --cases id,id (see bench/cases.ts), --log-level LEVEL,
  * --cpu-prof (the Tollgate server writes V8 CPU profiles to bench/results/profiles/),
+ * --emulator (Tollgate runs with its emulator controls and request log on),
  * --out DIR, --no-docs (do not rewrite BENCHMARKS.md), --render FILE.json (measure nothing: rewrite
  * BENCHMARKS.md and the plot from a results file).
  *
@@ -59,6 +60,7 @@ function tollgateArgs(location: string, opts: RunOptions): string[] {
     opts.logLevel,
     '--profile',
     PROFILE,
+    ...(opts.emulator ? ['--emulator'] : []),
   ];
 }
 

@@ -14,6 +14,7 @@ import { connectedAppsEndpoints } from './endpoints/connected-apps.ts';
 import { consoleEndpoints } from './endpoints/console.ts';
 import { healthEndpoints } from './endpoints/health.ts';
 import { homeEndpoints } from './endpoints/home.ts';
+import { addExtraScopeEndpoint, scopeEnhanceEndpoint } from './endpoints/incremental-auth.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
 import { keysEndpoint } from './endpoints/keys.ts';
 import { openidUserInfoEndpoint } from './endpoints/openid-userinfo.ts';
@@ -51,6 +52,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
   consoleEndpoints,
   selfClientEndpoints,
   connectedAppsEndpoints,
+  addExtraScopeEndpoint,
 ];
 
 /**
@@ -59,6 +61,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
  */
 export const API_ROUTES: readonly RouteModule[] = [
   tokenEndpoint,
+  scopeEnhanceEndpoint,
   revokeEndpoints,
   introspectEndpoint,
   userInfoEndpoint,

@@ -334,6 +334,15 @@ export interface TokenStore {
   saveAccessToken(token: NewAccessToken, now: number): Promise<SaveAccessTokenResult>;
   findAccessToken(tokenHash: string): Promise<AccessTokenInfo | undefined>;
   findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined>;
+  /**
+   * Zoho's incremental authorization (SPEC R13.5): adds scopes to a live refresh token of the
+   * client; false when it is gone (revoked, evicted, client deleted).
+   */
+  addRefreshTokenScopes(
+    refreshTokenId: number,
+    clientId: string,
+    scopes: readonly string[],
+  ): Promise<boolean>;
   /** Revokes a refresh token (with its access tokens) or an access token. */
   revokeToken(tokenHash: string, clientId?: string): Promise<'refresh' | 'access' | 'unknown'>;
   countLiveRefreshTokens(zuid: number, clientId: string): Promise<number>;
