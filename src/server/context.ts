@@ -20,6 +20,11 @@ export interface DemoCredentials {
   redirectUri: string;
 }
 
+/** A grant's use is written at most this often per instance. */
+const USE_RECORD_INTERVAL_MS = 60_000;
+/** Grants remembered before the memory starts over (a few hundred kilobytes at most). */
+const USE_RECORD_MEMORY = 10_000;
+
 export interface ServerContextOptions {
   /** The source of time (default: an {@link EmulatorClock} at real time, SPEC R12.1). */
   clock?: EmulatorClock;
@@ -40,6 +45,8 @@ export class ServerContext {
   /** Every route of the app, as registered (for tests and docs that cover each endpoint). */
   readonly routes: { method: string; url: string }[] = [];
   private issuerUrl: string;
+  /** When this instance last recorded each grant's use (see `recordUse`). */
+  private readonly usesRecorded = new Map<string, number>();
   private demoCredentials: DemoCredentials | undefined;
 
   constructor(
@@ -55,13 +62,40 @@ export class ServerContext {
     this.clock = clock;
     this.now = () => clock.now();
     this.emulator = config.emulator ? new Emulator() : undefined;
-    this.tokens = createLocalVerifier({
+    const local = createLocalVerifier({
       mode: 'local',
       store,
       now: this.now,
       cacheTtlMs: config.tokenCacheTtl * 1000,
     });
+    // Every accepted access token is a use of its grant (Connected apps' "Last used").
+    this.tokens = {
+      verifyAccessToken: async (header) => {
+        const claims = await local.verifyAccessToken(header);
+        await this.recordUse(claims.userId, claims.clientId);
+        return claims;
+      },
+    };
     this.issuerUrl = config.issuer ?? `http://${config.host}:${config.port}`;
+  }
+
+  /**
+   * Records that a user's grant to a client was used (code exchange, refresh, token use), for
+   * *Connected apps*. Coarse on purpose: at most one write per grant per minute from this
+   * instance, so an API call costs no write; a failed write never fails the request.
+   */
+  async recordUse(zuid: number, clientId: string): Promise<void> {
+    const key = `${zuid} ${clientId}`;
+    const now = this.now();
+    const last = this.usesRecorded.get(key);
+    if (last !== undefined && now - last < USE_RECORD_INTERVAL_MS && now >= last) return;
+    if (this.usesRecorded.size >= USE_RECORD_MEMORY) this.usesRecorded.clear();
+    this.usesRecorded.set(key, now);
+    try {
+      await this.store.recordGrantUse(zuid, clientId, now);
+    } catch {
+      // Bookkeeping only: the request it describes has already succeeded.
+    }
   }
 
   /** Public base URL, sent as `accounts-server` and in metadata. */

@@ -66,6 +66,7 @@ export const authorizationCodeGrant: Grant = {
         // The client was deleted or the user disabled while this request ran (SPEC R2).
         throw invalidGrant('The client was deleted or the user disabled while issuing tokens.');
       case 'issued':
+        await ctx.recordUse(result.code.zuid, client.client.clientId);
         return tokenResponse(ctx, profile, {
           accessToken,
           refreshToken: result.code.offline ? refreshToken : undefined,

@@ -6,6 +6,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { coreMigration } from './001-core.ts';
 import { adminKeysMigration } from './002-admin-keys.ts';
 import { salesiqMigration } from './003-salesiq.ts';
+import { consentLastUsedMigration } from './008-consent-last-used.ts';
 import type { SqlDialect } from '../types.ts';
 
 export function migrations(dialect: SqlDialect): Record<string, Migration> {
@@ -13,6 +14,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '001-core': coreMigration(dialect),
     '002-admin-keys': adminKeysMigration(),
     '003-salesiq': salesiqMigration(dialect),
+    '008-consent-last-used': consentLastUsedMigration(),
   };
 }
 
