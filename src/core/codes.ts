@@ -18,6 +18,10 @@ export interface MintCodeOptions extends Pick<
   | 'state'
 > {
   description?: string | null;
+  /** Resource indicators (RFC 8707); none by default. */
+  resources?: string[];
+  /** The DPoP key thumbprint the code is bound to (RFC 9449 §10). */
+  dpopJkt?: string | null;
   lifetimeSeconds: number;
   now: number;
   /** SPEC R5.5: at most `limit` codes per client per window, else access_denied. */
@@ -52,6 +56,8 @@ export async function mintCode(
     codeChallengeMethod: options.codeChallengeMethod,
     state: options.state,
     description: options.description ?? null,
+    resources: options.resources ?? [],
+    dpopJkt: options.dpopJkt ?? null,
     expiresAt: options.now + options.lifetimeSeconds * 1000,
     createdAt: options.now,
   };

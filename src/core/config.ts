@@ -5,6 +5,7 @@
  */
 import { WIRE_PROFILES, type WireProfile } from './profiles.ts';
 import { TollgateError } from './errors.ts';
+import { LIMIT_PRESET_VALUES, LIMIT_PRESETS, type LimitPreset } from './limits.ts';
 
 type OptionType = 'string' | 'integer' | 'boolean' | 'url';
 
@@ -83,6 +84,13 @@ export const CONFIG_SCHEMA = {
     min: 1,
     description: 'Live refresh tokens per user and client; the oldest is evicted past it.',
   }),
+  limits: option<LimitPreset>({
+    type: 'string',
+    default: 'seed',
+    values: LIMIT_PRESETS,
+    description:
+      "Limit preset (SPEC R12.4): the seed's caps, or Zoho Accounts' (10 access tokens per refresh token), CRM's (15) or Projects' (a 21st refresh token is refused). `--refresh-token-cap` and `--access-tokens-per-refresh` override it.",
+  }),
   accessTokensPerRefresh: option({
     type: 'integer',
     default: 20,
@@ -160,6 +168,12 @@ export const CONFIG_SCHEMA = {
     default: 'info',
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     description: 'Log level (pino).',
+  }),
+  resources: option<string | undefined>({
+    type: 'string',
+    default: undefined,
+    description:
+      'Resource URIs (RFC 8707) tokens may be issued for, comma-separated; any other `resource` is `invalid_target` (default: any absolute URI without a fragment).',
   }),
   tokenCacheTtl: option({
     type: 'integer',
@@ -255,13 +269,21 @@ function coerce(key: string, spec: OptionSpec<unknown>, raw: unknown, source: st
  */
 export function parseConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = {}): Config {
   const out: Record<string, unknown> = {};
+  const explicit = new Set<string>();
   for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [string, OptionSpec<unknown>][]) {
     const given = (input as Record<string, unknown>)[key];
     const fromEnv = env[envName(key)];
     const useEnv = given === undefined && fromEnv !== undefined && fromEnv !== '';
     const raw = given !== undefined ? given : useEnv ? fromEnv : undefined;
     const source = useEnv ? envName(key) : `--${flagName(key)}`;
+    if (raw !== undefined) explicit.add(key);
     out[key] = raw === undefined ? spec.default : coerce(key, spec, raw, source);
+  }
+  // A limit preset fills the caps it names, unless a single-limit option was given (SPEC R12.4).
+  const preset = LIMIT_PRESET_VALUES[out.limits as LimitPreset];
+  for (const key of ['refreshTokenCap', 'accessTokensPerRefresh'] as const) {
+    const value = preset[key];
+    if (value !== undefined && !explicit.has(key)) out[key] = value;
   }
   return Object.freeze(out) as Config;
 }

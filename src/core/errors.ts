@@ -27,7 +27,12 @@ export type OAuthErrorCode =
   | 'insufficient_scope'
   | 'server_error'
   | 'temporarily_unavailable'
-  | 'slow_down';
+  | 'slow_down'
+  | 'invalid_target'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
+  | 'invalid_client_metadata'
+  | 'invalid_redirect_uri';
 
 /** Codes that only the Zoho profiles use on the wire (SPEC R0's mapping table). */
 export type ZohoErrorCode =
@@ -116,6 +121,10 @@ export const unsupportedGrantType = (grantType: string): OAuthError =>
 
 export const unsupportedResponseType = (): OAuthError =>
   new OAuthError('unsupported_response_type', 'Only response_type=code is supported.');
+
+/** A resource indicator that is malformed or that this client may not use. @see RFC 8707 §2 */
+export const invalidTarget = (description: string): OAuthError =>
+  new OAuthError('invalid_target', description);
 
 export const accessDenied = (description: string): OAuthError =>
   new OAuthError('access_denied', description);

@@ -9,6 +9,7 @@ import type { ScopeCatalogue } from '../core/scopes.ts';
 import type { Client, Store } from '../store/types.ts';
 import type { TokenVerifier } from '@tollgate/resource';
 import { createLocalVerifier } from './local-verifier.ts';
+import { KeyRing } from '../core/signing-keys.ts';
 import { Emulator } from './emulator/emulator.ts';
 
 /** The demo user and app that `tollgate serve --demo` creates (the home page walks through them). */
@@ -42,6 +43,8 @@ export class ServerContext {
   readonly emulator: Emulator | undefined;
   /** Local access-token validation, shared by user info and the API (one cache per instance). */
   readonly tokens: TokenVerifier;
+  /** Signing keys (SPEC R13.3): ID tokens, the JWK Set, and JWT access tokens (R14.8). */
+  readonly keys: KeyRing;
   /** Every route of the app, as registered (for tests and docs that cover each endpoint). */
   readonly routes: { method: string; url: string }[] = [];
   private issuerUrl: string;
@@ -76,6 +79,11 @@ export class ServerContext {
         return claims;
       },
     };
+    this.keys = new KeyRing({
+      store,
+      now: this.now,
+      tokenLifetimeMs: config.accessTokenTtl * 1000,
+    });
     this.issuerUrl = config.issuer ?? `http://${config.host}:${config.port}`;
   }
 

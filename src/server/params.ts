@@ -9,6 +9,9 @@ export type Params = ReadonlyMap<string, string>;
 
 const MAX_PARAM_LENGTH = 8192;
 
+/** Parameters that may be repeated with different values (RFC 8707 §2: `resource`). */
+export const MULTI_VALUED: ReadonlySet<string> = new Set(['resource']);
+
 function addAll(into: Map<string, string>, source: unknown, where: string): void {
   if (source === undefined || source === null) return;
   if (typeof source !== 'object' || Array.isArray(source))
@@ -21,7 +24,7 @@ function addAll(into: Map<string, string>, source: unknown, where: string): void
       if (v.length > MAX_PARAM_LENGTH)
         throw invalidRequest(`Parameter ${name.slice(0, 50)} is too long.`);
       const seen = into.get(name);
-      if (seen !== undefined && seen !== v) {
+      if (seen !== undefined && seen !== v && !MULTI_VALUED.has(name)) {
         throw invalidRequest(
           `Parameter ${name.slice(0, 50)} was sent more than once with different values.`,
         );
@@ -37,6 +40,18 @@ export function readParams(request: FastifyRequest): Params {
   addAll(params, request.query, 'query string');
   addAll(params, request.body, 'request body');
   return params;
+}
+
+/** Every value of a repeatable parameter, from the query string and the body (already checked). */
+export function paramValues(request: FastifyRequest, name: string): string[] {
+  const out: string[] = [];
+  for (const source of [request.query, request.body]) {
+    if (source === null || typeof source !== 'object') continue;
+    const value = (source as Record<string, unknown>)[name];
+    for (const v of Array.isArray(value) ? value : [value])
+      if (typeof v === 'string' && v !== '') out.push(v);
+  }
+  return out;
 }
 
 /** The value of a parameter, treating an empty value as absent (RFC 6749 §3.1). */

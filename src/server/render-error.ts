@@ -128,10 +128,14 @@ function redirectWithError(
   reply: FastifyReply,
   target: RedirectTarget,
   err: OAuthError,
+  profile: WireProfile,
+  issuer: string,
 ): FastifyReply {
   const params: Record<string, string> = { error: err.error };
   if (err.expose) params.error_description = err.description;
   if (target.state !== undefined) params.state = target.state;
+  // RFC 9207 §2: error responses carry the issuer too (SPEC R14.5).
+  if (traitsOf(profile).issInAuthorizationResponse) params.iss = issuer;
   return reply
     .header('cache-control', 'no-store')
     .redirect(appendParams(target.redirectUri, params), 302);
@@ -164,7 +168,7 @@ export function renderError(
     case 'authorize': {
       const target = request.redirectTarget;
       if (target && err.redirectable && err.status < 500)
-        return redirectWithError(reply, target, err);
+        return redirectWithError(reply, target, err, profile, request.server.tollgate.issuer);
       return sendErrorPage(reply, err);
     }
     case 'page':

@@ -14,6 +14,7 @@ import { connectedAppsEndpoints } from './endpoints/connected-apps.ts';
 import { consoleEndpoints } from './endpoints/console.ts';
 import { homeEndpoints } from './endpoints/home.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
+import { keysEndpoint } from './endpoints/keys.ts';
 import { loginEndpoints } from './endpoints/login.ts';
 import { revokeEndpoints } from './endpoints/revoke.ts';
 import { salesiqApiEndpoints } from './endpoints/salesiq-api.ts';
@@ -53,6 +54,7 @@ export const API_ROUTES: readonly RouteModule[] = [
   revokeEndpoints,
   introspectEndpoint,
   userInfoEndpoint,
+  keysEndpoint,
   salesiqApiEndpoints,
   adminApiEndpoints,
   assetEndpoints,

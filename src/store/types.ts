@@ -45,16 +45,32 @@ export interface Client {
   /** The wire profile the client was registered with, or null for the server's default. */
   profile: WireProfile | null;
   createdAt: number;
+  /** How it was registered: by a person (null), RFC 7591 (`dynamic`), or a metadata document. */
+  registration: ClientRegistration | null;
+  /** RFC 9068: this client's access-token format, or null for the server's default. */
+  accessTokenFormat: AccessTokenFormat | null;
 }
 
-export interface NewClient extends Omit<Client, 'createdAt'> {
+export type ClientRegistration = 'dynamic' | 'metadata-document';
+export type AccessTokenFormat = 'opaque' | 'jwt';
+
+export interface NewClient extends Omit<
+  Client,
+  'createdAt' | 'registration' | 'accessTokenFormat'
+> {
   secretHash: string;
+  registration?: ClientRegistration | null;
+  /** RFC 7592: the hash of the registration access token (dynamic clients). */
+  registrationTokenHash?: string | null;
+  accessTokenFormat?: AccessTokenFormat | null;
 }
 
 export interface ClientUpdate {
   name?: string;
   domain?: string;
   redirectUris?: string[];
+  type?: ClientType;
+  accessTokenFormat?: AccessTokenFormat | null;
 }
 
 export interface AuthorizationCode {
@@ -72,6 +88,10 @@ export interface AuthorizationCode {
   expiresAt: number;
   createdAt: number;
   description: string | null;
+  /** Resource indicators of the request (RFC 8707); none when absent or empty. */
+  resources?: string[];
+  /** The DPoP key the code is bound to (RFC 9449 §10), or null. */
+  dpopJkt?: string | null;
 }
 
 /**
@@ -81,9 +101,16 @@ export interface AuthorizationCode {
 export type RedeemCodeDecision<R> =
   | {
       issue: {
-        access: { tokenHash: string; expiresAt: number };
-        refresh: { tokenHash: string; familyId: string } | null;
+        access: {
+          tokenHash: string;
+          expiresAt: number;
+          audience?: string[];
+          dpopJkt?: string | null;
+        };
+        refresh: NewRefreshToken | null;
         refreshTokenCap: number;
+        /** Past the cap: evict the oldest (default) or refuse the new one (SPEC R12.4). */
+        refreshTokenOverflow?: 'evict' | 'refuse';
       };
     }
   | { refuse: R };
@@ -99,6 +126,8 @@ export interface RedeemCodeInput<R> {
 export type RedeemCodeResult<R> =
   | { outcome: 'issued'; code: AuthorizationCode; refreshTokenId: number | null; evicted: number }
   | { outcome: 'refused'; code: AuthorizationCode; reason: R }
+  /** The user already holds the cap of refresh tokens and the overflow policy is `refuse`. */
+  | { outcome: 'refresh-cap-reached'; code: AuthorizationCode }
   | { outcome: 'replayed'; code: AuthorizationCode }
   | { outcome: 'unknown' }
   | { outcome: 'grant-revoked'; reason: 'client-deleted-or-user-disabled' };
@@ -118,6 +147,18 @@ export interface RefreshToken {
   /** Set when a public client's token was rotated; reusing it revokes the family. */
   rotatedAt: number | null;
   familyId: string;
+  /** The resources granted (RFC 8707): a refresh may narrow the audience to some of them. */
+  resources: string[];
+  /** The DPoP key the token is bound to (RFC 9449 §5), or null. */
+  dpopJkt: string | null;
+}
+
+/** A refresh token to write beside an access token. */
+export interface NewRefreshToken {
+  tokenHash: string;
+  familyId: string;
+  resources?: string[];
+  dpopJkt?: string | null;
 }
 
 export interface AccessTokenInfo {
@@ -126,6 +167,10 @@ export interface AccessTokenInfo {
   scopes: string[];
   expiresAt: number;
   refreshTokenId: number | null;
+  /** The resources the token is for (RFC 8707); empty: not audience-restricted. */
+  audience: string[];
+  /** The DPoP key thumbprint the token is bound to (RFC 9449 `cnf.jkt`), or null. */
+  dpopJkt: string | null;
 }
 
 export interface NewAccessToken {
@@ -136,15 +181,21 @@ export interface NewAccessToken {
   expiresAt: number;
   refreshTokenId: number | null;
   codeHash: string | null;
+  /** RFC 8707 audience; none: not audience-restricted. */
+  audience?: string[];
+  /** RFC 9449 `cnf.jkt`. */
+  dpopJkt?: string | null;
 }
 
 export interface IssueTokensInput {
   now: number;
   access: Omit<NewAccessToken, 'refreshTokenId'>;
   /** The refresh token to issue with it, if any. */
-  refresh: { tokenHash: string; familyId: string } | null;
+  refresh: NewRefreshToken | null;
   /** Cap on live refresh tokens per user and client; the oldest beyond it are evicted. */
   refreshTokenCap: number;
+  /** Past the cap: evict the oldest (default) or refuse the new one (SPEC R12.4). */
+  refreshTokenOverflow?: 'evict' | 'refuse';
 }
 
 /**
@@ -157,6 +208,7 @@ export type GrantRevokedReason = 'client-deleted-or-user-disabled' | 'code-revok
 /** What `issueTokens` did; `evicted` counts the refresh tokens removed by the cap (SPEC R5.2). */
 export type IssueTokensResult =
   | { outcome: 'issued'; refreshTokenId: number | null; evicted: number }
+  | { outcome: 'refresh-cap-reached' }
   | { outcome: 'grant-revoked'; reason: GrantRevokedReason };
 
 /** What `saveAccessToken` did (client credentials, SPEC R4.6). */
@@ -171,7 +223,7 @@ export interface MintAccessTokenInput {
   now: number;
   refreshTokenHash: string;
   clientId: string;
-  access: { tokenHash: string; expiresAt: number };
+  access: { tokenHash: string; expiresAt: number; audience?: string[]; dpopJkt?: string | null };
   /** Cap on live access tokens per refresh token; the oldest beyond it are invalidated. */
   accessTokenCap: number;
   /** Throttle: at most `limit` mints per refresh token per window, or null for none. */
@@ -326,6 +378,29 @@ export interface AdminKeyStore {
   useAdminKey(keyHash: string, now: number): Promise<AdminKey | undefined>;
 }
 
+/** A JSON Web Key as stored (RFC 7517): its members, without interpretation by the store. */
+export type StoredJwk = Readonly<Record<string, string>>;
+
+/** A key that signs ID tokens (SPEC R13.3) and JWT access tokens (R14.8). */
+export interface SigningKey {
+  /** Key id (RFC 7638 thumbprint of the public key), the `kid` of the JWS header and the JWKS. */
+  kid: string;
+  alg: 'RS256';
+  publicJwk: StoredJwk;
+  privateJwk: StoredJwk;
+  createdAt: number;
+}
+
+/** Signing keys, kept in the store so every instance signs with and publishes the same keys. */
+export interface SigningKeyStore {
+  /** Adds a key (key rotation). */
+  addSigningKey(key: SigningKey): Promise<void>;
+  /** Adds the key only when the store has none yet (first start); returns whether it did. */
+  addFirstSigningKey(key: SigningKey): Promise<boolean>;
+  /** Every key, newest first. */
+  listSigningKeys(): Promise<SigningKey[]>;
+}
+
 /**
  * The authorization server's store. The SalesIQ-style API keeps its data beside it in the same
  * database, through its own `SalesIqStore` (`salesIqStoreFor(store)`), so a backend of this
@@ -339,7 +414,8 @@ export interface Store
     ConsentStore,
     SessionStore,
     CounterStore,
-    AdminKeyStore {
+    AdminKeyStore,
+    SigningKeyStore {
   readonly sqlDialect: SqlDialect;
   /** Checks the database answers (for /health and fault recovery). */
   ping(): Promise<void>;

@@ -103,6 +103,8 @@ export interface AuthorizeOptions {
   state?: string;
   codeChallenge?: string;
   codeChallengeMethod?: string;
+  /** Resource indicators (RFC 8707, SPEC R14.1): the APIs the token is for, sent as `resource`. */
+  resource?: string | readonly string[];
   /** What the person answers on the consent page, if it is shown (default `accept`). */
   consent?: ConsentDecision;
   /** Any other query parameter of the authorization request. */
@@ -374,6 +376,8 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
       if (o.codeChallenge !== undefined) query.set('code_challenge', o.codeChallenge);
       if (o.codeChallengeMethod !== undefined)
         query.set('code_challenge_method', o.codeChallengeMethod);
+      for (const resource of typeof o.resource === 'string' ? [o.resource] : (o.resource ?? []))
+        query.append('resource', resource);
       for (const [name, value] of Object.entries(o.extraParams ?? {})) query.set(name, value);
       return open(user, `/oauth/v2/auth?${query.toString()}`, o.consent);
     },

@@ -80,6 +80,8 @@ export function newCode(
     expiresAt: NOW + 120_000,
     createdAt: NOW,
     description: null,
+    resources: [],
+    dpopJkt: null,
     ...overrides,
   };
 }

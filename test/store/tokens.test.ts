@@ -36,6 +36,8 @@ describe.each(storeKinds)('tokens on $name', (kind) => {
         scopes: ['SalesIQ.portals.READ', 'AaaServer.profile.READ'],
         expiresAt: NOW + HOUR,
         refreshTokenId,
+        audience: [],
+        dpopJkt: null,
       });
       expect(await store.findRefreshToken(input.refreshHash ?? '')).toEqual({
         id: refreshTokenId,
@@ -46,6 +48,8 @@ describe.each(storeKinds)('tokens on $name', (kind) => {
         lastUsedAt: null,
         rotatedAt: null,
         familyId: input.refresh?.familyId,
+        resources: [],
+        dpopJkt: null,
       });
     });
 
@@ -149,6 +153,8 @@ describe.each(storeKinds)('tokens on $name', (kind) => {
         scopes: ['AaaServer.profile.READ'],
         expiresAt: NOW + 1000 + HOUR,
         refreshTokenId: t.refreshTokenId,
+        audience: [],
+        dpopJkt: null,
       });
       expect((await store.findRefreshToken(t.refreshHash))?.lastUsedAt).toBe(NOW + 1000);
       expect(await store.findAccessToken(t.accessHash)).toBeDefined();
@@ -303,6 +309,8 @@ describe.each(storeKinds)('tokens on $name', (kind) => {
         scopes: ['SalesIQ.portals.READ'],
         expiresAt: NOW + HOUR,
         refreshTokenId: null,
+        audience: [],
+        dpopJkt: null,
       });
     });
 

@@ -17,6 +17,11 @@ export function register(program: Command): void {
       const address = await app.listen({ port: config.port, host: config.host });
       const url = address.replace('://[::1]', '://localhost');
       app.tollgate.setListeningAddress(url);
+      // SPEC R13.3: the first start creates a signing key (RSA generation takes a moment, so it
+      // runs beside serving; a request that needs a key before then waits for the same one).
+      void app.tollgate.keys.keys().catch((error: unknown) => {
+        app.log.error({ err: error }, 'could not create or read the signing keys');
+      });
       // Seed the demo before announcing the URL, so whoever acts on the line finds it ready.
       let demo;
       try {

@@ -19,7 +19,8 @@ import { coversAll } from '../../core/scopes.ts';
 import type { Client, User } from '../../store/types.ts';
 import type { ServerContext } from '../context.ts';
 import { checkPkceChallenge } from '../checks/check-pkce.ts';
-import { param, redirectUriParam, type Params } from '../params.ts';
+import { MULTI_VALUED, param, redirectUriParam, type Params } from '../params.ts';
+import { allowedResources, checkResources } from '../../core/resources.ts';
 import { appendParams } from '../render-error.ts';
 import type { RouteModule } from '../routes.ts';
 import { raisePendingFault } from '../emulator/emulator.ts';
@@ -42,6 +43,8 @@ interface AuthorizationRequest extends RedirectTarget {
   offline: boolean;
   promptConsent: boolean;
   pkce: { challenge: string; method: 'S256' | 'plain' } | null;
+  /** Resource indicators (RFC 8707): the audience of the tokens. */
+  resources: string[];
 }
 
 const notRedirectable = (description: string): OAuthError =>
@@ -51,7 +54,7 @@ function paramsFromQueryString(query: string): Params {
   const params = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(query)) {
     const seen = params.get(name);
-    if (seen !== undefined && seen !== value)
+    if (seen !== undefined && seen !== value && !MULTI_VALUED.has(name))
       throw notRedirectable(`Parameter ${name.slice(0, 50)} was sent more than once.`);
     params.set(name, value);
   }
@@ -99,6 +102,7 @@ function parseRequest(
   ctx: ServerContext,
   params: Params,
   target: RedirectTarget,
+  query: string,
 ): AuthorizationRequest {
   if (target.client.type === 'self')
     throw unauthorizedClient('Self clients get codes from the developer console, not by redirect.');
@@ -120,12 +124,17 @@ function parseRequest(
     target.profile,
     isPublicClient(target.client.type),
   );
+  const resources = checkResources(
+    new URLSearchParams(query).getAll('resource'),
+    allowedResources(ctx.config.resources),
+  );
   return {
     ...target,
     scopes,
     offline: accessType === 'offline',
     promptConsent: prompt === 'consent',
     pkce,
+    resources,
   };
 }
 
@@ -146,6 +155,7 @@ async function redirectWithCode(
     codeChallenge: req.pkce?.challenge ?? null,
     codeChallengeMethod: req.pkce?.method ?? null,
     state: req.state ?? null,
+    resources: req.resources,
     lifetimeSeconds: ctx.config.codeTtl,
     now: ctx.now(),
     throttle: ctx.config.throttle
@@ -178,7 +188,7 @@ async function readAuthorizationRequest(
   request.wireProfile = target.profile;
   request.redirectTarget = { redirectUri: target.redirectUri, state: target.state };
   raisePendingFault(request);
-  return parseRequest(ctx, params, target);
+  return parseRequest(ctx, params, target, query);
 }
 
 function queryOf(request: FastifyRequest): string {

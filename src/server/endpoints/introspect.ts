@@ -9,6 +9,12 @@ import { authenticateClient } from '../client-auth.ts';
 import { param, readParams, requireParams } from '../params.ts';
 import type { RouteModule } from '../routes.ts';
 
+/** RFC 7662 §2.2 `aud`: one resource as a string, several as a list, none left out. */
+function audienceClaim(audience: readonly string[]): { aud?: string | string[] } {
+  if (audience.length === 0) return {};
+  return { aud: audience.length === 1 ? (audience[0] as string) : [...audience] };
+}
+
 export const introspectEndpoint: RouteModule = {
   owns: [{ prefix: '/oauth/v2/introspect', kind: 'token' }],
 
@@ -48,6 +54,7 @@ export const introspectEndpoint: RouteModule = {
               exp: Math.floor(at.expiresAt / 1000),
               sub: String(at.zuid),
               iss: ctx.issuer,
+              ...audienceClaim(at.audience),
             });
           }
         } else {
@@ -61,6 +68,7 @@ export const introspectEndpoint: RouteModule = {
               iat: Math.floor(rt.createdAt / 1000),
               sub: String(rt.zuid),
               iss: ctx.issuer,
+              ...audienceClaim(rt.resources),
             });
           }
         }

@@ -2,11 +2,19 @@
  * grant_type=authorization_code (SPEC R4.2-R4.4, R5.1-R5.3; RFC 6749 §4.1.3).
  */
 import { randomUUID } from 'node:crypto';
-import { invalidGrant, invalidRedirectUri, invalidRequest, OAuthError } from '../../core/errors.ts';
+import {
+  invalidGrant,
+  invalidRedirectUri,
+  invalidRequest,
+  OAuthError,
+  throttled,
+} from '../../core/errors.ts';
+import { refreshTokenOverflow } from '../../core/limits.ts';
 import type { ScopeCatalogue } from '../../core/scopes.ts';
 import type { AuthorizationCode, ClientType } from '../../store/types.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
-import { param, redirectUriParam, type Params } from '../params.ts';
+import { param, paramValues, redirectUriParam, type Params } from '../params.ts';
+import { allowedResources, checkResources, narrowResources } from '../../core/resources.ts';
 import { checkPkceVerifier } from '../checks/check-pkce.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
@@ -14,12 +22,16 @@ export const authorizationCodeGrant: Grant = {
   grantType: 'authorization_code',
   parameters: {
     required: ['code'],
-    optional: ['redirect_uri', 'redirect_url', 'code_verifier', 'scope', 'state'],
+    optional: ['redirect_uri', 'redirect_url', 'code_verifier', 'scope', 'state', 'resource'],
   },
-  async handle({ ctx, params, client, profile }) {
+  async handle({ ctx, request, params, client, profile }) {
     const code = checked(params, 'code');
     // Parameter consistency first: a malformed request does not burn the code.
     const redirectUri = redirectUriParam(params);
+    const requested = checkResources(
+      paramValues(request, 'resource'),
+      allowedResources(ctx.config.resources),
+    );
     const now = ctx.now();
     const codeHash = hashSecret(code);
     const accessToken = generateToken();
@@ -38,16 +50,30 @@ export const authorizationCodeGrant: Grant = {
           ctx.scopes,
         );
         if (refusal) return { refuse: refusal };
+        // RFC 8707 §2.2: the token request may narrow the authorized resources, never widen them.
+        const granted = grant.resources ?? [];
+        let audience: string[];
+        try {
+          audience = narrowResources(requested, granted);
+        } catch (error) {
+          return { refuse: error as OAuthError };
+        }
         return {
           issue: {
             access: {
               tokenHash: hashSecret(accessToken),
               expiresAt: now + ctx.config.accessTokenTtl * 1000,
+              audience,
             },
             refresh: grant.offline
-              ? { tokenHash: hashSecret(refreshToken), familyId: randomUUID() }
+              ? {
+                  tokenHash: hashSecret(refreshToken),
+                  familyId: randomUUID(),
+                  resources: granted.length > 0 ? granted : audience,
+                }
               : null,
             refreshTokenCap: ctx.config.refreshTokenCap,
+            refreshTokenOverflow: refreshTokenOverflow(ctx.config.limits),
           },
         };
       },
@@ -62,6 +88,9 @@ export const authorizationCodeGrant: Grant = {
         throw invalidGrant('The code was already used; the tokens issued from it are revoked.');
       case 'refused':
         throw result.reason;
+      case 'refresh-cap-reached':
+        // Zoho Projects refuses a 21st refresh token with its throttled answer (SPEC R12.4).
+        throw throttled(ctx.config.throttleWindow);
       case 'grant-revoked':
         // The client was deleted or the user disabled while this request ran (SPEC R2).
         throw invalidGrant('The client was deleted or the user disabled while issuing tokens.');

@@ -12,7 +12,8 @@ import {
 } from '../../core/errors.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
 import { traitsOf } from '../../core/profiles.ts';
-import { param } from '../params.ts';
+import { allowedResources, checkResources } from '../../core/resources.ts';
+import { param, paramValues } from '../params.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
 /** Zoho's syntax `{servicename}.{zsoid}`: a service name, a dot, the organisation's numeric id. */
@@ -20,8 +21,8 @@ const SOID = /^[A-Za-z][A-Za-z0-9_]{0,63}\.[0-9]{1,30}$/;
 
 export const clientCredentialsGrant: Grant = {
   grantType: 'client_credentials',
-  parameters: { required: ['scope'], optional: ['soid'] },
-  async handle({ ctx, params, client, profile }) {
+  parameters: { required: ['scope'], optional: ['soid', 'resource'] },
+  async handle({ ctx, request, params, client, profile }) {
     const { clientId, type, ownerZuid } = client.client;
     if (type !== 'self') throw unauthorizedClient('Only self clients may use client_credentials.');
     if (ownerZuid === null) throw unauthorizedClient('This self client has no owner to act for.');
@@ -34,6 +35,10 @@ export const clientCredentialsGrant: Grant = {
       throw invalidRequest('soid must look like <Service>.<org id>, e.g. ZohoCRM.600123434.');
     const scopes = ctx.scopes.parse(checked(params, 'scope'));
     if (scopes.length === 0) throw invalidRequest('scope is required.');
+    const audience = checkResources(
+      paramValues(request, 'resource'),
+      allowedResources(ctx.config.resources),
+    );
     const now = ctx.now();
     const accessToken = generateToken();
     const saved = await ctx.store.saveAccessToken(
@@ -45,6 +50,7 @@ export const clientCredentialsGrant: Grant = {
         expiresAt: now + ctx.config.accessTokenTtl * 1000,
         refreshTokenId: null,
         codeHash: null,
+        audience,
       },
       now,
     );

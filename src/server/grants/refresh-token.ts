@@ -5,13 +5,28 @@
 import { invalidGrant, throttled } from '../../core/errors.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
 import { isPublicClient } from '../../core/registration.ts';
+import { allowedResources, checkResources, narrowResources } from '../../core/resources.ts';
+import { paramValues } from '../params.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
 export const refreshTokenGrant: Grant = {
   grantType: 'refresh_token',
-  parameters: { required: ['refresh_token'], optional: ['redirect_uri', 'redirect_url'] },
-  async handle({ ctx, params, client, profile }) {
+  parameters: {
+    required: ['refresh_token'],
+    optional: ['redirect_uri', 'redirect_url', 'resource'],
+  },
+  async handle({ ctx, request, params, client, profile }) {
     const refreshToken = checked(params, 'refresh_token');
+    const requested = checkResources(
+      paramValues(request, 'resource'),
+      allowedResources(ctx.config.resources),
+    );
+    // The granted resources never change within a family, so they are read before minting.
+    const known = await ctx.store.findRefreshToken(hashSecret(refreshToken));
+    const audience =
+      known && known.clientId === client.client.clientId
+        ? narrowResources(requested, known.resources)
+        : requested;
     const now = ctx.now();
     const accessToken = generateToken();
     const rotated = isPublicClient(client.client.type) ? generateToken() : null;
@@ -22,6 +37,7 @@ export const refreshTokenGrant: Grant = {
       access: {
         tokenHash: hashSecret(accessToken),
         expiresAt: now + ctx.config.accessTokenTtl * 1000,
+        audience,
       },
       accessTokenCap: ctx.config.accessTokensPerRefresh,
       throttle: ctx.config.throttle

@@ -21,6 +21,9 @@ export function createClientStore({ db }: SectionContext): ClientStore {
         owner_zuid: client.ownerZuid,
         profile: client.profile,
         created_at: now,
+        registration: client.registration ?? null,
+        registration_token_hash: client.registrationTokenHash ?? null,
+        access_token_format: client.accessTokenFormat ?? null,
       };
       await db.insertInto('clients').values(row).execute();
       return toClient(row);
@@ -48,6 +51,9 @@ export function createClientStore({ db }: SectionContext): ClientStore {
       if (update.domain !== undefined) set.domain = update.domain;
       if (update.redirectUris !== undefined)
         set.redirect_uris = JSON.stringify(update.redirectUris);
+      if (update.type !== undefined) set.type = update.type;
+      if (update.accessTokenFormat !== undefined)
+        set.access_token_format = update.accessTokenFormat;
       if (Object.keys(set).length > 0) {
         await db.updateTable('clients').set(set).where('client_id', '=', clientId).execute();
       }

@@ -34,6 +34,8 @@ export function createCodeStore({ db, sqlDialect }: SectionContext): CodeStore {
           expires_at: code.expiresAt,
           created_at: code.createdAt,
           consumed_at: null,
+          resources: code.resources?.length ? joinList(code.resources) : null,
+          dpop_jkt: code.dpopJkt ?? null,
         })
         .execute();
     },
@@ -91,10 +93,16 @@ export function createCodeStore({ db, sqlDialect }: SectionContext): CodeStore {
             zuid: code.zuid,
             scopes: code.scopes,
             codeHash,
+            audience: decision.issue.access.audience ?? [],
+            dpopJkt: decision.issue.access.dpopJkt ?? null,
           },
           refresh: decision.issue.refresh,
           refreshTokenCap: decision.issue.refreshTokenCap,
+          ...(decision.issue.refreshTokenOverflow
+            ? { refreshTokenOverflow: decision.issue.refreshTokenOverflow }
+            : {}),
         });
+        if (written === 'refresh-cap-reached') return { outcome: written, code };
         return { outcome: 'issued', code, ...written };
       });
     },

@@ -1,8 +1,9 @@
 /**
  * The Store on Kysely, for SQLite (better-sqlite3) and PostgreSQL (pg): one object assembled from
  * one section per area of the Store (users.ts, clients.ts, codes.ts, tokens.ts, consents.ts,
- * sessions.ts, counters.ts, admin-keys.ts), all over the same database. Atomic rules are single
- * conditional statements or transactions; locks.ts says how PostgreSQL serialises them.
+ * sessions.ts, counters.ts, admin-keys.ts, signing-keys.ts), all over the same database. Atomic
+ * rules are single conditional statements or transactions; locks.ts says how PostgreSQL
+ * serialises them.
  */
 import { sql, type Kysely } from 'kysely';
 import type { SqlDialect, Store } from '../types.ts';
@@ -14,6 +15,7 @@ import type { SectionContext } from './context.ts';
 import { createCounterStore } from './counters.ts';
 import type { Database } from './schema.ts';
 import { createSessionStore } from './sessions.ts';
+import { createSigningKeyStore } from './signing-keys.ts';
 import { createTokenStore } from './tokens.ts';
 import { createUserStore } from './users.ts';
 
@@ -49,6 +51,7 @@ export function createKyselyStore(db: Kysely<Database>, sqlDialect: SqlDialect):
     ...createSessionStore(context),
     ...createCounterStore(context),
     ...createAdminKeyStore(context),
+    ...createSigningKeyStore(context),
   };
   kyselyStores.add(store);
   return store;

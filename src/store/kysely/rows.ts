@@ -3,7 +3,15 @@
  * numbers or strings) and the Store's types. Each lives here once; sections import them.
  */
 import type { WireProfile } from '@tollgate/resource';
-import type { AuthorizationCode, Client, ClientType, RefreshToken, User } from '../types.ts';
+import type {
+  AccessTokenFormat,
+  AuthorizationCode,
+  Client,
+  ClientRegistration,
+  ClientType,
+  RefreshToken,
+  User,
+} from '../types.ts';
 import type { AuthCodesTable, ClientsTable, RefreshTokensTable, UsersTable } from './schema.ts';
 
 /** Scopes are stored space-separated, as they travel in OAuth parameters. */
@@ -32,6 +40,8 @@ export function toClient(row: ClientsTable): Client {
     ownerZuid: row.owner_zuid === null ? null : Number(row.owner_zuid),
     profile: row.profile as WireProfile | null,
     createdAt: Number(row.created_at),
+    registration: (row.registration ?? null) as ClientRegistration | null,
+    accessTokenFormat: (row.access_token_format ?? null) as AccessTokenFormat | null,
   };
 }
 
@@ -49,6 +59,8 @@ export function toCode(row: AuthCodesTable): AuthorizationCode {
     expiresAt: Number(row.expires_at),
     createdAt: Number(row.created_at),
     description: row.description,
+    resources: splitList(row.resources ?? ''),
+    dpopJkt: row.dpop_jkt ?? null,
   };
 }
 
@@ -62,5 +74,7 @@ export function toRefreshToken(row: Omit<RefreshTokensTable, 'id'> & { id: numbe
     lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
     rotatedAt: row.rotated_at === null ? null : Number(row.rotated_at),
     familyId: row.family_id,
+    resources: splitList(row.resources ?? ''),
+    dpopJkt: row.dpop_jkt ?? null,
   };
 }

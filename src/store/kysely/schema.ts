@@ -23,6 +23,10 @@ export interface ClientsTable {
   owner_zuid: number | null;
   profile: string | null;
   created_at: number;
+  /** Migration 009: null, 'dynamic' (RFC 7591) or 'metadata-document'. */
+  registration?: string | null;
+  registration_token_hash?: string | null;
+  access_token_format?: string | null;
 }
 
 export interface AuthCodesTable {
@@ -40,6 +44,9 @@ export interface AuthCodesTable {
   expires_at: number;
   created_at: number;
   consumed_at: number | null;
+  /** Space-separated resource URIs (RFC 8707). */
+  resources?: string | null;
+  dpop_jkt?: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -53,6 +60,8 @@ export interface RefreshTokensTable {
   created_at: number;
   last_used_at: number | null;
   rotated_at: number | null;
+  resources?: string | null;
+  dpop_jkt?: string | null;
 }
 
 export interface AccessTokensTable {
@@ -65,6 +74,9 @@ export interface AccessTokensTable {
   refresh_token_id: number | null;
   code_hash: string | null;
   created_at: number;
+  /** Space-separated resource URIs the token is for (RFC 8707 audience). */
+  audience?: string | null;
+  dpop_jkt?: string | null;
 }
 
 export interface ConsentsTable {
@@ -98,6 +110,22 @@ export interface AdminKeysTable {
   last_used_at: number | null;
 }
 
+export interface RegistrationTokensTable {
+  token_hash: string;
+  label: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface PushedRequestsTable {
+  uri_hash: string;
+  client_id: string;
+  /** JSON object of the pushed parameters. */
+  params: string;
+  expires_at: number;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   clients: ClientsTable;
@@ -108,6 +136,8 @@ export interface Database {
   sessions: SessionsTable;
   counters: CountersTable;
   admin_keys: AdminKeysTable;
+  registration_tokens: RegistrationTokensTable;
+  pushed_requests: PushedRequestsTable;
 }
 
 // ---- SalesIQ-style API data (migration 003-salesiq) ----
@@ -190,4 +220,21 @@ export interface Database {
   salesiq_visitors: SalesIqVisitorsTable;
   salesiq_conversations: SalesIqConversationsTable;
   salesiq_messages: SalesIqMessagesTable;
+}
+
+// ---- Signing keys (migration 006-signing-keys) ----
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  /** JSON of the public JWK. */
+  public_jwk: string;
+  /** JSON of the private JWK. */
+  private_jwk: string;
+  created_at: number;
+}
+
+/** Merged into the Database interface above (TypeScript declaration merging). */
+export interface Database {
+  signing_keys: SigningKeysTable;
 }

@@ -72,6 +72,8 @@ async function insertAccessToken(db: Db, token: NewAccessToken, now: number): Pr
       refresh_token_id: token.refreshTokenId,
       code_hash: token.codeHash,
       created_at: now,
+      audience: token.audience?.length ? joinList(token.audience) : null,
+      dpop_jkt: token.dpopJkt ?? null,
     })
     .execute();
 }
@@ -83,10 +85,20 @@ async function insertAccessToken(db: Db, token: NewAccessToken, now: number): Pr
 export async function writeTokens(
   trx: Transaction<Database>,
   input: IssueTokensInput,
-): Promise<{ refreshTokenId: number | null; evicted: number }> {
+): Promise<{ refreshTokenId: number | null; evicted: number } | 'refresh-cap-reached'> {
   const { access, refresh, now } = input;
   let refreshTokenId: number | null = null;
   let evicted = 0;
+  if (refresh && input.refreshTokenOverflow === 'refuse') {
+    const held = await trx
+      .selectFrom('refresh_tokens')
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+      .where('zuid', '=', access.zuid)
+      .where('client_id', '=', access.clientId)
+      .where('rotated_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    if (Number(held.n) >= input.refreshTokenCap) return 'refresh-cap-reached';
+  }
   if (refresh) {
     const row = await trx
       .insertInto('refresh_tokens')
@@ -100,6 +112,8 @@ export async function writeTokens(
         created_at: now,
         last_used_at: null,
         rotated_at: null,
+        resources: refresh.resources?.length ? joinList(refresh.resources) : null,
+        dpop_jkt: refresh.dpopJkt ?? null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -127,7 +141,9 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
             .executeTakeFirst();
           if (!code) return { outcome: 'grant-revoked', reason: 'code-revoked' };
         }
-        return { outcome: 'issued', ...(await writeTokens(trx, input)) };
+        const written = await writeTokens(trx, input);
+        if (written === 'refresh-cap-reached') return { outcome: written };
+        return { outcome: 'issued', ...written };
       });
     },
 
@@ -190,6 +206,8 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
               created_at: now,
               last_used_at: now,
               rotated_at: null,
+              resources: found.resources ?? null,
+              dpop_jkt: found.dpop_jkt ?? null,
             })
             .returning('id')
             .executeTakeFirstOrThrow();
@@ -211,6 +229,8 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
             expiresAt: input.access.expiresAt,
             refreshTokenId: tokenId,
             codeHash: null,
+            audience: input.access.audience ?? [],
+            dpopJkt: input.access.dpopJkt ?? null,
           },
           now,
         );
@@ -246,7 +266,15 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
     async findAccessToken(tokenHash: string): Promise<AccessTokenInfo | undefined> {
       const row = await db
         .selectFrom('access_tokens')
-        .select(['client_id', 'zuid', 'scopes', 'expires_at', 'refresh_token_id'])
+        .select([
+          'client_id',
+          'zuid',
+          'scopes',
+          'expires_at',
+          'refresh_token_id',
+          'audience',
+          'dpop_jkt',
+        ])
         .where('token_hash', '=', tokenHash)
         .executeTakeFirst();
       return (
@@ -256,6 +284,8 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
           scopes: splitList(row.scopes),
           expiresAt: Number(row.expires_at),
           refreshTokenId: row.refresh_token_id === null ? null : Number(row.refresh_token_id),
+          audience: splitList(row.audience ?? ''),
+          dpopJkt: row.dpop_jkt ?? null,
         }
       );
     },

@@ -6,7 +6,9 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { coreMigration } from './001-core.ts';
 import { adminKeysMigration } from './002-admin-keys.ts';
 import { salesiqMigration } from './003-salesiq.ts';
+import { signingKeysMigration } from './006-signing-keys.ts';
 import { consentLastUsedMigration } from './008-consent-last-used.ts';
+import { standardsMigration } from './009-standards.ts';
 import type { SqlDialect } from '../types.ts';
 
 export function migrations(dialect: SqlDialect): Record<string, Migration> {
@@ -14,7 +16,9 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '001-core': coreMigration(dialect),
     '002-admin-keys': adminKeysMigration(),
     '003-salesiq': salesiqMigration(dialect),
+    '006-signing-keys': signingKeysMigration(),
     '008-consent-last-used': consentLastUsedMigration(),
+    '009-standards': standardsMigration(),
   };
 }
 
