@@ -9,43 +9,33 @@
  * --sizes 10k,1m[,10m] (sizes above 1M run on PostgreSQL only), --skip-scale,
  * --stores sqlite,postgres, --cases id,id (see bench/cases.ts), --log-level LEVEL,
  * --cpu-prof (the Tollgate server writes V8 CPU profiles to bench/results/profiles/),
+ * --emulator (Tollgate runs with its emulator controls and request log on),
  * --out DIR, --no-docs (do not rewrite BENCHMARKS.md), --render FILE.json (measure nothing: rewrite
  * BENCHMARKS.md and the plot from a results file).
  *
  * Exits 1 when a case made no requests or saw connection errors or non-2xx answers; speed is
  * reported, never asserted.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import {
-  cpus,
-  availableParallelism,
-  loadavg,
-  release,
-  tmpdir,
-  totalmem,
-  type as osType,
-} from 'node:os';
-import { join, relative, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import autocannon, { type Request, type Result } from 'autocannon';
-import pg from 'pg';
-import { openStore, parsePostgresUrl } from '../src/store/open-store.ts';
-import { CASES, caseById, type CaseId, type CaseInput, type CaseSpec } from './cases.ts';
-import { countFiller, fillTokens, mintCodes, seedFixtures, type Fixtures } from './load-tokens.ts';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, availableParallelism, loadavg, release, totalmem, type as osType } from 'node:os';
+import { join, resolve } from 'node:path';
+import { openStore } from '../src/store/open-store.ts';
+import { caseById, type CaseId, type CaseInput, type CaseSpec } from './cases.ts';
+import { createLocation, parseOptions, type RunOptions, type StoreKind } from './run-options.ts';
+import { countFiller, fillTokens } from './fill-tokens.ts';
+import { mintCodes, seedFixtures, type Fixtures } from './load-tokens.ts';
 import {
   formatSize,
-  renderMarkdown,
   renderSvg,
-  updateBenchmarksMd,
   type BenchReport,
   type CaseResult,
   type Measurement,
   type ScaleResult,
   type StoreResult,
-  type Target,
 } from './report.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
+import { problemsOf, targetsOf, writeDocs } from './run-verdict.ts';
+import { describe, measure } from './measure.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TOLLGATE_MAIN = join(ROOT, 'src/cli/main.ts');
@@ -55,164 +45,6 @@ const PROFILE = 'rfc';
 const SQLITE_MAX_SIZE = 1_000_000;
 const SCALED_CASES: CaseId[] = ['userinfo', 'refresh-params'];
 const SEED = { users: 50, refreshPerUser: 10, accessTokens: 1000 };
-
-type StoreKind = 'sqlite' | 'postgres';
-
-interface RunOptions {
-  quick: boolean;
-  connections: number;
-  warmup: number;
-  duration: number;
-  sizes: number[];
-  scale: boolean;
-  stores: StoreKind[];
-  cases: CaseId[];
-  logLevel: string;
-  cpuProf: boolean;
-  outDir: string;
-  docs: boolean;
-  render: string | undefined;
-}
-
-function parseSize(raw: string): number {
-  const match = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(raw.trim());
-  if (!match?.[1]) throw new Error(`Bad size '${raw}': use e.g. 10k, 1m, 250000.`);
-  const unit = match[2]?.toLowerCase();
-  return Math.round(Number(match[1]) * (unit === 'k' ? 1e3 : unit === 'm' ? 1e6 : 1));
-}
-
-function parseOptions(argv: string[]): RunOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      quick: { type: 'boolean', default: false },
-      connections: { type: 'string', default: '50' },
-      warmup: { type: 'string' },
-      duration: { type: 'string' },
-      sizes: { type: 'string' },
-      'skip-scale': { type: 'boolean', default: false },
-      stores: { type: 'string' },
-      cases: { type: 'string' },
-      'log-level': { type: 'string', default: 'warn' },
-      'cpu-prof': { type: 'boolean', default: false },
-      out: { type: 'string' },
-      'no-docs': { type: 'boolean', default: false },
-      render: { type: 'string' },
-    },
-  });
-  const quick = values.quick ?? false;
-  const pgUrl = process.env.TEST_PG_URL;
-  const stores = (values.stores?.split(',') ??
-    (pgUrl ? ['sqlite', 'postgres'] : ['sqlite'])) as StoreKind[];
-  for (const s of stores) {
-    if (s !== 'sqlite' && s !== 'postgres') throw new Error(`Unknown store '${s}'.`);
-    if (s === 'postgres' && !pgUrl) throw new Error('--stores postgres needs TEST_PG_URL.');
-  }
-  const caseIds = (values.cases?.split(',') ?? CASES.map((c) => c.id)) as CaseId[];
-  for (const id of caseIds) caseById(id);
-  const outDir = values.out
-    ? resolve(values.out)
-    : quick
-      ? mkdtempSync(join(tmpdir(), 'tollgate-bench-'))
-      : join(ROOT, 'bench/results');
-  return {
-    quick,
-    connections: Number(values.connections),
-    warmup: Number(values.warmup ?? (quick ? 2 : 3)),
-    duration: Number(values.duration ?? (quick ? 2 : 10)),
-    sizes: (values.sizes ?? (quick ? '1k,10k' : '10k,1m,10m'))
-      .split(',')
-      .map(parseSize)
-      .sort((a, b) => a - b),
-    scale: !(values['skip-scale'] ?? false),
-    stores,
-    cases: caseIds,
-    logLevel: values['log-level'] ?? 'warn',
-    cpuProf: values['cpu-prof'] ?? false,
-    outDir,
-    docs: !(values['no-docs'] ?? false) && !quick,
-    render: values.render,
-  };
-}
-
-// ---- store locations ----
-
-interface Location {
-  location: string;
-  cleanup(): Promise<void>;
-}
-
-async function createLocation(kind: StoreKind): Promise<Location> {
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
-    return {
-      location: join(dir, 'tollgate.db'),
-      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const base = process.env.TEST_PG_URL ?? '';
-  const schema = `bench_${randomBytes(6).toString('hex')}`;
-  const url = new URL(base);
-  url.searchParams.set('schema', schema);
-  return {
-    location: url.toString(),
-    async cleanup() {
-      const client = new pg.Client({
-        connectionString: parsePostgresUrl(url.toString()).connectionString,
-      });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
-
-// ---- measuring ----
-
-function toMeasurement(result: Result, rssBytes: number, cpuUs: number): Measurement {
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    rssMb: rssBytes / 1024 / 1024,
-    cpuUsPerRequest: result.requests.total > 0 ? cpuUs / result.requests.total : 0,
-    requests: result.requests.total,
-    errors: result.errors,
-    non2xx: result.non2xx,
-  };
-}
-
-function fire(
-  url: string,
-  requests: Request[],
-  seconds: number,
-  connections: number,
-): Promise<Result> {
-  return autocannon({ url, connections, duration: seconds, requests, timeout: 10 });
-}
-
-/** A warm-up run, then the measured run with the server's RSS sampled throughout. */
-async function measure(
-  server: ServerProcess,
-  requests: Request[],
-  opts: RunOptions,
-): Promise<Measurement> {
-  await fire(server.url, requests, opts.warmup, opts.connections);
-  const stopSampling = server.sampleRss();
-  const cpuBefore = server.cpuTimeUs();
-  const result = await fire(server.url, requests, opts.duration, opts.connections);
-  return toMeasurement(result, stopSampling(), server.cpuTimeUs() - cpuBefore);
-}
-
-function describe(label: string, m: Measurement, extra = ''): void {
-  const problems = m.errors + m.non2xx > 0 ? `  errors ${m.errors}, non-2xx ${m.non2xx}` : '';
-  process.stdout.write(
-    `  ${label.padEnd(56)} ${Math.round(m.rps).toString().padStart(7)} req/s  p50 ${m.p50.toFixed(1).padStart(6)} ms  p99 ${m.p99.toFixed(1).padStart(6)} ms  RSS ${Math.round(m.rssMb).toString().padStart(4)} MB  CPU ${Math.round(m.cpuUsPerRequest).toString().padStart(5)} µs/req${extra}${problems}\n`,
-  );
-}
 
 function tollgateArgs(location: string, opts: RunOptions): string[] {
   return [
@@ -228,6 +60,7 @@ function tollgateArgs(location: string, opts: RunOptions): string[] {
     opts.logLevel,
     '--profile',
     PROFILE,
+    ...(opts.emulator ? ['--emulator'] : []),
   ];
 }
 
@@ -450,74 +283,6 @@ async function runScale(
     return [{ id, smallest: first.size, largest: last.size, ratio: last.rps / first.rps }];
   });
   return { scale, scaleRatios };
-}
-
-function targetsOf(store: StoreResult): Target[] {
-  const targets: Target[] = [];
-  const add = (
-    name: string,
-    value: number | null | undefined,
-    limit: string,
-    met: (v: number) => boolean,
-  ): void => {
-    if (value === null || value === undefined) return;
-    targets.push({ store: store.store, name, value, limit, met: met(value) });
-  };
-  const byId = (id: CaseId): CaseResult | undefined => store.cases.find((c) => c.id === id);
-  for (const id of ['userinfo', 'introspect'] as const) {
-    add(`${id} req/s vs baseline A`, byId(id)?.ratio, '>= 0.70', (v) => v >= 0.7);
-    add(`${id} p99 vs baseline A p99`, byId(id)?.p99Ratio, '<= 2', (v) => v <= 2);
-  }
-  for (const id of ['refresh-params', 'refresh-basic', 'code-exchange'] as const) {
-    add(`${id} req/s vs baseline B`, byId(id)?.ratio, '>= 0.45', (v) => v >= 0.45);
-  }
-  for (const r of store.scaleRatios) {
-    add(
-      `${r.id} at ${formatSize(r.largest)} vs ${formatSize(r.smallest)} tokens`,
-      r.ratio,
-      '>= 0.9',
-      (v) => v >= 0.9,
-    );
-  }
-  const rss = Math.max(0, ...store.cases.map((c) => c.rssMb), ...store.scale.map((r) => r.rssMb));
-  add('peak server RSS under load (MB)', rss, '<= 200', (v) => v <= 200);
-  return targets;
-}
-
-/** Every case must have run: requests made, no connection errors, no non-2xx answers. */
-function problemsOf(stores: StoreResult[]): string[] {
-  const problems: string[] = [];
-  for (const s of stores) {
-    const all: [string, Measurement][] = [
-      ['baseline A before', s.baselines.A.before],
-      ['baseline A after', s.baselines.A.after],
-      ['baseline B before', s.baselines.B.before],
-      ['baseline B after', s.baselines.B.after],
-      ...s.cases.map((c): [string, Measurement] => [c.id, c]),
-      ...s.scale.map((r): [string, Measurement] => [`${r.id} @ ${formatSize(r.size)}`, r]),
-    ];
-    for (const [name, m] of all) {
-      if (m.requests === 0) problems.push(`${s.store} ${name}: no requests completed`);
-      if (m.errors > 0) problems.push(`${s.store} ${name}: ${m.errors} connection errors`);
-      if (m.non2xx > 0) problems.push(`${s.store} ${name}: ${m.non2xx} non-2xx answers`);
-    }
-  }
-  return problems;
-}
-
-const SKELETON = `# Benchmarks
-
-<!-- bench:begin (generated by bench/run.ts; edit the text outside these markers) -->
-<!-- bench:end -->
-`;
-
-function writeDocs(report: BenchReport, svgPath: string): void {
-  writeFileSync(svgPath, renderSvg(report));
-  updateBenchmarksMd(
-    join(ROOT, 'BENCHMARKS.md'),
-    renderMarkdown(report, relative(ROOT, svgPath)),
-    SKELETON,
-  );
 }
 
 async function main(): Promise<void> {

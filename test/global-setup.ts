@@ -45,8 +45,12 @@ export default function setup(): () => Promise<void> {
     [`${root}node_modules/typescript/bin/tsc`, '-b', 'tsconfig.build.json'],
     { cwd: root, stdio: 'inherit' },
   );
-  // Each vitest project runs this setup; they share one mark.
-  const id = process.env[TEST_RUN_MARK] ?? randomUUID();
+  // Each vitest project runs this setup in this process: they share one mark. A mark inherited
+  // from another process (a test that runs vitest itself) is not ours: make a new one.
+  const inherited = process.env[TEST_RUN_MARK];
+  const id = inherited?.startsWith(`${process.pid}:`)
+    ? inherited
+    : `${process.pid}:${randomUUID()}`;
   process.env[TEST_RUN_MARK] = id;
   const mark = `${TEST_RUN_MARK}=${id}`;
   return async () => {

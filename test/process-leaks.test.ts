@@ -7,10 +7,13 @@ import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { spawnGroup, stopGroup } from './helpers/processes.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-it('a test run whose tests leave a process running fails, naming the process, and kills it', () => {
+it('a test run whose tests leave a process running fails, naming the process, and kills it (and only it)', async () => {
+  // A process of this (outer) run: the inner run must not take it for one of its own.
+  const ours = spawnGroup('sleep', ['120'], { stdin: 'ignore' });
   const run = spawnSync(
     process.execPath,
     ['node_modules/vitest/vitest.mjs', 'run', '--config', 'test/fixtures/leak/vitest.config.ts'],
@@ -31,4 +34,7 @@ it('a test run whose tests leave a process running fails, naming the process, an
     // No such process.
   }
   expect(['gone', 'Z', 'X']).toContain(state);
+  expect(ours.exitCode).toBeNull();
+  expect(() => process.kill(ours.pid ?? 0, 0)).not.toThrow();
+  await stopGroup(ours);
 });

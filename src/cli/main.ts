@@ -16,6 +16,7 @@ import * as whoami from './commands/whoami.ts';
 import * as logout from './commands/logout.ts';
 import * as selfClient from './commands/self-client.ts';
 import * as adminKey from './commands/admin-key.ts';
+import * as emulator from './commands/emulator.ts';
 import * as keys from './commands/keys.ts';
 
 /** Command modules, each exporting `register(program)`. Add new commands to this list. */
@@ -31,6 +32,7 @@ const COMMANDS: { register(program: Command): void }[] = [
   selfClient,
   adminKey,
   keys,
+  emulator,
 ];
 
 /** The package's version: src/cli and dist/cli are both two levels below package.json. */

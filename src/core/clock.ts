@@ -41,3 +41,22 @@ export class EmulatorClock implements Clock {
     this.offset = 0;
   }
 }
+
+/** Seconds in each unit of a duration like `1h`. */
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/**
+ * Seconds from a number of seconds, or text: `90`, `90s`, `5m`, `1h`, `2d`, or a sum (`1h30m`);
+ * undefined for anything else (negative, not finite, unknown unit).
+ */
+export function readDuration(duration: number | string): number | undefined {
+  if (typeof duration === 'number')
+    return Number.isFinite(duration) && duration >= 0 ? duration : undefined;
+  const text = duration.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (!/^(\d+(\.\d+)?[smhd])+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)([smhd])/g))
+    total += Number(n) * (UNIT_SECONDS[unit ?? 's'] ?? 1);
+  return total;
+}

@@ -22,6 +22,9 @@ export interface MintCodeOptions extends Pick<
   resources?: string[];
   /** The DPoP key thumbprint the code is bound to (RFC 9449 §10). */
   dpopJkt?: string | null;
+  /** OpenID Connect: the request's nonce and the time of sign-in (SPEC R13.3). */
+  nonce?: string | null;
+  authTime?: number | null;
   lifetimeSeconds: number;
   now: number;
   /** SPEC R5.5: at most `limit` codes per client per window, else access_denied. */
@@ -58,6 +61,8 @@ export async function mintCode(
     description: options.description ?? null,
     resources: options.resources ?? [],
     dpopJkt: options.dpopJkt ?? null,
+    nonce: options.nonce ?? null,
+    authTime: options.authTime ?? null,
     expiresAt: options.now + options.lifetimeSeconds * 1000,
     createdAt: options.now,
   };

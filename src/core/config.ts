@@ -5,6 +5,7 @@
  */
 import { WIRE_PROFILES, type WireProfile } from './profiles.ts';
 import { TollgateError } from './errors.ts';
+import { parseDataCentres } from './data-centres.ts';
 import { LIMIT_PRESET_VALUES, LIMIT_PRESETS, type LimitPreset } from './limits.ts';
 
 type OptionType = 'string' | 'integer' | 'boolean' | 'url';
@@ -53,6 +54,12 @@ export const CONFIG_SCHEMA = {
     type: 'string',
     default: 'us',
     description: 'Data-centre name sent as `location` with each code.',
+  }),
+  dataCentres: option<string | undefined>({
+    type: 'string',
+    default: undefined,
+    description:
+      "Serve several data centres from one process and store, e.g. `us,eu` (SPEC R13.1): the first listens on `--port` and is the server's own `location`, the next on `--port`+1, and so on. Known: us, eu, in, au, jp, ca, sa, uk, cn.",
   }),
   apiDomain: option<string | undefined>({
     type: 'url',
@@ -156,6 +163,12 @@ export const CONFIG_SCHEMA = {
     min: 60,
     unit: 's',
     description: 'Lifetime of a sign-in session.',
+  }),
+  scopes: option<string | undefined>({
+    type: 'string',
+    default: undefined,
+    description:
+      'Scope catalogue (SPEC R12.5): `seed` (AaaServer and SalesIQ), `zoho` (the seed plus the documented scopes of 16 more Zoho products, from catalogues/zoho/), `any` (every well-formed scope), or a JSON file added to the seed. Default: `zoho` in the zoho profiles, `seed` in rfc.',
   }),
   scopesFile: option<string | undefined>({
     type: 'string',
@@ -285,6 +298,11 @@ export function parseConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = {}
     const value = preset[key];
     if (value !== undefined && !explicit.has(key)) out[key] = value;
   }
+  if (typeof out.dataCentres === 'string') {
+    const parsed = parseDataCentres(out.dataCentres);
+    if ('problem' in parsed) throw new ConfigError('dataCentres', parsed.problem);
+    out.dataCentres = parsed.names.join(',');
+  }
   return Object.freeze(out) as Config;
 }
 
@@ -305,4 +323,12 @@ export function configTable(): string {
     '|---|---|---|---|---|',
     ...rows,
   ].join('\n');
+}
+
+/**
+ * The data centres a server serves, in order: `--data-centres`, or just its `--location`.
+ * The first is the server's own location (SPEC R13.1).
+ */
+export function dataCentresOf(config: Pick<Config, 'dataCentres' | 'location'>): string[] {
+  return config.dataCentres === undefined ? [config.location] : config.dataCentres.split(',');
 }

@@ -27,8 +27,12 @@ export interface ProfileTraits {
   readonly redirectUriRequired: boolean;
   /** A self client's client_credentials request needs `soid` (Zoho's `missing_org_info`). */
   readonly selfClientSoidRequired: boolean;
+  /** `openid` needs `email` beside it (Zoho's "Sign in using Zoho" requires it; else invalid_scope). */
+  readonly openidNeedsEmail: boolean;
   /** Protected resources refuse with HTTP 200 `{"error":{"code","message"}}` (Zoho's APIs). */
   readonly refusalsAsHttp200: boolean;
+  /** The scope catalogue used when `--scopes` is not given (SPEC R12.5). */
+  readonly defaultScopes: 'zoho' | 'seed';
 }
 
 const ZOHO: Omit<ProfileTraits, 'expiresIn'> = {
@@ -39,7 +43,9 @@ const ZOHO: Omit<ProfileTraits, 'expiresIn'> = {
   issInAuthorizationResponse: false,
   redirectUriRequired: true,
   selfClientSoidRequired: true,
+  openidNeedsEmail: true,
   refusalsAsHttp200: REFUSAL_TRAITS.zoho.refusalsAsHttp200,
+  defaultScopes: 'zoho',
 };
 
 /** The traits of each dialect (SPEC R0's table). */
@@ -55,7 +61,9 @@ export const PROFILE_TRAITS: Readonly<Record<WireProfile, ProfileTraits>> = {
     issInAuthorizationResponse: true,
     redirectUriRequired: false,
     selfClientSoidRequired: false,
+    openidNeedsEmail: false,
     refusalsAsHttp200: REFUSAL_TRAITS.rfc.refusalsAsHttp200,
+    defaultScopes: 'seed',
   },
 };
 

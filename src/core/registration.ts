@@ -6,6 +6,7 @@ import { generateClientId, generateClientSecret, hashSecret } from './ids.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
 import { hasControlCharacters } from './text.ts';
 import { isWireProfile, type WireProfile } from './profiles.ts';
+import { parseDataCentres } from './data-centres.ts';
 import type { Client, ClientType, Store } from '../store/types.ts';
 
 export const CLIENT_TYPES: readonly ClientType[] = ['server', 'client', 'mobile', 'self'];
@@ -25,6 +26,8 @@ export interface ClientInput {
   redirectUris: string[];
   type: ClientType;
   profile?: WireProfile | null;
+  /** The data centres the client is enabled in (SPEC R13.1); null: all. */
+  dataCentres?: string[] | null;
 }
 
 /** The redirect URIs as given, or a mobile app's loopback default when it gives none. */
@@ -33,7 +36,7 @@ function redirectUrisOf(given: unknown, type: unknown): unknown[] {
   return type === 'mobile' && uris.length === 0 ? [MOBILE_DEFAULT_REDIRECT_URI] : uris;
 }
 
-export type ClientField = 'name' | 'domain' | 'redirectUris' | 'type' | 'profile';
+export type ClientField = 'name' | 'domain' | 'redirectUris' | 'type' | 'profile' | 'dataCentres';
 
 /** Field-by-field problems, or an empty object when the input is valid. */
 export function checkClientInput(input: {
@@ -42,6 +45,7 @@ export function checkClientInput(input: {
   redirectUris?: unknown;
   type?: unknown;
   profile?: unknown;
+  dataCentres?: unknown;
 }): Partial<Record<ClientField, string>> {
   const problems: Partial<Record<ClientField, string>> = {};
   const type = input.type ?? 'server';
@@ -85,6 +89,14 @@ export function checkClientInput(input: {
   if (input.profile !== undefined && input.profile !== null && !isWireProfile(input.profile)) {
     problems.profile = 'WireProfile must be zoho, zoho-legacy or rfc.';
   }
+  if (input.dataCentres !== undefined && input.dataCentres !== null) {
+    const list = input.dataCentres;
+    const parsed =
+      Array.isArray(list) && list.length > 0 && list.every((dc) => typeof dc === 'string')
+        ? parseDataCentres(list.join(','))
+        : { problem: 'at least one data centre is needed' };
+    if ('problem' in parsed) problems.dataCentres = `Multi DC: ${parsed.problem}.`;
+  }
   return problems;
 }
 
@@ -107,6 +119,9 @@ export function parseClientInput(input: Parameters<typeof checkClientInput>[0]):
     redirectUris: [...new Set(redirectUrisOf(input.redirectUris, input.type) as string[])],
     type: (input.type ?? 'server') as ClientType,
     profile: (input.profile as WireProfile | undefined) ?? null,
+    dataCentres: Array.isArray(input.dataCentres)
+      ? (input.dataCentres as string[]).map((dc) => dc.trim().toLowerCase())
+      : null,
   };
 }
 
@@ -135,6 +150,7 @@ export async function registerClient(
       redirectUris: parsed.redirectUris,
       ownerZuid,
       profile: parsed.profile ?? null,
+      dataCentres: parsed.dataCentres ?? null,
     },
     now,
   );

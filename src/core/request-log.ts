@@ -68,8 +68,9 @@ export class RequestLog {
     this.size = size;
   }
 
+  /** Logs a request; the entry is kept as given (a lazy `response` getter stays lazy). */
   add(entry: Omit<LoggedRequest, 'id'>): LoggedRequest {
-    const logged = { ...entry, id: this.nextId++ };
+    const logged = Object.assign(entry, { id: this.nextId++ });
     this.entries.push(logged);
     if (this.entries.length > this.size) this.entries.splice(0, this.entries.length - this.size);
     for (const listener of this.listeners) listener(logged);

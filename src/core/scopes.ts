@@ -1,31 +1,67 @@
 /**
- * Scope grammar, catalogue and matching (SPEC R7).
- * Scopes look like `Service.resource.OPERATION`; `ALL` grants READ, CREATE, UPDATE and DELETE.
+ * Scope grammar, catalogues and matching (SPEC R7, R12.5).
+ * Scopes look like `Service.segment(.segment)*.OPERATION`; `X.ALL` grants X's four operations
+ * and every deeper scope under X (`ZohoCRM.modules.ALL` grants `ZohoCRM.modules.leads.READ`).
  * Matching ignores case; answers use the catalogue's spelling.
+ *
+ * Catalogues (`--scopes`): `seed` (AaaServer.profile.READ and SalesIQ), `zoho` (the seed plus
+ * the documented scopes of Zoho's products, one data file per product in catalogues/zoho/, each
+ * citing its source page), `any` (every well-formed scope), or a file of the operator's.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { hasScope } from '@tollgate/resource';
 import { invalidScope } from './errors.ts';
+import { IDENTITY_SCOPES } from './oidc.ts';
+import { traitsOf, type WireProfile } from './profiles.ts';
 
 export interface ScopeEntry {
   name: string;
   description: string;
 }
 
-const SCOPE_GRAMMAR = /^[A-Za-z][A-Za-z0-9_-]*\.[A-Za-z][A-Za-z0-9_-]*\.[A-Za-z]+$/;
+/** `Service.segment(.segment)*.OPERATION`: at least three parts, each a name (SPEC R12.5). */
+export const SCOPE_GRAMMAR = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)+\.[A-Za-z]+$/;
+
+/** Whether a string is a well-formed scope. */
+export const isWellFormedScope = (name: string): boolean =>
+  name.length <= 200 && SCOPE_GRAMMAR.test(name);
+
+export interface ScopeCatalogueOptions {
+  /** Accept every well-formed scope (`--scopes any`). */
+  acceptAny?: boolean;
+}
 
 export class ScopeCatalogue {
   readonly entries: readonly ScopeEntry[];
+  readonly acceptAny: boolean;
   private readonly byLowerName: Map<string, ScopeEntry>;
 
-  constructor(entries: readonly ScopeEntry[]) {
-    this.entries = entries;
+  /** The given entries, plus the OpenID Connect identity scopes (SPEC R13.3) when missing. */
+  constructor(entries: readonly ScopeEntry[], options: ScopeCatalogueOptions = {}) {
+    const names = new Set(entries.map((e) => e.name.toLowerCase()));
+    this.entries = [...entries, ...IDENTITY_SCOPES.filter((e) => !names.has(e.name))];
+    entries = this.entries;
+    this.acceptAny = options.acceptAny ?? false;
     this.byLowerName = new Map(entries.map((e) => [e.name.toLowerCase(), e]));
   }
 
-  /** The catalogue entry for a scope, whatever its case, or undefined. */
+  /**
+   * The catalogue entry for a scope, whatever its case: the listed scope itself, or a deeper
+   * scope a listed `X.ALL` covers (described by it), or with `any` every well-formed scope.
+   */
   find(name: string): ScopeEntry | undefined {
-    return this.byLowerName.get(name.toLowerCase());
+    const lower = name.toLowerCase();
+    const listed = this.byLowerName.get(lower);
+    if (listed) return listed;
+    if (!isWellFormedScope(name)) return undefined;
+    const parts = name.split('.');
+    // Deeper than a listed X.ALL: the nearest covering ALL describes it.
+    for (let end = parts.length - 1; end >= 2; end--) {
+      const cover = this.byLowerName.get(`${parts.slice(0, end).join('.')}.all`.toLowerCase());
+      if (cover && end < parts.length - 1) return { name, description: cover.description };
+    }
+    if (this.acceptAny) return { name, description: `Access to ${name}` };
+    return undefined;
   }
 
   /**
@@ -68,8 +104,10 @@ function checkEntries(value: unknown, source: string): ScopeEntry[] {
   if (!Array.isArray(list)) throw new Error(`${source}: expected {"scopes": [...]}`);
   return list.map((item, i) => {
     const { name, description } = (item ?? {}) as Record<string, unknown>;
-    if (typeof name !== 'string' || !SCOPE_GRAMMAR.test(name)) {
-      throw new Error(`${source}: scope #${i + 1} has no valid name (Service.resource.OPERATION)`);
+    if (typeof name !== 'string' || !isWellFormedScope(name)) {
+      throw new Error(
+        `${source}: scope #${i + 1} has no valid name (Service.segment(.segment)*.OPERATION)`,
+      );
     }
     if (typeof description !== 'string' || description.length === 0) {
       throw new Error(`${source}: scope ${name} has no description`);
@@ -79,13 +117,57 @@ function checkEntries(value: unknown, source: string): ScopeEntry[] {
 }
 
 /** Data files live beside src/ and dist/ (both two levels up from this module). */
-const BUILT_IN = new URL('../../catalogues/seed.json', import.meta.url);
+const CATALOGUES = new URL('../../catalogues/', import.meta.url);
 
-/** The shipped catalogue, extended with the operator's file when one is given. */
-export function loadScopeCatalogue(extraFile?: string): ScopeCatalogue {
-  const builtIn = checkEntries(JSON.parse(readFileSync(BUILT_IN, 'utf8')), 'catalogues/seed.json');
-  if (!extraFile) return new ScopeCatalogue(builtIn);
-  const extra = checkEntries(JSON.parse(readFileSync(extraFile, 'utf8')), extraFile);
-  const seen = new Set(builtIn.map((e) => e.name.toLowerCase()));
-  return new ScopeCatalogue([...builtIn, ...extra.filter((e) => !seen.has(e.name.toLowerCase()))]);
+/** The built-in catalogues of `--scopes`. */
+export const SCOPE_CATALOGUES = ['seed', 'zoho', 'any'] as const;
+
+function readCatalogueFile(url: URL, label: string): ScopeEntry[] {
+  return checkEntries(JSON.parse(readFileSync(url, 'utf8')), label);
+}
+
+/** Entries of the later lists whose names (any case) are not already in the earlier ones. */
+function merge(...lists: ScopeEntry[][]): ScopeEntry[] {
+  const seen = new Set<string>();
+  const out: ScopeEntry[] = [];
+  for (const entry of lists.flat()) {
+    const key = entry.name.toLowerCase();
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(entry);
+    }
+  }
+  return out;
+}
+
+/** The Zoho product catalogues shipped in catalogues/zoho/ (one file per product). */
+export function zohoCatalogueFiles(): string[] {
+  return readdirSync(new URL('zoho/', CATALOGUES))
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+}
+
+/**
+ * A catalogue (SPEC R12.5): `seed`, `zoho`, `any`, or the path of a JSON file (added to the
+ * seed); `extraFile` (`--scopes-file`) adds the operator's own scopes to any of them.
+ */
+export function loadScopeCatalogue(kind = 'seed', extraFile?: string): ScopeCatalogue {
+  const seed = readCatalogueFile(new URL('seed.json', CATALOGUES), 'catalogues/seed.json');
+  const lists: ScopeEntry[][] = [seed];
+  if (kind === 'zoho') {
+    for (const file of zohoCatalogueFiles())
+      lists.push(readCatalogueFile(new URL(`zoho/${file}`, CATALOGUES), `catalogues/zoho/${file}`));
+  } else if (kind !== 'seed' && kind !== 'any') {
+    lists.push(checkEntries(JSON.parse(readFileSync(kind, 'utf8')), kind));
+  }
+  if (extraFile) lists.push(checkEntries(JSON.parse(readFileSync(extraFile, 'utf8')), extraFile));
+  return new ScopeCatalogue(merge(...lists), { acceptAny: kind === 'any' });
+}
+
+/** The catalogue a server uses: `--scopes`, else `zoho` in the zoho profiles and `seed` in rfc. */
+export function catalogueName(config: {
+  scopes: string | undefined;
+  profile: WireProfile;
+}): string {
+  return config.scopes ?? traitsOf(config.profile).defaultScopes;
 }

@@ -172,12 +172,11 @@ export class KeyRing {
     return { keys: published.map(publicJwkOf) };
   }
 
-  /** Signs claims as a compact JWS with the current key; `iat` is set from the clock. */
+  /** Signs claims as a compact JWS with the current key; `iat` comes from the clock if not given. */
   async sign(claims: JWTPayload, options: SignOptions = {}): Promise<string> {
     const key = await this.signingKey();
-    return new SignJWT(claims)
+    return new SignJWT({ iat: Math.floor(this.options.now() / 1000), ...claims })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: options.typ ?? 'JWT' })
-      .setIssuedAt(Math.floor(this.options.now() / 1000))
       .sign(await this.privateKey(key));
   }
 

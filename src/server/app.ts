@@ -10,7 +10,7 @@ import multipart from '@fastify/multipart';
 import type { Config } from '../core/config.ts';
 import { holdsUnstorableText } from '../core/text.ts';
 import { invalidRequest, OAuthError } from '../core/errors.ts';
-import { loadScopeCatalogue, type ScopeCatalogue } from '../core/scopes.ts';
+import { catalogueName, loadScopeCatalogue, type ScopeCatalogue } from '../core/scopes.ts';
 import type { Store } from '../store/types.ts';
 import { ServerContext, type ServerContextOptions } from './context.ts';
 import { API_ROUTES, BROWSER_ROUTES, kindOfUnknownPath, ROUTE_MODULES } from './routes.ts';
@@ -49,7 +49,7 @@ export async function buildApp(
   const ctx = new ServerContext(
     config,
     store,
-    options.scopes ?? loadScopeCatalogue(config.scopesFile),
+    options.scopes ?? loadScopeCatalogue(catalogueName(config), config.scopesFile),
     options,
   );
   const app = Fastify({

@@ -3,10 +3,10 @@
  * The issuer may only be known once the server listens (port 0), so it is settable once.
  */
 import { EmulatorClock } from '../core/clock.ts';
-import type { Config } from '../core/config.ts';
+import { dataCentresOf, type Config } from '../core/config.ts';
 import type { WireProfile } from '../core/profiles.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
-import type { Client, Store } from '../store/types.ts';
+import type { Client, Store, User } from '../store/types.ts';
 import type { TokenVerifier } from '@tollgate/resource';
 import { createLocalVerifier } from './local-verifier.ts';
 import { KeyRing } from '../core/signing-keys.ts';
@@ -29,6 +29,8 @@ const USE_RECORD_MEMORY = 10_000;
 export interface ServerContextOptions {
   /** The source of time (default: an {@link EmulatorClock} at real time, SPEC R12.1). */
   clock?: EmulatorClock;
+  /** The data centre this app serves (default: the first of `--data-centres`, SPEC R13.1). */
+  dataCentre?: string;
 }
 
 export class ServerContext {
@@ -47,10 +49,14 @@ export class ServerContext {
   readonly keys: KeyRing;
   /** Every route of the app, as registered (for tests and docs that cover each endpoint). */
   readonly routes: { method: string; url: string }[] = [];
+  /** The data centre this app serves, and every data centre of the process (SPEC R13.1). */
+  readonly dataCentre: string;
+  readonly dataCentres: readonly string[];
   private issuerUrl: string;
   /** When this instance last recorded each grant's use (see `recordUse`). */
   private readonly usesRecorded = new Map<string, number>();
   private demoCredentials: DemoCredentials | undefined;
+  private locationUrls: Readonly<Record<string, string>> | undefined;
 
   constructor(
     config: Config,
@@ -65,11 +71,23 @@ export class ServerContext {
     this.clock = clock;
     this.now = () => clock.now();
     this.emulator = config.emulator ? new Emulator() : undefined;
+    this.dataCentres = dataCentresOf(config);
+    this.dataCentre = options.dataCentre ?? (this.dataCentres[0] as string);
+    const isFirst = this.dataCentre === this.dataCentres[0];
     const local = createLocalVerifier({
       mode: 'local',
       store,
       now: this.now,
       cacheTtlMs: config.tokenCacheTtl * 1000,
+      // A token works only in its data centre, its user's home (SPEC R13.1).
+      ...(this.isMultiDc
+        ? {
+            accept: async (info: { zuid: number }) => {
+              const user = await store.findUser(info.zuid);
+              return user !== undefined && this.homeOf(user) === this.dataCentre;
+            },
+          }
+        : {}),
     });
     // Every accepted access token is a use of its grant (Connected apps' "Last used").
     this.tokens = {
@@ -84,8 +102,13 @@ export class ServerContext {
       now: this.now,
       tokenLifetimeMs: config.accessTokenTtl * 1000,
     });
-    this.issuerUrl = config.issuer ?? `http://${config.host}:${config.port}`;
+    // --issuer names the first data centre; the others are known once they listen.
+    this.issuerUrl =
+      (isFirst ? config.issuer : undefined) ?? `http://${config.host}:${config.port}`;
+    this.ownIssuer = isFirst && config.issuer !== undefined;
   }
+
+  private readonly ownIssuer: boolean;
 
   /**
    * Records that a user's grant to a client was used (code exchange, refresh, token use), for
@@ -113,7 +136,31 @@ export class ServerContext {
 
   /** Called by `serve` once the real address is known, when no issuer was configured. */
   setListeningAddress(url: string): void {
-    if (this.config.issuer === undefined) this.issuerUrl = url.replace(/\/+$/, '');
+    if (!this.ownIssuer) this.issuerUrl = url.replace(/\/+$/, '');
+  }
+
+  /** Whether this process serves more than one data centre. */
+  get isMultiDc(): boolean {
+    return this.dataCentres.length > 1;
+  }
+
+  /** Every data centre's URL, once all listen (`/oauth/serverinfo`, SPEC R13.1). */
+  get locations(): Readonly<Record<string, string>> {
+    return this.locationUrls ?? { [this.dataCentre]: this.issuer };
+  }
+
+  setLocations(urls: Readonly<Record<string, string>>): void {
+    this.locationUrls = Object.freeze({ ...urls });
+  }
+
+  /** A user's home data centre (default: the first). */
+  homeOf(user: Pick<User, 'dc'>): string {
+    return user.dc ?? (this.dataCentres[0] as string);
+  }
+
+  /** The accounts server of a data centre. */
+  urlOf(dataCentre: string): string {
+    return this.locations[dataCentre] ?? this.issuer;
   }
 
   /** The demo user and app, when the server runs with `--demo` (the home page walkthrough uses them). */
@@ -127,7 +174,9 @@ export class ServerContext {
 
   /** Sent as `api_domain`: the API beside Tollgate, never a real Zoho host (SPEC R4.3). */
   get apiDomain(): string {
-    return this.config.apiDomain ?? this.issuer;
+    // --api-domain names the first data centre's API; the others serve their own (SPEC R13.1).
+    const configured = this.dataCentre === this.dataCentres[0] ? this.config.apiDomain : undefined;
+    return configured ?? this.issuer;
   }
 
   /** A client's own profile overrides the server's (SPEC R0). */

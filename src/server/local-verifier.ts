@@ -20,6 +20,8 @@ export interface LocalVerifierOptions extends CommonVerifierOptions {
    * this long (SPEC R5.6); expiry is always checked exactly.
    */
   cacheTtlMs?: number;
+  /** A further condition on a stored token (its data centre, SPEC R13.1); default: none. */
+  accept?: (info: { zuid: number; clientId: string }) => Promise<boolean>;
 }
 
 /** A verifier that reads tokens from the store. @see RFC 6750 §2.1 */
@@ -28,12 +30,14 @@ export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifie
   return createCachedVerifier({
     lookup: async (_token, hash) => {
       const info = await store.findAccessToken(hash);
+      if (info && options.accept && !(await options.accept(info))) return null;
       return info
         ? {
             userId: info.zuid,
             clientId: info.clientId,
             scopes: info.scopes,
             expiresAt: info.expiresAt,
+            audience: info.audience,
           }
         : null;
     },

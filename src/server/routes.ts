@@ -13,13 +13,16 @@ import { authorizeEndpoint } from './endpoints/authorize.ts';
 import { connectedAppsEndpoints } from './endpoints/connected-apps.ts';
 import { consoleEndpoints } from './endpoints/console.ts';
 import { homeEndpoints } from './endpoints/home.ts';
+import { addExtraScopeEndpoint, scopeEnhanceEndpoint } from './endpoints/incremental-auth.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
 import { keysEndpoint } from './endpoints/keys.ts';
+import { openidUserInfoEndpoint } from './endpoints/openid-userinfo.ts';
 import { loginEndpoints } from './endpoints/login.ts';
 import { revokeEndpoints } from './endpoints/revoke.ts';
 import { salesiqApiEndpoints } from './endpoints/salesiq-api.ts';
 import { selfClientEndpoints } from './endpoints/self-client.ts';
 import { tokenEndpoint } from './endpoints/token.ts';
+import { serverInfoEndpoint } from './endpoints/serverinfo.ts';
 import { userInfoEndpoint } from './endpoints/userinfo.ts';
 
 /** Server metadata fields (RFC 8414 §2), as a module contributes them. */
@@ -33,6 +36,11 @@ export interface RouteModule {
   readonly owns?: readonly { readonly prefix: string; readonly kind: ErrorKind }[];
   /** What this module adds to the metadata document, given what is enabled. */
   metadata?(ctx: ServerContext): MetadataFields;
+  /**
+   * What it adds to, or changes in, the OpenID Connect discovery document only (SPEC R13.3), on
+   * top of `metadata`.
+   */
+  openidMetadata?(ctx: ServerContext): MetadataFields;
 }
 
 /** Pages for people: registered where sign-in cookies and CSRF protection are available. */
@@ -43,6 +51,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
   consoleEndpoints,
   selfClientEndpoints,
   connectedAppsEndpoints,
+  addExtraScopeEndpoint,
 ];
 
 /**
@@ -51,10 +60,13 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
  */
 export const API_ROUTES: readonly RouteModule[] = [
   tokenEndpoint,
+  scopeEnhanceEndpoint,
   revokeEndpoints,
   introspectEndpoint,
   userInfoEndpoint,
+  serverInfoEndpoint,
   keysEndpoint,
+  openidUserInfoEndpoint,
   salesiqApiEndpoints,
   adminApiEndpoints,
   assetEndpoints,
@@ -82,14 +94,20 @@ export function kindOfUnknownPath(path: string): ErrorKind {
 export function collectMetadata(
   ctx: ServerContext,
   modules: readonly RouteModule[],
+  document: 'oauth' | 'openid' = 'oauth',
 ): MetadataFields {
   const out: MetadataFields = {};
-  for (const module of modules) {
-    for (const [key, value] of Object.entries(module.metadata?.(ctx) ?? {})) {
+  const merge = (fields: MetadataFields): void => {
+    for (const [key, value] of Object.entries(fields)) {
       const seen = out[key];
       out[key] =
         Array.isArray(seen) && Array.isArray(value) ? [...new Set([...seen, ...value])] : value;
     }
+  };
+  for (const module of modules) merge(module.metadata?.(ctx) ?? {});
+  if (document === 'openid') {
+    // OIDC-only fields replace the OAuth ones of the same name (userinfo_endpoint).
+    for (const module of modules) Object.assign(out, module.openidMetadata?.(ctx) ?? {});
   }
   return out;
 }

@@ -24,12 +24,20 @@ export async function signedInUser(
   ctx: ServerContext,
   request: FastifyRequest,
 ): Promise<User | undefined> {
+  return (await currentSignIn(ctx, request))?.user;
+}
+
+/** The signed-in, enabled user and when they signed in (OIDC `auth_time`), if any. */
+export async function currentSignIn(
+  ctx: ServerContext,
+  request: FastifyRequest,
+): Promise<{ user: User; signedInAt: number } | undefined> {
   const id = request.cookies[SESSION_COOKIE];
   if (!id || id.length > 100) return undefined;
   const session = await ctx.store.findSession(hashSecret(id), ctx.now());
   if (!session) return undefined;
   const user = await ctx.store.findUser(session.zuid);
-  return user && !user.disabled ? user : undefined;
+  return user && !user.disabled ? { user, signedInAt: session.createdAt } : undefined;
 }
 
 /** Starts a session for a user, ending the one the browser had (no session fixation). */

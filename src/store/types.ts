@@ -19,6 +19,8 @@ export interface User {
   displayName: string;
   disabled: boolean;
   createdAt: number;
+  /** Home data centre (SPEC R13.1); null: the server's first. */
+  dc: string | null;
 }
 
 export interface NewUser {
@@ -27,6 +29,8 @@ export interface NewUser {
   firstName: string;
   lastName: string;
   displayName: string;
+  /** Home data centre (SPEC R13.1); default: the server's first. */
+  dc?: string | null;
 }
 
 /**
@@ -44,6 +48,8 @@ export interface Client {
   ownerZuid: number | null;
   /** The wire profile the client was registered with, or null for the server's default. */
   profile: WireProfile | null;
+  /** The data centres the client is enabled in ("Multi DC", SPEC R13.1); null: all. */
+  dataCentres: string[] | null;
   createdAt: number;
   /** How it was registered: by a person (null), RFC 7591 (`dynamic`), or a metadata document. */
   registration: ClientRegistration | null;
@@ -56,13 +62,14 @@ export type AccessTokenFormat = 'opaque' | 'jwt';
 
 export interface NewClient extends Omit<
   Client,
-  'createdAt' | 'registration' | 'accessTokenFormat'
+  'createdAt' | 'registration' | 'accessTokenFormat' | 'dataCentres'
 > {
   secretHash: string;
   registration?: ClientRegistration | null;
   /** RFC 7592: the hash of the registration access token (dynamic clients). */
   registrationTokenHash?: string | null;
   accessTokenFormat?: AccessTokenFormat | null;
+  dataCentres?: string[] | null;
 }
 
 export interface ClientUpdate {
@@ -71,6 +78,8 @@ export interface ClientUpdate {
   redirectUris?: string[];
   type?: ClientType;
   accessTokenFormat?: AccessTokenFormat | null;
+  /** The data centres the client is enabled in; null: all. */
+  dataCentres?: string[] | null;
 }
 
 export interface AuthorizationCode {
@@ -92,6 +101,10 @@ export interface AuthorizationCode {
   resources?: string[];
   /** The DPoP key the code is bound to (RFC 9449 §10), or null. */
   dpopJkt?: string | null;
+  /** OpenID Connect: the request's `nonce`, for the ID token (SPEC R13.3). */
+  nonce?: string | null;
+  /** OpenID Connect: when the person signed in, Unix milliseconds (`auth_time`). */
+  authTime?: number | null;
 }
 
 /**
@@ -289,6 +302,8 @@ export interface ClientStore {
 /** Authorization codes: saved hashed, consumed once (SPEC R4.2-R4.4). */
 export interface CodeStore {
   saveCode(code: AuthorizationCode): Promise<void>;
+  /** A code without consuming it (to tell which data centre it belongs to, SPEC R13.1). */
+  findCode(codeHash: string): Promise<AuthorizationCode | undefined>;
   /**
    * Marks a code used, in one conditional statement: the first caller gets `consumed`,
    * every later one `replayed` (RFC 6749 §4.1.2). Expiry is the caller's check.
@@ -319,6 +334,15 @@ export interface TokenStore {
   saveAccessToken(token: NewAccessToken, now: number): Promise<SaveAccessTokenResult>;
   findAccessToken(tokenHash: string): Promise<AccessTokenInfo | undefined>;
   findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined>;
+  /**
+   * Zoho's incremental authorization (SPEC R13.5): adds scopes to a live refresh token of the
+   * client; false when it is gone (revoked, evicted, client deleted).
+   */
+  addRefreshTokenScopes(
+    refreshTokenId: number,
+    clientId: string,
+    scopes: readonly string[],
+  ): Promise<boolean>;
   /** Revokes a refresh token (with its access tokens) or an access token. */
   revokeToken(tokenHash: string, clientId?: string): Promise<'refresh' | 'access' | 'unknown'>;
   countLiveRefreshTokens(zuid: number, clientId: string): Promise<number>;

@@ -107,7 +107,8 @@ export async function walkAuthorization(
   if (res.status === 200 && html.includes('name="password"')) {
     const login = await browser.post('/login', {
       _csrf: hiddenField(html, '_csrf'),
-      return_to: url,
+      // The form's own field, as a browser sends it (it may differ from the URL: prompt=login).
+      return_to: hiddenField(html, 'return_to'),
       email: user.email,
       password: user.password,
     });
@@ -116,7 +117,11 @@ export async function walkAuthorization(
     html = res.status === 200 ? await res.text() : '';
   }
   if (res.status === 200 && html.includes('value="accept"')) {
-    res = await browser.post('/oauth/v2/auth', {
+    // The consent form says where it goes (authorization, or Zoho's addextrascope).
+    const beforeAccept = html.slice(0, html.indexOf('value="accept"'));
+    const forms = [...beforeAccept.matchAll(/<form method="post" action="([^"]+)"/g)];
+    const action = forms.at(-1)?.[1] ?? '/oauth/v2/auth';
+    res = await browser.post(action, {
       _csrf: hiddenField(html, '_csrf'),
       request: hiddenField(html, 'request'),
       decision,

@@ -2,6 +2,7 @@
  * The emulator controls of a `tollgate/testing` handle (SPEC R11.4, R12): the same clock, fault
  * rules and request log as `/_emulator/`, as methods.
  */
+import { readDuration } from '../core/clock.ts';
 import { TollgateError } from '../core/errors.ts';
 import {
   FaultInputError,
@@ -42,28 +43,18 @@ export interface EmulatorRequestControl {
   clear(): void;
 }
 
-/** Seconds in each unit of a duration like `1h`. */
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-
 /**
  * Seconds from a number of seconds or text like `90s`, `5m`, `1h`, `2d` (or a sum, `1h30m`).
  * @throws TollgateError for anything else.
  */
 export function parseDuration(duration: number | string): number {
-  if (typeof duration === 'number') {
-    if (Number.isFinite(duration) && duration >= 0) return duration;
-  } else if (/^(\d+(\.\d+)?[smhd])+$/.test(duration.trim())) {
-    let total = 0;
-    for (const [, n, unit] of duration.trim().matchAll(/(\d+(?:\.\d+)?)([smhd])/g))
-      total += Number(n) * (UNIT_SECONDS[unit ?? 's'] ?? 1);
-    return total;
-  } else if (/^\d+(\.\d+)?$/.test(duration.trim())) {
-    return Number(duration);
-  }
-  throw new TollgateError(
-    'testing_usage',
-    `clock.advance(): ${JSON.stringify(duration)} is not a duration (seconds, or like 90s, 5m, 1h, 2d).`,
-  );
+  const seconds = readDuration(duration);
+  if (seconds === undefined)
+    throw new TollgateError(
+      'testing_usage',
+      `clock.advance(): ${JSON.stringify(duration)} is not a duration (seconds, or like 90s, 5m, 1h, 2d).`,
+    );
+  return seconds;
 }
 
 /** The handle's `clock`, `faults` and `requests`. */

@@ -23,7 +23,7 @@ import { isWireProfile, type WireProfile } from '../core/profiles.ts';
 import { CLIENT_TYPES, registerClient } from '../core/registration.ts';
 import { openStore } from '../store/open-store.ts';
 import type { ClientType, Store } from '../store/types.ts';
-import { buildApp } from '../server/app.ts';
+import { listenDataCentres, type DataCentreApps } from '../server/data-centres.ts';
 import {
   emulatorControls,
   type EmulatorClockControl,
@@ -48,6 +48,11 @@ export type StartTollgateOptions = { [K in ServerOptionKey]?: unknown } & {
   port?: number;
   /** Database: `:memory:` (default), a SQLite file, or a `postgres://` URL with `?schema=`. */
   db?: string;
+  /**
+   * Data centres served by this handle (SPEC R13.1), e.g. `['us', 'eu']` or `'us,eu'`: one
+   * listener each, sharing the database; the first is `url`, all are in `locations`.
+   */
+  dataCentres?: string | readonly string[];
 };
 
 /** A person who can sign in. */
@@ -69,6 +74,8 @@ export interface CreateUserOptions {
   password?: string;
   firstName?: string;
   lastName?: string;
+  /** Home data centre (SPEC R13.1): one of the handle's `dataCentres` (default: the first). */
+  dc?: string;
 }
 
 /** A registered public app (`client`, `mobile`): no secret, PKCE instead. */
@@ -88,6 +95,8 @@ export interface CreateClientOptions {
   owner?: TestUser | string | number;
   /** The app's own wire dialect, overriding the server's. */
   profile?: WireProfile;
+  /** The data centres the app is enabled in ("Multi DC", SPEC R13.1; default: all). */
+  dataCentres?: readonly string[];
 }
 
 export interface AuthorizeOptions {
@@ -109,6 +118,8 @@ export interface AuthorizeOptions {
   consent?: ConsentDecision;
   /** Any other query parameter of the authorization request. */
   extraParams?: Record<string, string>;
+  /** The data centre where the person starts (SPEC R13.1; default: the first). */
+  dc?: string;
 }
 
 /** The redirect to the app with a code (SPEC R3.5). */
@@ -139,6 +150,8 @@ export type AuthorizeResult = AuthorizeSuccess | AuthorizeError;
 export interface TollgateHandle {
   /** Base URL (`http://127.0.0.1:<port>`): the issuer, accounts server and API domain. */
   readonly url: string;
+  /** Every data centre's URL by name (SPEC R13.1); one entry unless `dataCentres` was given. */
+  readonly locations: Readonly<Record<string, string>>;
   createUser(options?: CreateUserOptions): Promise<TestUser>;
   createClient(options?: CreateClientOptions & { type?: 'server' | 'self' }): Promise<TestClient>;
   /** A public app (`client`, `mobile`) has no secret (RFC 6749 §2.1): it uses PKCE. */
@@ -198,7 +211,8 @@ function toConfig(options: StartTollgateOptions): ConfigInput {
     }
     if (key === 'db' && (typeof value !== 'string' || value === ''))
       throw usage(`option 'db' must be a location string.`);
-    (input as Record<string, unknown>)[key] = value;
+    (input as Record<string, unknown>)[key] =
+      key === 'dataCentres' && Array.isArray(value) ? value.join(',') : value;
   }
   return input;
 }
@@ -214,24 +228,32 @@ export async function startTollgate(options: StartTollgateOptions = {}): Promise
     throw error;
   }
   const store = await openStore(config.db);
-  let app: FastifyInstance | undefined;
-  let url: string;
+  let listening: DataCentreApps;
   try {
-    app = await buildApp(config, store);
-    url = await app.listen({ port: config.port, host: '127.0.0.1' });
+    listening = await listenDataCentres(config, store, '127.0.0.1');
   } catch (error) {
-    await app?.close();
     await store.close();
     if ((error as { code?: string }).code === 'EADDRINUSE')
       throw usage(`port ${config.port} on 127.0.0.1 is already in use.`);
+    if (error instanceof TollgateError) throw usage(error.message);
     throw error;
   }
-  app.tollgate.setListeningAddress(url);
-  return createHandle(app, store, url);
+  return createHandle(listening, store);
 }
 
-function createHandle(app: FastifyInstance, store: Store, url: string): TollgateHandle {
+function createHandle(listening: DataCentreApps, store: Store): TollgateHandle {
+  const app = listening.apps[0] as FastifyInstance;
   const ctx = app.tollgate;
+  const url = listening.addresses[ctx.dataCentre] as string;
+  const locations = Object.freeze({ ...listening.addresses });
+  const knownDc = (dc: string, where: string): string => {
+    if (!ctx.dataCentres.includes(dc))
+      throw new TollgateError(
+        'testing_usage',
+        `${where}: unknown data centre '${dc}' (this Tollgate serves ${ctx.dataCentres.join(', ')}).`,
+      );
+    return dc;
+  };
   const passwords = new Map<string, string>();
   const browsers = new Map<string, Browser>();
   let stopping: Promise<void> | undefined;
@@ -266,9 +288,11 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
     user: TestUser,
     path: string,
     consent: ConsentDecision | undefined,
+    base = url,
   ): Promise<AuthorizeResult> => {
-    let browser = browsers.get(user.email);
-    if (!browser) browsers.set(user.email, (browser = new Browser(url)));
+    const key = `${user.email} ${base}`;
+    let browser = browsers.get(key);
+    if (!browser) browsers.set(key, (browser = new Browser(base)));
     const outcome = await walkAuthorization(browser, user, path, consent);
     if ('page' in outcome) {
       const shown = readErrorPage(outcome.page.html) ?? {
@@ -304,6 +328,7 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
 
   return {
     url,
+    locations,
 
     ...emulatorControls(ctx),
 
@@ -320,6 +345,7 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
           firstName,
           lastName,
           displayName: `${firstName} ${lastName}`,
+          dc: o.dc === undefined ? null : knownDc(o.dc, 'createUser()'),
         },
         ctx.now(),
       );
@@ -352,6 +378,9 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
           redirectUris,
           type,
           profile: o.profile ?? null,
+          ...(o.dataCentres === undefined
+            ? {}
+            : { dataCentres: o.dataCentres.map((dc) => knownDc(dc, 'createClient()')) }),
         },
         await ownerZuid(o.owner),
         ctx.now(),
@@ -379,23 +408,25 @@ function createHandle(app: FastifyInstance, store: Store, url: string): Tollgate
       for (const resource of typeof o.resource === 'string' ? [o.resource] : (o.resource ?? []))
         query.append('resource', resource);
       for (const [name, value] of Object.entries(o.extraParams ?? {})) query.set(name, value);
-      return open(user, `/oauth/v2/auth?${query.toString()}`, o.consent);
+      const base = o.dc === undefined ? url : (locations[knownDc(o.dc, 'authorize()')] as string);
+      return open(user, `/oauth/v2/auth?${query.toString()}`, o.consent, base);
     },
 
     openAuthorizationUrl(target, o) {
       const parsed = new URL(target, url);
-      if (parsed.origin !== new URL(url).origin) {
+      const base = Object.values(locations).find((dc) => new URL(dc).origin === parsed.origin);
+      if (base === undefined) {
         throw new TollgateError(
           'testing_usage',
           `openAuthorizationUrl(): ${parsed.origin} is not this Tollgate (${url}).`,
         );
       }
-      return open(findUser(o.user), parsed.pathname + parsed.search, o.consent);
+      return open(findUser(o.user), parsed.pathname + parsed.search, o.consent, base);
     },
 
     stop() {
       stopping ??= (async () => {
-        await app.close();
+        await listening.close();
         await store.close();
       })();
       return stopping;

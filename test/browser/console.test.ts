@@ -176,7 +176,7 @@ describeInBrowser('developer console in Chromium', () => {
       client_id: clientId,
       client_secret: newSecret,
     });
-    expect(refreshed.body).toEqual({ error: 'invalid_code' });
+    expect(refreshed.body).toEqual({ error: 'invalid_client' });
     expectNoProblems(problems);
     await context.close();
   });

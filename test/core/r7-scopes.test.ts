@@ -69,9 +69,9 @@ describe('R7 scopes', () => {
       file,
       JSON.stringify({ scopes: [{ name: 'Acme.widgets.READ', description: 'Read your widgets' }] }),
     );
-    const extended = loadScopeCatalogue(file);
+    const extended = loadScopeCatalogue('seed', file);
     expect(extended.parse('acme.widgets.read')).toEqual(['Acme.widgets.READ']);
     writeFileSync(file, JSON.stringify({ scopes: [{ name: 'not a scope', description: 'x' }] }));
-    expect(() => loadScopeCatalogue(file)).toThrow(/valid name/);
+    expect(() => loadScopeCatalogue('seed', file)).toThrow(/valid name/);
   });
 });

@@ -24,9 +24,23 @@ export function resolveAccountsServer(options: ClientOptions): string {
         },
       );
     }
-    return DATA_CENTRES[options.dc.toLowerCase() as DataCentre].accountsServer;
+    return accountsServerOf(options.dc.toLowerCase() as DataCentre, options.accountsUrls);
+  }
+  if (options.accountsUrls !== undefined) {
+    throw new TollgateClientError('invalid_options', 'accountsUrls goes with dc.', {
+      hint: 'Give dc (where to start) with accountsUrls, or accountsUrl alone.',
+    });
   }
   return normalizeServer(options.accountsUrl ?? '');
+}
+
+/** A data centre's accounts server: the override given for it, else Zoho's. */
+export function accountsServerOf(
+  dc: DataCentre,
+  overrides: ClientOptions['accountsUrls'] | undefined,
+): string {
+  const override = overrides?.[dc];
+  return override === undefined ? DATA_CENTRES[dc].accountsServer : normalizeServer(override);
 }
 
 /** An accounts server URL without trailing slashes, or an `invalid_options` error. */
@@ -83,6 +97,7 @@ export function chooseAccountsServer(
   configured: string,
   trusted: ReadonlySet<string>,
   dc: DataCentre | undefined,
+  overrides?: ClientOptions['accountsUrls'],
 ): string {
   let candidate: string | undefined;
   if (named !== null && named !== '') {
@@ -92,7 +107,7 @@ export function chooseAccountsServer(
       candidate = named;
     }
   } else if (dc !== undefined && location !== undefined && isDataCentre(location)) {
-    candidate = DATA_CENTRES[location.toLowerCase() as DataCentre].accountsServer;
+    candidate = accountsServerOf(location.toLowerCase() as DataCentre, overrides);
   }
   if (candidate === undefined) return configured;
   if (!trusted.has(candidate)) {

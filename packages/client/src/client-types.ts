@@ -10,6 +10,12 @@ export interface ClientOptions {
   readonly accountsUrl?: string;
   /** A Zoho data centre, instead of `accountsUrl`. */
   readonly dc?: DataCentre;
+  /**
+   * With `dc`: accounts servers to use instead of Zoho's, per data centre, e.g. a multi-DC
+   * Tollgate's `{ us: 'http://127.0.0.1:3000', eu: 'http://127.0.0.1:3001' }`. The client
+   * starts at `dc`'s and follows `location`/`accounts-server` to the others (they are trusted).
+   */
+  readonly accountsUrls?: Readonly<Partial<Record<DataCentre, string>>>;
   readonly clientId: string;
   /** Omit for public clients (`client` and `mobile` types), which must use PKCE. */
   readonly clientSecret?: string;

@@ -5,6 +5,7 @@
  * @see RFC 6749 §4.1, RFC 7636
  */
 import {
+  accountsServerOf,
   chooseAccountsServer,
   endpoint,
   isReplayable,
@@ -18,7 +19,7 @@ import type {
   TollgateClient,
   UserInfo,
 } from './client-types.ts';
-import { DATA_CENTRES, findDataCentreByAccountsServer } from './data-centres.ts';
+import { DATA_CENTRES, findDataCentreByAccountsServer, type DataCentre } from './data-centres.ts';
 import { OAuthError, TollgateClientError } from './errors.ts';
 import type { RequestSummary } from './errors.ts';
 import { findOAuthError, postForm, readJsonObject, sendRequest } from './http.ts';
@@ -63,7 +64,8 @@ export function createClient(options: ClientOptions): TollgateClient {
     ...(options.trustedAccountsServers ?? []).map(normalizeServer),
   ]);
   if (options.dc !== undefined) {
-    for (const info of Object.values(DATA_CENTRES)) trusted.add(info.accountsServer);
+    for (const name of Object.keys(DATA_CENTRES))
+      trusted.add(accountsServerOf(name as DataCentre, options.accountsUrls));
   }
   const pending = new Map<string, string | undefined>();
   const keeper = createTokenKeeper({
@@ -207,6 +209,7 @@ export function createClient(options: ClientOptions): TollgateClient {
         accountsServer,
         trusted,
         dc,
+        options.accountsUrls,
       );
       return exchangeCode(code, {
         codeVerifier: expected.codeVerifier,

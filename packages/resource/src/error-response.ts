@@ -25,6 +25,12 @@ export const RESOURCE_ERROR_CODES: Readonly<Record<string, number>> = {
 /** The description Tollgate gives when no token was sent; RFC 6750 §3.1 then wants no error code. */
 export const NO_TOKEN_DESCRIPTION = 'No access token was sent.';
 
+/** Hints a refusal carries for the client. */
+export interface ResourceErrorHints {
+  /** The URL of this resource's metadata document (RFC 9728 §5.1 `resource_metadata`). */
+  resourceMetadata?: string | undefined;
+}
+
 /** A refusal ready to write: status, headers and a JSON body. */
 export interface ResourceErrorResponse {
   status: number;
@@ -39,12 +45,15 @@ const quote = (s: string): string => `"${s.replace(/["\\\r\n]/g, ' ')}"`;
  * anything but a server fault; the rfc profile answers 401/403 with `WWW-Authenticate: Bearer`
  * carrying `error`, `error_description` and, for 403, the `scope` needed.
  * @param code the name of the numeric code (a key of RESOURCE_ERROR_CODES); defaults to `err.error`.
+ * @param hints `resource_metadata` for 401 answers (RFC 9728 §5.1), so a client can discover
+ * the authorization server.
  * @see RFC 6750 §3, §3.1
  */
 export function resourceErrorResponse(
   error: unknown,
   profile: WireProfile,
   code?: string,
+  hints: ResourceErrorHints = {},
 ): ResourceErrorResponse {
   const err = error instanceof OAuthError ? error : serverError();
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
@@ -65,6 +74,8 @@ export function resourceErrorResponse(
       params.push(`error=${quote(err.error)}`, `error_description=${quote(message)}`);
     }
     if (err.scope) params.push(`scope=${quote(err.scope)}`);
+    if (hints.resourceMetadata !== undefined && (err.status === 401 || err.status === 403))
+      params.push(`resource_metadata=${quote(hints.resourceMetadata)}`);
     headers['www-authenticate'] = `Bearer ${params.join(', ')}`;
   }
   if (refusalsAsHttp200) {

@@ -15,6 +15,12 @@ import type { WireProfile } from './profiles.ts';
 import { resourceErrorResponse } from './error-response.ts';
 import { authorizeRequest } from './authorize-request.ts';
 import type { TokenVerifier } from './verifier.ts';
+import {
+  protectedResourceMetadata,
+  protectedResourceMetadataPaths,
+  protectedResourceMetadataUrl,
+  type ProtectedResourceOptions,
+} from './protected-resource.ts';
 import type { AccessTokenClaims } from './verify.ts';
 
 export interface RequireScopeMiddlewareOptions {
@@ -25,6 +31,12 @@ export interface RequireScopeMiddlewareOptions {
   profile?: WireProfile;
   /** Told about unexpected failures (e.g. the authorization server unreachable). */
   onError?: (error: unknown) => void;
+  /**
+   * This API's resource identifier (RFC 8707, SPEC R14.2): tokens whose audience does not
+   * include it are refused, and refusals point at its metadata document
+   * (`WWW-Authenticate: Bearer resource_metadata="..."`).
+   */
+  resource?: string;
 }
 
 /** A request that passed the check. */
@@ -43,20 +55,21 @@ export type Middleware = (
  */
 export function requireScopeMiddleware(options: RequireScopeMiddlewareOptions): Middleware {
   const profile = options.profile ?? 'zoho';
+  const hints =
+    options.resource === undefined
+      ? {}
+      : { resourceMetadata: protectedResourceMetadataUrl(options.resource) };
   return (req, res, next) => {
-    authorizeRequest(
-      options.verifier,
-      req.url ?? '/',
-      req.headers.authorization,
-      options.scopes,
-    ).then(
+    authorizeRequest(options.verifier, req.url ?? '/', req.headers.authorization, options.scopes, {
+      resource: options.resource,
+    }).then(
       (claims) => {
         req.accessToken = claims;
         next();
       },
       (error: unknown) => {
         if (!(error instanceof OAuthError) || error.status >= 500) options.onError?.(error);
-        const { status, headers, body } = resourceErrorResponse(error, profile);
+        const { status, headers, body } = resourceErrorResponse(error, profile, undefined, hints);
         const text = JSON.stringify(body);
         res.writeHead(status, {
           ...headers,
@@ -66,5 +79,28 @@ export function requireScopeMiddleware(options: RequireScopeMiddlewareOptions): 
         res.end(text);
       },
     );
+  };
+}
+
+/**
+ * A middleware that answers `GET` on the metadata paths of RFC 9728 §3 (the path-suffixed form
+ * and the bare well-known path) with the protected resource's document, and passes everything
+ * else on. Mount it before the protected routes.
+ */
+export function protectedResourceMetadataMiddleware(options: ProtectedResourceOptions): Middleware {
+  const text = JSON.stringify(protectedResourceMetadata(options));
+  const paths = new Set(protectedResourceMetadataPaths(options.resource));
+  return (req, res, next) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if ((req.method === 'GET' || req.method === 'HEAD') && paths.has(path)) {
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+        'cache-control': 'public, max-age=300',
+      });
+      res.end(req.method === 'HEAD' ? undefined : text);
+      return;
+    }
+    next();
   };
 }

@@ -19,6 +19,12 @@ import { authorizeRequest } from './authorize-request.ts';
 import { resourceErrorResponse } from './error-response.ts';
 import { OAuthError } from './errors.ts';
 import type { WireProfile } from './profiles.ts';
+import {
+  protectedResourceMetadata,
+  protectedResourceMetadataPaths,
+  protectedResourceMetadataUrl,
+  type ProtectedResourceOptions,
+} from './protected-resource.ts';
 import type { TokenVerifier } from './verifier.ts';
 import type { AccessTokenClaims } from './verify.ts';
 
@@ -40,10 +46,29 @@ export interface TollgateResourceOptions {
   verifier: TokenVerifier;
   /** How refusals look (SPEC R0): `zoho` (default) or `zoho-legacy` HTTP 200 bodies, or `rfc` 401/403. */
   profile?: WireProfile;
+  /**
+   * This API as a protected resource (RFC 9728, SPEC R14.2): the plugin serves its metadata
+   * document at `/.well-known/oauth-protected-resource` and the path-suffixed form, refuses
+   * tokens whose audience does not include `resource`, and names the document in
+   * `WWW-Authenticate: Bearer resource_metadata="..."`.
+   */
+  protectedResource?: ProtectedResourceOptions;
 }
 
 const plugin: FastifyPluginAsync<TollgateResourceOptions> = async (app, options) => {
   const profile = options.profile ?? 'zoho';
+  const described = options.protectedResource;
+  const hints = described
+    ? { resourceMetadata: protectedResourceMetadataUrl(described.resource) }
+    : {};
+  if (described) {
+    const document = protectedResourceMetadata(described);
+    for (const path of protectedResourceMetadataPaths(described.resource)) {
+      app.get(path, async (_request, reply) =>
+        reply.header('cache-control', 'public, max-age=300').send(document),
+      );
+    }
+  }
   app.decorateRequest('accessToken', null);
   app.decorate('requireScope', (...scopes: string[]): onRequestHookHandler => {
     return async function checkToken(request: FastifyRequest, reply: FastifyReply) {
@@ -53,11 +78,12 @@ const plugin: FastifyPluginAsync<TollgateResourceOptions> = async (app, options)
           request.url,
           request.headers.authorization,
           scopes,
+          { resource: described?.resource },
         );
       } catch (error) {
         if (!(error instanceof OAuthError) || error.status >= 500)
           request.log.error({ err: error }, 'token verification failed');
-        const { status, headers, body } = resourceErrorResponse(error, profile);
+        const { status, headers, body } = resourceErrorResponse(error, profile, undefined, hints);
         return reply.status(status).headers(headers).send(body);
       }
     };

@@ -38,9 +38,19 @@ export {
   type TokenVerifier,
   type TokenVerifierOptions,
 } from './verifier.ts';
-export { authorizeRequest } from './authorize-request.ts';
+export { authorizeRequest, type AuthorizeRequestOptions } from './authorize-request.ts';
+export {
+  protectedResourceMetadata,
+  protectedResourceMetadataPath,
+  protectedResourceMetadataPaths,
+  protectedResourceMetadataUrl,
+  PROTECTED_RESOURCE_WELL_KNOWN,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceOptions,
+} from './protected-resource.ts';
 export {
   requireScopeMiddleware,
+  protectedResourceMetadataMiddleware,
   type AuthorizedRequest,
   type Middleware,
   type RequireScopeMiddlewareOptions,
@@ -49,6 +59,7 @@ export {
   resourceErrorResponse,
   NO_TOKEN_DESCRIPTION,
   RESOURCE_ERROR_CODES,
+  type ResourceErrorHints,
   type ResourceErrorResponse,
 } from './error-response.ts';
 export { rejectQueryToken, QUERY_TOKEN_PARAMS } from './query-token.ts';

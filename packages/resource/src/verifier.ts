@@ -173,6 +173,13 @@ function introspector(options: RemoteVerifierOptions): TokenLookup {
       return null;
     const scopes =
       typeof body.scope === 'string' ? body.scope.split(' ').filter((s) => s.length > 0) : [];
-    return { userId, clientId: body.client_id, scopes, expiresAt: exp * 1000 };
+    const aud = body.aud;
+    const audience =
+      typeof aud === 'string'
+        ? [aud]
+        : Array.isArray(aud)
+          ? aud.filter((a): a is string => typeof a === 'string')
+          : [];
+    return { userId, clientId: body.client_id, scopes, expiresAt: exp * 1000, audience };
   };
 }

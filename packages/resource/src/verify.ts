@@ -13,6 +13,11 @@ export interface AccessTokenClaims {
   scopes: string[];
   /** Unix milliseconds. */
   expiresAt: number;
+  /**
+   * The resources the token is for (RFC 8707 audience); absent or empty: not
+   * audience-restricted, which a verifier configured with a `resource` refuses.
+   */
+  audience?: string[];
 }
 
 /**

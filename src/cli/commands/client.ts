@@ -35,6 +35,10 @@ export function register(program: Command): void {
         "Wire profile for this app: zoho, zoho-legacy or rfc (default: the server's)",
       )
       .option('--owner <email>', 'Email of the user who owns the app (required for self clients)')
+      .option(
+        '--dc <names>',
+        'Data centres the app is enabled in ("Multi DC"), comma-separated, e.g. us,eu (default: all)',
+      )
       .option('--json', 'Print JSON'),
   ).action(
     async (opts: {
@@ -44,6 +48,7 @@ export function register(program: Command): void {
       type: string;
       profile?: string;
       owner?: string;
+      dc?: string;
       db?: string;
       json?: boolean;
     }) => {
@@ -65,6 +70,7 @@ export function register(program: Command): void {
               redirectUris: opts.redirectUri,
               type: opts.type,
               profile: opts.profile,
+              ...(opts.dc === undefined ? {} : { dataCentres: opts.dc.split(',') }),
             },
             ownerZuid,
             systemClock.now(),

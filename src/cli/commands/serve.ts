@@ -7,16 +7,22 @@ export function register(program: Command): void {
     async (opts: Record<string, unknown>) => {
       const config = configFrom(opts);
       // Loaded here, not at the top, so other commands start without the server and drivers.
-      const [{ openStore }, { buildApp }, { ensureDemo }] = await Promise.all([
+      const [{ openStore }, { listenDataCentres }, { ensureDemo }] = await Promise.all([
         import('../../store/open-store.ts'),
-        import('../../server/app.ts'),
+        import('../../server/data-centres.ts'),
         import('../demo.ts'),
       ]);
       const store = await openStore(config.db);
-      const app = await buildApp(config, store);
-      const address = await app.listen({ port: config.port, host: config.host });
-      const url = address.replace('://[::1]', '://localhost');
-      app.tollgate.setListeningAddress(url);
+      let listening;
+      try {
+        listening = await listenDataCentres(config, store, config.host);
+      } catch (error) {
+        await store.close();
+        throw error;
+      }
+      // The first data centre is the server's own; the others are printed below (SPEC R13.1).
+      const [app] = listening.apps as [(typeof listening.apps)[number]];
+      const url = listening.addresses[app.tollgate.dataCentre] as string;
       // SPEC R13.3: the first start creates a signing key (RSA generation takes a moment, so it
       // runs beside serving; a request that needs a key before then waits for the same one).
       void app.tollgate.keys.keys().catch((error: unknown) => {
@@ -30,7 +36,7 @@ export function register(program: Command): void {
           : undefined;
       } catch (error) {
         // A server whose demo cannot be seeded is not what `--demo` promised: stop, say why.
-        await app.close();
+        await listening.close();
         await store.close();
         throw new Error(
           `cannot set up the demo: ${error instanceof Error ? error.message : String(error)}`,
@@ -39,6 +45,10 @@ export function register(program: Command): void {
       process.stdout.write(
         `Tollgate is listening on ${url} (profile ${config.profile}, store ${store.sqlDialect})\n`,
       );
+      if (listening.apps.length > 1) {
+        for (const [name, dcUrl] of Object.entries(listening.addresses))
+          process.stdout.write(`  data centre ${name}: ${dcUrl}\n`);
+      }
       if (demo) {
         app.tollgate.setDemo(demo);
         process.stdout.write(
@@ -58,7 +68,7 @@ export function register(program: Command): void {
         if (closing) return;
         closing = true;
         // Stop accepting connections, let in-flight requests finish, then close the store.
-        await app.close();
+        await listening.close();
         await store.close();
       };
       process.once('SIGTERM', () => void shutdown());

@@ -1,4 +1,5 @@
 /** `tollgate user add|list|disable` (SPEC R10). */
+import { DATA_CENTRE_NAMES, isDataCentreName } from '../../core/data-centres.ts';
 import type { Command } from 'commander';
 import { systemClock } from '../../core/clock.ts';
 import { hashPassword } from '../../core/passwords.ts';
@@ -19,6 +20,10 @@ export function register(program: Command): void {
       .option('--first-name <name>', 'First name', '')
       .option('--last-name <name>', 'Last name', '')
       .option('--display-name <name>', 'Display name (default: first and last name, or the email)')
+      .option(
+        '--dc <name>',
+        "Home data centre (us, eu, in, au, jp, ca, sa, uk, cn; default: the server's first)",
+      )
       .option('--json', 'Print JSON'),
   ).action(
     async (opts: {
@@ -27,6 +32,7 @@ export function register(program: Command): void {
       firstName: string;
       lastName: string;
       displayName?: string;
+      dc?: string;
       db?: string;
       json?: boolean;
     }) => {
@@ -34,6 +40,11 @@ export function register(program: Command): void {
         throw new UsageError(`--email: '${opts.email}' is not an email address`);
       if (opts.password.length < 8)
         throw new UsageError('--password: must be at least 8 characters');
+      const dc = opts.dc?.toLowerCase();
+      if (dc !== undefined && !isDataCentreName(dc))
+        throw new UsageError(
+          `--dc: unknown data centre '${opts.dc}' (known: ${DATA_CENTRE_NAMES.join(', ')})`,
+        );
       const displayName =
         opts.displayName ??
         ([opts.firstName, opts.lastName].filter(Boolean).join(' ') || opts.email);
@@ -45,6 +56,7 @@ export function register(program: Command): void {
             firstName: opts.firstName,
             lastName: opts.lastName,
             displayName,
+            dc: dc ?? null,
           },
           systemClock.now(),
         );

@@ -32,6 +32,7 @@ const WIRE_FIELD: Record<ClientField | 'owner', string> = {
   redirectUris: 'redirect_uris',
   type: 'type',
   profile: 'profile',
+  dataCentres: 'data_centres',
   owner: 'owner_email',
 };
 
@@ -56,6 +57,7 @@ function toWire(client: Client): Record<string, unknown> {
     redirect_uris: client.redirectUris,
     owner_zuid: client.ownerZuid,
     profile: client.profile,
+    data_centres: client.dataCentres,
     created_at: new Date(client.createdAt).toISOString(),
   };
 }
@@ -126,6 +128,7 @@ async function register(app: FastifyInstance): Promise<void> {
           redirectUris: body.redirect_uris ?? [],
           type: body.type,
           profile: body.profile,
+          dataCentres: body.data_centres,
         };
         const problems: Partial<Record<ClientField | 'owner', string>> = checkClientInput(input);
         let ownerZuid: number | null = null;
@@ -164,6 +167,7 @@ async function register(app: FastifyInstance): Promise<void> {
           domain: body.domain ?? client.domain,
           redirectUris: body.redirect_uris ?? client.redirectUris,
           type: client.type,
+          dataCentres: body.data_centres === undefined ? client.dataCentres : body.data_centres,
         };
         let parsed;
         try {
@@ -176,6 +180,7 @@ async function register(app: FastifyInstance): Promise<void> {
           name: parsed.name,
           domain: parsed.domain,
           redirectUris: parsed.redirectUris,
+          dataCentres: parsed.dataCentres ?? null,
         });
         if (!updated) throw noSuchClient();
         return reply.header('cache-control', 'no-store').send(toWire(updated));

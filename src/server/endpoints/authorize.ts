@@ -12,6 +12,7 @@ import {
   unsupportedResponseType,
 } from '../../core/errors.ts';
 import { mintCode } from '../../core/codes.ts';
+import { isEnabledIn } from '../../core/data-centres.ts';
 import { isPublicClient } from '../../core/registration.ts';
 import { matchRedirectUri } from '../../core/redirect-uri.ts';
 import { traitsOf, type WireProfile } from '../../core/profiles.ts';
@@ -24,7 +25,8 @@ import { allowedResources, checkResources } from '../../core/resources.ts';
 import { appendParams } from '../render-error.ts';
 import type { RouteModule } from '../routes.ts';
 import { raisePendingFault } from '../emulator/emulator.ts';
-import { signedInUser } from '../session.ts';
+import { currentSignIn } from '../session.ts';
+import { readOpenIdRequest, signInSatisfies, type OpenIdRequest } from '../../core/oidc.ts';
 import { consentPage } from '../ui/consent-page.ts';
 import { loginPage } from '../ui/login-page.ts';
 
@@ -45,6 +47,36 @@ interface AuthorizationRequest extends RedirectTarget {
   pkce: { challenge: string; method: 'S256' | 'plain' } | null;
   /** Resource indicators (RFC 8707): the audience of the tokens. */
   resources: string[];
+  /** OpenID Connect parameters (SPEC R13.3). */
+  oidc: OpenIdRequest;
+  /** When this request last sent the person to sign in again (prompt=login, max_age). */
+  freshSince: number | undefined;
+}
+
+/**
+ * Added to the request's URL when `prompt=login` or `max_age` sends the person to sign in again:
+ * a sign-in after this time satisfies the request on return, so `max_age=0` cannot loop. Only
+ * the person's own sign-in time goes into `auth_time`, whatever this says.
+ */
+const FRESH_SIGN_IN_PARAM = 'tollgate_sign_in_after';
+
+/** The login page, returning to this request; `fresh` marks a sign-in the request asked for. */
+function signInPage(
+  ctx: ServerContext,
+  reply: FastifyReply,
+  query: string,
+  fresh: boolean,
+): FastifyReply {
+  let marked = query;
+  if (fresh) {
+    const params = new URLSearchParams(query);
+    params.set(FRESH_SIGN_IN_PARAM, String(ctx.now()));
+    marked = params.toString();
+  }
+  return reply
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(loginPage({ returnTo: `/oauth/v2/auth?${marked}`, csrfToken: reply.generateCsrf() }));
 }
 
 const notRedirectable = (description: string): OAuthError =>
@@ -115,9 +147,16 @@ function parseRequest(
   const accessType = (param(params, 'access_type') ?? 'online').toLowerCase();
   if (accessType !== 'online' && accessType !== 'offline')
     throw invalidRequest('access_type must be online or offline.');
-  const prompt = param(params, 'prompt')?.toLowerCase();
-  if (prompt !== undefined && prompt !== 'consent')
-    throw invalidRequest('prompt must be consent when given.');
+  const prompts = (param(params, 'prompt') ?? '').toLowerCase().split(' ').filter(Boolean);
+  if (prompts.some((p) => p !== 'consent' && p !== 'login'))
+    throw invalidRequest('prompt must be consent or login when given.');
+  const oidc = readOpenIdRequest(
+    scopes,
+    prompts,
+    { nonce: param(params, 'nonce'), maxAge: param(params, 'max_age') },
+    traitsOf(target.profile),
+  );
+  const freshSince = Number(param(params, FRESH_SIGN_IN_PARAM) ?? NaN);
   const pkce = checkPkceChallenge(
     param(params, 'code_challenge'),
     param(params, 'code_challenge_method'),
@@ -132,10 +171,26 @@ function parseRequest(
     ...target,
     scopes,
     offline: accessType === 'offline',
-    promptConsent: prompt === 'consent',
+    promptConsent: prompts.includes('consent'),
     pkce,
+    oidc,
+    freshSince: Number.isSafeInteger(freshSince) ? freshSince : undefined,
     resources,
   };
+}
+
+/**
+ * A person whose home data centre the client is not enabled in gets an error page, never a
+ * code (SPEC R13.1; Zoho's "Multi DC" setting of the API console).
+ */
+function checkEnabledForUser(ctx: ServerContext, client: Client, user: User): void {
+  const home = ctx.homeOf(user);
+  if (!isEnabledIn(client.dataCentres, home))
+    throw new OAuthError(
+      'unauthorized_client',
+      `This app is not enabled for accounts of the ${home.toUpperCase()} data centre. Its developer can enable it under Multi DC in the developer console.`,
+      { redirectable: false, status: 400 },
+    );
 }
 
 /** Issues the code and sends the browser back to the app (R3.5). */
@@ -143,9 +198,10 @@ async function redirectWithCode(
   ctx: ServerContext,
   reply: FastifyReply,
   req: AuthorizationRequest,
-  user: User,
+  signIn: { user: User; signedInAt: number },
   withRefresh: boolean,
 ): Promise<FastifyReply> {
+  const { user } = signIn;
   const { code } = await mintCode(ctx.store, {
     clientId: req.client.clientId,
     zuid: user.zuid,
@@ -156,6 +212,8 @@ async function redirectWithCode(
     codeChallengeMethod: req.pkce?.method ?? null,
     state: req.state ?? null,
     resources: req.resources,
+    nonce: req.oidc.nonce,
+    authTime: signIn.signedInAt,
     lifetimeSeconds: ctx.config.codeTtl,
     now: ctx.now(),
     throttle: ctx.config.throttle
@@ -164,8 +222,10 @@ async function redirectWithCode(
   });
   const params: Record<string, string> = { code };
   if (req.state !== undefined) params.state = req.state;
-  params.location = ctx.config.location;
-  params['accounts-server'] = ctx.issuer;
+  // The person's home data centre, wherever the request started (SPEC R13.1).
+  const home = ctx.homeOf(user);
+  params.location = home;
+  params['accounts-server'] = ctx.urlOf(home);
   // RFC 9207: the issuer identifies who answered, against mix-up attacks.
   if (traitsOf(req.profile).issInAuthorizationResponse) params.iss = ctx.issuer;
   return reply
@@ -214,17 +274,16 @@ export const authorizeEndpoint: RouteModule = {
     app.get('/oauth/v2/auth', { config: { errorKind: 'authorize' } }, async (request, reply) => {
       const query = queryOf(request);
       const req = await readAuthorizationRequest(ctx, request, query);
-      const user = await signedInUser(ctx, request);
-      if (!user) {
-        return reply
-          .header('cache-control', 'no-store')
-          .type('text/html; charset=utf-8')
-          .send(loginPage({ returnTo: request.url, csrfToken: reply.generateCsrf() }));
-      }
+      const signIn = await currentSignIn(ctx, request);
+      if (!signIn) return signInPage(ctx, reply, query, false);
+      if (!signInSatisfies(req.oidc, signIn.signedInAt, ctx.now(), req.freshSince))
+        return signInPage(ctx, reply, query, true);
+      const { user } = signIn;
+      checkEnabledForUser(ctx, req.client, user);
       const consent = await ctx.store.findConsent(user.zuid, req.client.clientId);
       if (consent && coversAll(consent.scopes, req.scopes) && !req.promptConsent) {
         // Consent is remembered (R3.4); a refresh token comes only with a new consent (R5.1).
-        return redirectWithCode(ctx, reply, req, user, false);
+        return redirectWithCode(ctx, reply, req, signIn, false);
       }
       return reply
         .header('cache-control', 'no-store')
@@ -250,14 +309,12 @@ export const authorizeEndpoint: RouteModule = {
         const query = typeof body.request === 'string' ? body.request : '';
         const decision = body.decision;
         const req = await readAuthorizationRequest(ctx, request, query);
-        const user = await signedInUser(ctx, request);
-        if (!user) {
-          return reply
-            .type('text/html; charset=utf-8')
-            .send(
-              loginPage({ returnTo: `/oauth/v2/auth?${query}`, csrfToken: reply.generateCsrf() }),
-            );
-        }
+        const signIn = await currentSignIn(ctx, request);
+        if (!signIn) return signInPage(ctx, reply, query, false);
+        if (!signInSatisfies(req.oidc, signIn.signedInAt, ctx.now(), req.freshSince))
+          return signInPage(ctx, reply, query, true);
+        const { user } = signIn;
+        checkEnabledForUser(ctx, req.client, user);
         if (decision === 'deny') throw accessDenied('The user denied the request.');
         if (decision !== 'accept')
           throw new OAuthError('invalid_request', 'No decision was made.', { redirectable: false });
@@ -267,7 +324,13 @@ export const authorizeEndpoint: RouteModule = {
           req.scopes,
           ctx.now(),
         );
-        return redirectWithCode(ctx, reply, req, user, req.offline && (first || req.promptConsent));
+        return redirectWithCode(
+          ctx,
+          reply,
+          req,
+          signIn,
+          req.offline && (first || req.promptConsent),
+        );
       },
     );
   },

@@ -16,6 +16,8 @@ import { generateToken, hashSecret } from '../../core/ids.ts';
 import { param, paramValues, redirectUriParam, type Params } from '../params.ts';
 import { allowedResources, checkResources, narrowResources } from '../../core/resources.ts';
 import { checkPkceVerifier } from '../checks/check-pkce.ts';
+import { checkGrantDataCentre } from '../checks/check-data-centre.ts';
+import { idTokenFor } from '../id-token.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
 export const authorizationCodeGrant: Grant = {
@@ -34,6 +36,8 @@ export const authorizationCodeGrant: Grant = {
     );
     const now = ctx.now();
     const codeHash = hashSecret(code);
+    if (ctx.isMultiDc)
+      await checkGrantDataCentre(ctx, (await ctx.store.findCode(codeHash))?.zuid, 'code');
     const accessToken = generateToken();
     const refreshToken = generateToken();
     const result = await ctx.store.redeemCode<OAuthError>({
@@ -94,13 +98,18 @@ export const authorizationCodeGrant: Grant = {
       case 'grant-revoked':
         // The client was deleted or the user disabled while this request ran (SPEC R2).
         throw invalidGrant('The client was deleted or the user disabled while issuing tokens.');
-      case 'issued':
+      case 'issued': {
         await ctx.recordUse(result.code.zuid, client.client.clientId);
-        return tokenResponse(ctx, profile, {
-          accessToken,
-          refreshToken: result.code.offline ? refreshToken : undefined,
-          scopes: result.code.scopes,
-        });
+        const idToken = await idTokenFor(ctx, result.code);
+        return {
+          ...tokenResponse(ctx, profile, {
+            accessToken,
+            refreshToken: result.code.offline ? refreshToken : undefined,
+            scopes: result.code.scopes,
+          }),
+          ...(idToken !== undefined ? { id_token: idToken } : {}),
+        };
+      }
     }
   },
 };

@@ -5,6 +5,7 @@
 import { invalidGrant, throttled } from '../../core/errors.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
 import { isPublicClient } from '../../core/registration.ts';
+import { checkGrantDataCentre } from '../checks/check-data-centre.ts';
 import { allowedResources, checkResources, narrowResources } from '../../core/resources.ts';
 import { paramValues } from '../params.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
@@ -27,6 +28,7 @@ export const refreshTokenGrant: Grant = {
       known && known.clientId === client.client.clientId
         ? narrowResources(requested, known.resources)
         : requested;
+    if (ctx.isMultiDc) await checkGrantDataCentre(ctx, known?.zuid, 'refresh token');
     const now = ctx.now();
     const accessToken = generateToken();
     const rotated = isPublicClient(client.client.type) ? generateToken() : null;

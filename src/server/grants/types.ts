@@ -22,6 +22,8 @@ export interface TokenResponse {
   expires_in: number;
   expires_in_sec?: number;
   scope: string;
+  /** OpenID Connect: present when `openid` was granted (SPEC R13.3). */
+  id_token?: string;
 }
 
 /** One grant type of the token endpoint. */

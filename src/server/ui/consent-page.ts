@@ -17,6 +17,8 @@ export interface ConsentPageOptions {
   /** The authorization request's query string. */
   request: string;
   csrfToken: string;
+  /** Where the form goes (default: the authorization endpoint). */
+  action?: string;
 }
 
 export function consentPage({
@@ -27,6 +29,7 @@ export function consentPage({
   catalogue,
   request,
   csrfToken,
+  action = '/oauth/v2/auth',
 }: ConsentPageOptions): string {
   const items = scopes.map(
     (s) =>
@@ -38,7 +41,7 @@ export function consentPage({
 <p>Signed in as <strong>${user.email}</strong>. If you accept, the app will be able to:</p>
 <ul class="scopes">${items}</ul>
 ${offline ? html`<p class="muted">The app asks for offline access: it can keep using these permissions while you are away, until you remove it from your connected apps.</p>` : ''}
-<form method="post" action="/oauth/v2/auth">
+<form method="post" action="${action}">
 <input type="hidden" name="_csrf" value="${csrfToken}">
 <input type="hidden" name="request" value="${request}">
 <div class="actions">

@@ -24,6 +24,7 @@ export function createClientStore({ db }: SectionContext): ClientStore {
         registration: client.registration ?? null,
         registration_token_hash: client.registrationTokenHash ?? null,
         access_token_format: client.accessTokenFormat ?? null,
+        data_centres: client.dataCentres ? JSON.stringify(client.dataCentres) : null,
       };
       await db.insertInto('clients').values(row).execute();
       return toClient(row);
@@ -54,6 +55,8 @@ export function createClientStore({ db }: SectionContext): ClientStore {
       if (update.type !== undefined) set.type = update.type;
       if (update.accessTokenFormat !== undefined)
         set.access_token_format = update.accessTokenFormat;
+      if (update.dataCentres !== undefined)
+        set.data_centres = update.dataCentres ? JSON.stringify(update.dataCentres) : null;
       if (Object.keys(set).length > 0) {
         await db.updateTable('clients').set(set).where('client_id', '=', clientId).execute();
       }

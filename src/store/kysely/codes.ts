@@ -36,8 +36,19 @@ export function createCodeStore({ db, sqlDialect }: SectionContext): CodeStore {
           consumed_at: null,
           resources: code.resources?.length ? joinList(code.resources) : null,
           dpop_jkt: code.dpopJkt ?? null,
+          nonce: code.nonce ?? null,
+          auth_time: code.authTime ?? null,
         })
         .execute();
+    },
+
+    async findCode(codeHash: string): Promise<AuthorizationCode | undefined> {
+      const row = await db
+        .selectFrom('auth_codes')
+        .selectAll()
+        .where('code_hash', '=', codeHash)
+        .executeTakeFirst();
+      return row && toCode(row);
     },
 
     async consumeCode(codeHash: string, now: number): Promise<ConsumeCodeResult> {

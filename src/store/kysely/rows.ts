@@ -27,6 +27,7 @@ export function toUser(row: UsersTable): User {
     displayName: row.display_name,
     disabled: row.disabled === 1,
     createdAt: Number(row.created_at),
+    dc: row.dc ?? null,
   };
 }
 
@@ -39,6 +40,7 @@ export function toClient(row: ClientsTable): Client {
     redirectUris: JSON.parse(row.redirect_uris) as string[],
     ownerZuid: row.owner_zuid === null ? null : Number(row.owner_zuid),
     profile: row.profile as WireProfile | null,
+    dataCentres: row.data_centres ? (JSON.parse(row.data_centres) as string[]) : null,
     createdAt: Number(row.created_at),
     registration: (row.registration ?? null) as ClientRegistration | null,
     accessTokenFormat: (row.access_token_format ?? null) as AccessTokenFormat | null,
@@ -61,6 +63,8 @@ export function toCode(row: AuthCodesTable): AuthorizationCode {
     description: row.description,
     resources: splitList(row.resources ?? ''),
     dpopJkt: row.dpop_jkt ?? null,
+    nonce: row.nonce ?? null,
+    authTime: row.auth_time === null || row.auth_time === undefined ? null : Number(row.auth_time),
   };
 }
 

@@ -10,6 +10,8 @@ export interface UsersTable {
   display_name: string;
   disabled: number;
   created_at: number;
+  /** Home data centre (migration 005); null: the server's first. */
+  dc: string | null;
 }
 
 export interface ClientsTable {
@@ -27,6 +29,8 @@ export interface ClientsTable {
   registration?: string | null;
   registration_token_hash?: string | null;
   access_token_format?: string | null;
+  /** JSON array of the data centres the client is enabled in (migration 005); null: all. */
+  data_centres: string | null;
 }
 
 export interface AuthCodesTable {
@@ -47,6 +51,9 @@ export interface AuthCodesTable {
   /** Space-separated resource URIs (RFC 8707). */
   resources?: string | null;
   dpop_jkt?: string | null;
+  /** OpenID Connect (migration 006-oidc). */
+  nonce?: string | null;
+  auth_time?: number | null;
 }
 
 export interface RefreshTokensTable {

@@ -290,6 +290,29 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
       );
     },
 
+    async addRefreshTokenScopes(
+      refreshTokenId: number,
+      clientId: string,
+      scopes: readonly string[],
+    ): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('refresh_tokens')
+          .select(['scopes'])
+          .where('id', '=', refreshTokenId)
+          .where('client_id', '=', clientId)
+          .executeTakeFirst();
+        if (!row) return false;
+        const merged = [...new Set([...splitList(row.scopes), ...scopes])];
+        await trx
+          .updateTable('refresh_tokens')
+          .set({ scopes: joinList(merged) })
+          .where('id', '=', refreshTokenId)
+          .execute();
+        return true;
+      });
+    },
+
     async findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
       const row = await db
         .selectFrom('refresh_tokens')

@@ -33,6 +33,7 @@ export function createUserStore({ db }: SectionContext): UserStore {
           display_name: user.displayName,
           disabled: 0,
           created_at: now,
+          dc: user.dc ?? null,
         };
         const inserted = await db
           .insertInto('users')

@@ -6,6 +6,8 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { coreMigration } from './001-core.ts';
 import { adminKeysMigration } from './002-admin-keys.ts';
 import { salesiqMigration } from './003-salesiq.ts';
+import { dataCentresMigration } from './005-data-centres.ts';
+import { oidcMigration } from './006-oidc.ts';
 import { signingKeysMigration } from './006-signing-keys.ts';
 import { consentLastUsedMigration } from './008-consent-last-used.ts';
 import { standardsMigration } from './009-standards.ts';
@@ -16,6 +18,8 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '001-core': coreMigration(dialect),
     '002-admin-keys': adminKeysMigration(),
     '003-salesiq': salesiqMigration(dialect),
+    '005-data-centres': dataCentresMigration(),
+    '006-oidc': oidcMigration(),
     '006-signing-keys': signingKeysMigration(),
     '008-consent-last-used': consentLastUsedMigration(),
     '009-standards': standardsMigration(),

@@ -1,0 +1,161 @@
+/** SPEC R12.5: scope catalogues (seed, zoho, any, a file) and the extended scope grammar. */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  hasScope,
+  isWellFormedScope,
+  loadScopeCatalogue,
+  zohoCatalogueFiles,
+} from '../../src/core/scopes.ts';
+import type { OAuthError } from '../../src/core/errors.ts';
+import { startTollgate, type TollgateHandle } from '../../src/testing/index.ts';
+
+const zoho = loadScopeCatalogue('zoho');
+const rejects = (catalogue: ReturnType<typeof loadScopeCatalogue>, scope: string): string => {
+  try {
+    catalogue.parse(scope);
+  } catch (e) {
+    return (e as OAuthError).error;
+  }
+  return 'accepted';
+};
+
+describe('R12.5 scope catalogues', () => {
+  it('R12.5: the zoho catalogue ships the 17 products, each file citing its source page', () => {
+    const services = new Set(zoho.entries.map((e) => e.name.split('.')[0]));
+    for (const service of [
+      'ZohoCRM',
+      'ZohoBigin',
+      'ZohoBooks',
+      'ZohoInvoice',
+      'ZohoInventory',
+      'Desk',
+      'ZohoProjects',
+      'ZohoMail',
+      'ZOHOPEOPLE',
+      'ZohoRecruit',
+      'ZohoCreator',
+      'ZohoAnalytics',
+      'ZohoCliq',
+      'WorkDrive',
+      'ZohoSign',
+      'ZohoCampaigns',
+      'SalesIQ',
+    ])
+      expect(services, service).toContain(service);
+    expect(zohoCatalogueFiles()).toHaveLength(16);
+    for (const file of zohoCatalogueFiles()) {
+      const data = JSON.parse(
+        readFileSync(new URL(`../../catalogues/zoho/${file}`, import.meta.url), 'utf8'),
+      ) as { product: string; source: string; scopes: { name: string; description: string }[] };
+      expect(data.source, file).toMatch(/^https:\/\/[a-z.]*zoho\.com\//);
+      expect(data.scopes.length, file).toBeGreaterThan(10);
+      expect(data.scopes.every((s) => s.description.includes(data.product))).toBe(true);
+    }
+  });
+
+  it('R12.5: the zoho catalogue accepts what Zoho libraries ask for, in any case', () => {
+    expect(
+      zoho.parse(
+        'ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.READ,ZohoBooks.fullaccess.all',
+      ),
+    ).toEqual([
+      'ZohoCRM.modules.ALL',
+      'ZohoCRM.settings.ALL',
+      'ZohoCRM.users.READ',
+      'ZohoBooks.fullaccess.all',
+    ]);
+    expect(zoho.parse('zohocrm.modules.leads.read')).toEqual(['ZohoCRM.modules.leads.READ']);
+    expect(zoho.parse('ZohoProjects.portals.READ WorkDrive.teamfolders.sharing.READ')).toEqual([
+      'ZohoProjects.portals.READ',
+      'WorkDrive.teamfolders.sharing.READ',
+    ]);
+    // A module the catalogue does not list, under a listed ALL: described by the ALL.
+    expect(zoho.parse('ZohoCRM.modules.Custom_Module1.CREATE')).toEqual([
+      'ZohoCRM.modules.Custom_Module1.CREATE',
+    ]);
+    expect(zoho.find('ZohoCRM.modules.Custom_Module1.CREATE')?.description).toBe(
+      zoho.find('ZohoCRM.modules.ALL')?.description,
+    );
+    expect(rejects(zoho, 'ZohoCRM.nothing.READ')).toBe('invalid_scope');
+    expect(rejects(zoho, 'ZohoCRM.modules.WRITE')).toBe('invalid_scope');
+  });
+
+  it('R12.5: seed knows only AaaServer and SalesIQ; any accepts every well-formed scope', () => {
+    const seed = loadScopeCatalogue('seed');
+    expect(rejects(seed, 'ZohoCRM.modules.ALL')).toBe('invalid_scope');
+    const any = loadScopeCatalogue('any');
+    expect(any.parse('Acme.widgets.blue.read, ZohoCRM.modules.ALL')).toEqual([
+      'Acme.widgets.blue.read',
+      'ZohoCRM.modules.ALL',
+    ]);
+    for (const bad of [
+      'Acme.READ',
+      'Acme..widgets.READ',
+      'Acme.widgets.',
+      '.widgets.READ',
+      '1x.y.READ',
+      'a.b.READ1',
+    ])
+      expect(rejects(any, bad), bad).toBe('invalid_scope');
+  });
+
+  it.each([
+    ['ZohoBooks.fullaccess.all', true],
+    ['ZohoCRM.modules.leads.READ', true],
+    ['ZohoCRM.settings.custom_views.READ', true],
+    ['Desk.tickets.ALL', true],
+    ['ZohoCRM.modules', false],
+    ['ZohoCRM modules.ALL', false],
+    ['ZohoCRM.modules.ALL.', false],
+  ])('R12.5: the grammar says %s is well-formed: %s', (scope, ok) => {
+    expect(isWellFormedScope(scope)).toBe(ok);
+  });
+
+  it.each([
+    [['ZohoCRM.modules.ALL'], 'ZohoCRM.modules.leads.READ', true],
+    [['ZohoCRM.modules.ALL'], 'ZohoCRM.modules.leads.ALL', true],
+    [['ZohoCRM.modules.ALL'], 'zohocrm.MODULES.deals.delete', true],
+    [['ZohoCRM.modules.ALL'], 'ZohoCRM.modules.READ', true],
+    [['ZohoCRM.modules.ALL'], 'ZohoCRM.modulesx.READ', false],
+    [['ZohoCRM.modules.leads.ALL'], 'ZohoCRM.modules.READ', false],
+    [['ZohoCRM.modules.leads.ALL'], 'ZohoCRM.modules.contacts.READ', false],
+    [['ZohoCRM.ALL'], 'ZohoCRM.modules.READ', false],
+    [['ZohoCRM.modules.leads.READ'], 'ZohoCRM.modules.leads.CREATE', false],
+  ])('R12.5: %j grants %s → %s', (granted, required, expected) => {
+    expect(hasScope(granted, required)).toBe(expected);
+  });
+});
+
+describe('R12.5 catalogues over HTTP', () => {
+  let tollgate: TollgateHandle;
+  beforeAll(async () => {
+    tollgate = await startTollgate();
+  });
+  afterAll(async () => tollgate.stop());
+
+  it('R12.5: a ZohoCRM.modules.ALL code exchange works with the default (zoho) catalogue', async () => {
+    const user = await tollgate.createUser();
+    const app = await tollgate.createClient({ redirectUris: ['http://127.0.0.1:5173/cb'] });
+    const result = await tollgate.authorize({
+      clientId: app.clientId,
+      user,
+      scope: 'ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL',
+      accessType: 'offline',
+    });
+    if (!('code' in result)) throw new Error(`no code: ${JSON.stringify(result)}`);
+    const res = await fetch(`${tollgate.url}/oauth/v2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: result.code,
+        client_id: app.clientId,
+        client_secret: app.clientSecret,
+        redirect_uri: 'http://127.0.0.1:5173/cb',
+      }),
+    });
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body.scope).toBe('ZohoCRM.modules.ALL ZohoCRM.settings.ALL ZohoCRM.users.ALL');
+    expect(body.refresh_token).toBeTypeOf('string');
+  });
+});
