@@ -18,6 +18,7 @@ import * as selfClient from './commands/self-client.ts';
 import * as adminKey from './commands/admin-key.ts';
 import * as emulator from './commands/emulator.ts';
 import * as keys from './commands/keys.ts';
+import * as janitor from './commands/janitor.ts';
 
 /** Command modules, each exporting `register(program)`. Add new commands to this list. */
 const COMMANDS: { register(program: Command): void }[] = [
@@ -33,6 +34,7 @@ const COMMANDS: { register(program: Command): void }[] = [
   adminKey,
   keys,
   emulator,
+  janitor,
 ];
 
 /** The package's version: src/cli and dist/cli are both two levels below package.json. */

@@ -196,6 +196,24 @@ export const CONFIG_SCHEMA = {
     description:
       'How long the SalesIQ-style API remembers a validated access token (0: off). A revoked token stays usable on an instance for at most this long (SPEC R5.6).',
   }),
+  janitorInterval: option({
+    type: 'integer',
+    default: 60,
+    min: 1,
+    max: 86_400,
+    unit: 's',
+    description:
+      'How often the janitor deletes expired codes, tokens, sessions and throttle counters (one instance at a time on PostgreSQL).',
+  }),
+  dbStatementTimeout: option({
+    type: 'integer',
+    default: 5_000,
+    min: 100,
+    max: 600_000,
+    unit: 'ms',
+    description:
+      'Longest a PostgreSQL statement or a wait for a pooled connection may take; past it the request is answered 503.',
+  }),
   emulator: option({
     type: 'boolean',
     default: false,

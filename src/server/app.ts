@@ -17,6 +17,7 @@ import { API_ROUTES, BROWSER_ROUTES, kindOfUnknownPath, ROUTE_MODULES } from './
 import { metadataEndpoint } from './endpoints/metadata.ts';
 import { loggerOptions } from './logging.ts';
 import { trackConnections } from './connection-drain.ts';
+import { startJanitor } from './janitor.ts';
 import { addSecurityHeaders } from './security-headers.ts';
 import { renderError } from './render-error.ts';
 import { STYLESHEET } from './ui/layout.ts';
@@ -75,6 +76,20 @@ export async function buildApp(
     connections.drain();
     done();
   });
+
+  const janitor = startJanitor({
+    store,
+    intervalMs: config.janitorInterval * 1000,
+    now: ctx.now,
+    onPass(result, ms) {
+      if (result.outcome === 'swept' && Object.values(result.deleted).some((n) => n > 0))
+        app.log.info({ deleted: result.deleted, ms }, 'janitor');
+    },
+    onError(error) {
+      app.log.warn({ err: error }, 'janitor pass failed; retrying at the next interval');
+    },
+  });
+  app.addHook('onClose', async () => janitor.stop());
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
@@ -170,11 +185,6 @@ export async function buildApp(
       .header('cache-control', 'public, max-age=3600')
       .send(STYLESHEET),
   );
-  app.get('/health', { config: { errorKind: 'resource' } }, async (_request, reply) => {
-    await store.ping();
-    return reply.header('cache-control', 'no-store').send({ status: 'ok' });
-  });
-
   // Routes name their kind; a request no route matched (a 404 whose hooks failed) is answered
   // in the kind of the module that owns its path.
   app.setErrorHandler(async (error, request, reply) => {

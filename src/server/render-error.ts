@@ -270,9 +270,11 @@ function isUnavailable(error: unknown): boolean {
       '08006',
       '08001',
       '08003',
+      // query_canceled: the statement ran past --db-statement-timeout (SPEC R15.5).
+      '57014',
     ].includes(code) ||
     code.startsWith('SQLITE_IOERR') ||
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/.test(
       e.message ?? '',
     )
   );

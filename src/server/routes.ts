@@ -12,6 +12,7 @@ import { assetEndpoints } from './endpoints/assets.ts';
 import { authorizeEndpoint } from './endpoints/authorize.ts';
 import { connectedAppsEndpoints } from './endpoints/connected-apps.ts';
 import { consoleEndpoints } from './endpoints/console.ts';
+import { healthEndpoints } from './endpoints/health.ts';
 import { homeEndpoints } from './endpoints/home.ts';
 import { addExtraScopeEndpoint, scopeEnhanceEndpoint } from './endpoints/incremental-auth.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
@@ -70,6 +71,7 @@ export const API_ROUTES: readonly RouteModule[] = [
   salesiqApiEndpoints,
   adminApiEndpoints,
   assetEndpoints,
+  healthEndpoints,
 ];
 
 /** Every module, in order. */

@@ -23,11 +23,20 @@ export interface OpenStoreOptions {
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
   /**
+   * The longest a PostgreSQL statement, or a wait for a pooled connection, may take, in
+   * milliseconds (default 5,000; SPEC R15.5). The server cancels slower statements, and the
+   * client gives up waiting on a server that does not answer at all (frozen, cut off).
+   */
+  statementTimeoutMs?: number;
+  /**
    * Create a SQLite file (and its folder) that does not exist yet (default true). Admin commands
    * pass false, so a mistyped `--db` is an error rather than a new, empty database.
    */
   create?: boolean;
 }
+
+/** The default of `statementTimeoutMs` (and of `--db-statement-timeout`). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
 
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//.test(location);
@@ -56,6 +65,28 @@ export function parsePostgresUrl(location: string): {
   return { connectionString: url.toString(), schema };
 }
 
+/** The client waits this much longer than the server's statement timeout, which cancels cleanly. */
+const CLIENT_TIMEOUT_GRACE_MS = 500;
+
+/**
+ * A server that answers nothing (frozen, or cut off without a reset) would hold a query, and
+ * the request behind it, forever: past `ms` the connection is destroyed, the query fails at once
+ * (503) and the pool replaces the connection. (pg's own `query_timeout` leaves the connection
+ * in the pool with the query still outstanding, which slowed every request that reused it.)
+ */
+function boundQueries(client: pg.PoolClient, ms: number): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const connection = (client as unknown as { connection: { stream: { destroy(): void } } })
+    .connection;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args) => {
+    const result = query(...args);
+    if (!(result instanceof Promise)) return result;
+    const timer = setTimeout(() => connection.stream.destroy(), ms);
+    timer.unref();
+    return result.finally(() => clearTimeout(timer));
+  };
+}
+
 async function openPostgres(location: string, options: OpenStoreOptions): Promise<KyselyStore> {
   const { connectionString, schema } = parsePostgresUrl(location);
   if (schema) {
@@ -67,11 +98,14 @@ async function openPostgres(location: string, options: OpenStoreOptions): Promis
       await admin.end();
     }
   }
+  const timeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString,
     max: options.poolSize ?? 10,
     types: pgTypes,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: timeout,
+    // The server cancels a slow statement; boundQueries covers a server that answers nothing.
+    statement_timeout: timeout,
     ...(schema ? { options: `-c search_path="${schema}"` } : {}),
   });
   // A client losing its server (restart, network) must not crash the process: the pool listens
@@ -79,7 +113,10 @@ async function openPostgres(location: string, options: OpenStoreOptions): Promis
   // transaction emitted an unhandled 'error'. Its next query fails instead (503), and the pool
   // drops it on release.
   pool.on('error', () => undefined);
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    boundQueries(client, timeout + CLIENT_TIMEOUT_GRACE_MS);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (options.migrate ?? true) await migrateToLatest(db, 'postgres');
   return createKyselyStore(db, 'postgres');

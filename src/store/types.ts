@@ -382,6 +382,22 @@ export interface CounterStore {
   resetCounter(key: string): Promise<void>;
 }
 
+/** The tables the janitor sweeps (SPEC R15.1). */
+export type SweptTable = 'auth_codes' | 'access_tokens' | 'sessions' | 'counters';
+
+/** What one janitor pass did; `busy` means another instance holds the janitor lock. */
+export type SweepResult =
+  { outcome: 'swept'; deleted: Record<SweptTable, number> } | { outcome: 'busy' };
+
+export interface JanitorStore {
+  /**
+   * Deletes codes long expired (kept an hour past expiry for replay detection), expired access
+   * tokens and sessions, and throttle counters whose window has ended, in batches of at most
+   * `batchSize` (<= 1,000) rows a statement. One instance at a time (SPEC R15.1).
+   */
+  sweepExpired(now: number, batchSize?: number): Promise<SweepResult>;
+}
+
 /** An operator's key for the admin JSON API; only its hash is stored (SPEC R1). */
 export interface AdminKey {
   id: string;
@@ -433,9 +449,12 @@ export interface Store
     SessionStore,
     CounterStore,
     AdminKeyStore,
-    SigningKeyStore {
+    SigningKeyStore,
+    JanitorStore {
   readonly sqlDialect: SqlDialect;
-  /** Checks the database answers (for /health and fault recovery). */
+  /** Checks the database answers (fault recovery). */
   ping(): Promise<void>;
+  /** Migrations this code knows that the database has not applied (for /health/ready). */
+  pendingMigrations(): Promise<string[]>;
   close(): Promise<void>;
 }

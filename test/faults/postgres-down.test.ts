@@ -49,7 +49,7 @@ describe.skipIf(!pgBin)('PostgreSQL stopped during load', () => {
       const downAt = Date.now();
       pgCluster.stop('immediate');
       await sleep(3_000);
-      const health = await call(tollgate.url, 'GET', '/health');
+      const health = await call(tollgate.url, 'GET', '/health/ready');
       expect(health.status).toBe(503);
       expect(health.headers?.get('retry-after')).toMatch(/^\d+$/);
       const upAt = Date.now();
@@ -57,7 +57,9 @@ describe.skipIf(!pgBin)('PostgreSQL stopped during load', () => {
 
       let recoveredAt = 0;
       while (Date.now() - upAt < 20_000) {
-        if ((await call(tollgate.url, 'GET', '/health', { timeoutMs: 2_000 })).status === 200) {
+        if (
+          (await call(tollgate.url, 'GET', '/health/ready', { timeoutMs: 2_000 })).status === 200
+        ) {
           recoveredAt = Date.now();
           break;
         }

@@ -12,7 +12,7 @@ export function register(program: Command): void {
         import('../../server/data-centres.ts'),
         import('../demo.ts'),
       ]);
-      const store = await openStore(config.db);
+      const store = await openStore(config.db, { statementTimeoutMs: config.dbStatementTimeout });
       let listening;
       try {
         listening = await listenDataCentres(config, store, config.host);

@@ -11,7 +11,14 @@ import {
   rotateSecret,
   isPublicClient,
 } from '../../core/registration.ts';
-import { appNotFound, findOwnClient, formFields, requireUser, sendHtml } from '../pages.ts';
+import {
+  appNotFound,
+  findOwnClient,
+  formFields,
+  formList,
+  requireUser,
+  sendHtml,
+} from '../pages.ts';
 import { appPage, deleteConfirmPage } from '../ui/app-page.ts';
 import { consolePage, splitRedirectUris, type ClientFormValues } from '../ui/console-page.ts';
 import { credentialsPage } from '../ui/credentials-page.ts';
@@ -20,6 +27,8 @@ import type { RouteModule } from '../routes.ts';
 const MESSAGES: Record<string, string> = {
   deleted: 'The app was deleted and every code and token it held was revoked.',
   saved: 'Your changes were saved.',
+  'multi-dc': 'The Multi DC settings were saved.',
+  'multi-dc-empty': 'Nothing was saved: check at least one data centre.',
 };
 
 function messageFrom(query: unknown): string | undefined {
@@ -98,8 +107,22 @@ async function register(app: FastifyInstance): Promise<void> {
         client,
         catalogue: ctx.scopes,
         message: messageFrom(request.query),
+        dataCentres: ctx.dataCentres,
       }),
     );
+  });
+
+  app.post('/console/apps/:id/data-centres', form, async (request, reply) => {
+    const user = await requireUser(ctx, request, reply);
+    if (!user) return reply;
+    const client = await findOwnClient(ctx, user, (request.params as { id: string }).id);
+    const chosen = ctx.dataCentres.filter((dc) => formList(request, 'dc').includes(dc));
+    if (chosen.length === 0)
+      return reply.redirect(`/console/apps/${client.clientId}?done=multi-dc-empty`, 303);
+    // Every served data centre checked is "all", so data centres added later are enabled too.
+    const dataCentres = chosen.length === ctx.dataCentres.length ? null : chosen;
+    if (!(await ctx.store.updateClient(client.clientId, { dataCentres }))) throw appNotFound();
+    return reply.redirect(`/console/apps/${client.clientId}?done=multi-dc`, 303);
   });
 
   app.post('/console/apps/:id', form, async (request, reply) => {

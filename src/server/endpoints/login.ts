@@ -6,6 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import { decoyHash, verifyPassword } from '../../core/passwords.ts';
 import { endSession, safeReturnTo, startSession } from '../session.ts';
 import { loginPage } from '../ui/login-page.ts';
+import {
+  checkSignInThrottle,
+  clearSignInFailures,
+  recordFailedSignIn,
+} from '../sign-in-throttle.ts';
 import type { RouteModule } from '../routes.ts';
 
 const WRONG = 'The email or password is not right.';
@@ -36,25 +41,19 @@ async function register(app: FastifyInstance): Promise<void> {
           .send(loginPage({ returnTo, email, error, csrfToken: reply.generateCsrf() }));
 
       const now = ctx.now();
-      const windowMs = ctx.config.loginWindow * 1000;
-      const keys = [`login:acct:${email.toLowerCase()}`, `login:addr:${request.ip}`];
-      const limits = [ctx.config.loginLimit, ctx.config.loginAddressLimit];
-      if (ctx.config.throttle) {
-        const counts = await Promise.all(keys.map((k) => ctx.store.peekCounter(k, now)));
-        if (counts.some((c, i) => c.count >= (limits[i] as number))) {
-          const wait = Math.max(...counts.map((c) => c.resetAt - now));
-          reply.header('retry-after', String(Math.max(1, Math.ceil(wait / 1000))));
-          return show(429, 'Too many failed sign-ins. Please wait a few minutes and try again.');
-        }
+      const throttle = { store: ctx.store, config: ctx.config };
+      const check = await checkSignInThrottle(throttle, email, request.ip, now);
+      if (check.throttled) {
+        reply.header('retry-after', String(Math.max(1, Math.ceil(check.retryAfterMs / 1000))));
+        return show(429, 'Too many failed sign-ins. Please wait a few minutes and try again.');
       }
       const user = email ? await ctx.store.findUserByEmail(email) : undefined;
       const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
       if (!user || !ok || user.disabled) {
-        if (ctx.config.throttle)
-          await Promise.all(keys.map((k) => ctx.store.hitCounter(k, windowMs, now)));
+        await recordFailedSignIn(throttle, email, request.ip, now);
         return show(401, WRONG);
       }
-      await ctx.store.resetCounter(keys[0] as string);
+      await clearSignInFailures(throttle, email);
       await startSession(ctx, request, reply, user.zuid);
       return reply.header('cache-control', 'no-store').redirect(returnTo, 303);
     },

@@ -3,6 +3,7 @@
  * for confirmation on a page of its own, so it works without JavaScript), and for a self client
  * the Generate Code form (SPEC R2).
  */
+import { isEnabledIn } from '../../core/data-centres.ts';
 import { isPublicClient } from '../../core/registration.ts';
 import type { ScopeCatalogue } from '../../core/scopes.ts';
 import type { Client, User } from '../../store/types.ts';
@@ -34,6 +35,8 @@ export interface AppPageOptions {
   code?: CodeFormValues;
   codeProblems?: CodeProblems;
   message?: string;
+  /** The data centres this server serves; with more than one, the "Multi DC" section shows. */
+  dataCentres?: readonly string[];
 }
 
 export const formValuesOf = (client: Client): ClientFormValues => ({
@@ -103,6 +106,7 @@ export function appPage({
   code,
   codeProblems = {},
   message,
+  dataCentres = [],
 }: AppPageOptions): string {
   const isSelf = client.type === 'self';
   const body = html`${notice(message)}
@@ -126,6 +130,7 @@ ${clientFields(values ?? formValuesOf(client), problems, !isSelf)}
 <div class="actions"><button type="submit">Save</button></div>
 </form>
 </div>
+${dataCentres.length > 1 ? multiDcForm(client, dataCentres, csrfToken) : ''}
 <div class="card">
 <h2>Secret</h2>
 ${
@@ -140,6 +145,26 @@ ${
 </div>
 <p><a href="/console">Back to the console</a></p>`;
   return page({ title: client.name, body, signedInAs: user.email, csrfToken });
+}
+
+/**
+ * Zoho's "Multi DC" setting (SPEC R13.1): the data centres whose people may authorize the app.
+ * One client id everywhere; a person of a data centre left unchecked gets an error page.
+ */
+function multiDcForm(client: Client, dataCentres: readonly string[], csrfToken: string): SafeHtml {
+  const boxes = dataCentres.map(
+    (dc) =>
+      html`<label><input type="checkbox" name="dc" value="${dc}"${isEnabledIn(client.dataCentres, dc) ? html` checked` : ''}> ${dc.toUpperCase()}</label>`,
+  );
+  return html`<div class="card">
+<h2 id="multi-dc-heading">Multi DC</h2>
+<p class="muted">People whose account lives in a data centre that is not checked cannot authorize this app.</p>
+<form method="post" action="/console/apps/${client.clientId}/data-centres" aria-labelledby="multi-dc-heading">
+${csrfField(csrfToken)}
+<fieldset><legend>Enabled data centres</legend>${boxes}</fieldset>
+<div class="actions"><button type="submit" class="secondary">Save Multi DC</button></div>
+</form>
+</div>`;
 }
 
 export function deleteConfirmPage({

@@ -1,7 +1,8 @@
 /**
  * The Store on Kysely, for SQLite (better-sqlite3) and PostgreSQL (pg): one object assembled from
  * one section per area of the Store (users.ts, clients.ts, codes.ts, tokens.ts, consents.ts,
- * sessions.ts, counters.ts, admin-keys.ts, signing-keys.ts), all over the same database. Atomic
+ * sessions.ts, counters.ts, admin-keys.ts, signing-keys.ts,
+ * janitor.ts), all over the same database. Atomic
  * rules are single conditional statements or transactions; locks.ts says how PostgreSQL
  * serialises them.
  */
@@ -13,7 +14,9 @@ import { createCodeStore } from './codes.ts';
 import { createConsentStore } from './consents.ts';
 import type { SectionContext } from './context.ts';
 import { createCounterStore } from './counters.ts';
+import { createJanitorStore } from './janitor.ts';
 import type { Database } from './schema.ts';
+import { pendingMigrations } from '../migrations/index.ts';
 import { createSessionStore } from './sessions.ts';
 import { createSigningKeyStore } from './signing-keys.ts';
 import { createTokenStore } from './tokens.ts';
@@ -40,6 +43,9 @@ export function createKyselyStore(db: Kysely<Database>, sqlDialect: SqlDialect):
     async ping(): Promise<void> {
       await sql`select 1`.execute(db);
     },
+    async pendingMigrations(): Promise<string[]> {
+      return pendingMigrations(db, sqlDialect);
+    },
     close(): Promise<void> {
       return db.destroy();
     },
@@ -52,6 +58,7 @@ export function createKyselyStore(db: Kysely<Database>, sqlDialect: SqlDialect):
     ...createCounterStore(context),
     ...createAdminKeyStore(context),
     ...createSigningKeyStore(context),
+    ...createJanitorStore(context),
   };
   kyselyStores.add(store);
   return store;

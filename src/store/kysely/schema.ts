@@ -131,6 +131,19 @@ export interface PushedRequestsTable {
   created_at: number;
 }
 
+/** One audit event (SPEC R15.3); `detail` is a JSON object without secrets. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  type: string;
+  outcome: string;
+  zuid: number | null;
+  client_id: string | null;
+  actor: string | null;
+  ip: string | null;
+  detail: string;
+}
+
 export interface Database {
   users: UsersTable;
   clients: ClientsTable;
@@ -143,6 +156,7 @@ export interface Database {
   admin_keys: AdminKeysTable;
   registration_tokens: RegistrationTokensTable;
   pushed_requests: PushedRequestsTable;
+  audit_events: AuditEventsTable;
 }
 
 // ---- SalesIQ-style API data (migration 003-salesiq) ----

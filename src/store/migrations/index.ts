@@ -9,6 +9,7 @@ import { salesiqMigration } from './003-salesiq.ts';
 import { dataCentresMigration } from './005-data-centres.ts';
 import { oidcMigration } from './006-oidc.ts';
 import { signingKeysMigration } from './006-signing-keys.ts';
+import { operationsMigration } from './007-operations.ts';
 import { standardsMigration } from './009-standards.ts';
 import type { SqlDialect } from '../types.ts';
 
@@ -20,6 +21,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '005-data-centres': dataCentresMigration(),
     '006-oidc': oidcMigration(),
     '006-signing-keys': signingKeysMigration(),
+    '007-operations': operationsMigration(dialect),
     '009-standards': standardsMigration(),
   };
 }
@@ -60,4 +62,13 @@ export async function migrateToLatest<T>(db: Kysely<T>, dialect: SqlDialect): Pr
       );
     }
   });
+}
+
+/** Names of the migrations not yet applied to the database (all of them before the first). */
+export async function pendingMigrations<T>(db: Kysely<T>, dialect: SqlDialect): Promise<string[]> {
+  const applied = await sql<{ name: string }>`select name from tollgate_migrations`.execute(db);
+  const done = new Set(applied.rows.map((r) => r.name));
+  return Object.keys(migrations(dialect))
+    .filter((name) => !done.has(name))
+    .sort();
 }

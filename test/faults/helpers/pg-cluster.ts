@@ -5,7 +5,7 @@
  * When run as root, the cluster runs as the `postgres` user (initdb refuses root).
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,12 @@ export interface PgCluster {
   /** Stops the server (`immediate` is a crash: no checkpoint, connections cut). */
   stop(mode?: 'fast' | 'immediate'): void;
   start(): void;
+  /**
+   * Freezes the server and every backend with SIGSTOP: connections stay open and nothing
+   * answers, as on a hung host. `thaw` sends SIGCONT.
+   */
+  freeze(): void;
+  thaw(): void;
   /** Stops the server if running and deletes the folder. */
   destroy(): void;
 }
@@ -80,6 +86,15 @@ export async function startPgCluster(): Promise<PgCluster> {
   ]);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=40 -c shared_buffers=16MB`;
   let running = false;
+  // The postmaster (first line of postmaster.pid) and its children, the backends.
+  const signalAll = (signal: NodeJS.Signals): void => {
+    const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map(Number);
+    for (const pid of [postmaster, ...children]) process.kill(pid, signal);
+  };
   const cluster: PgCluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
@@ -91,8 +106,15 @@ export async function startPgCluster(): Promise<PgCluster> {
       run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '30', 'stop']);
       running = false;
     },
+    freeze() {
+      signalAll('SIGSTOP');
+    },
+    thaw() {
+      signalAll('SIGCONT');
+    },
     destroy() {
       try {
+        if (running) signalAll('SIGCONT');
         if (running) cluster.stop('immediate');
       } finally {
         rmSync(dir, { recursive: true, force: true });
