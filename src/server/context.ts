@@ -21,6 +21,11 @@ export interface DemoCredentials {
   redirectUri: string;
 }
 
+/** A grant's use is written at most this often per instance. */
+const USE_RECORD_INTERVAL_MS = 60_000;
+/** Grants remembered before the memory starts over (a few hundred kilobytes at most). */
+const USE_RECORD_MEMORY = 10_000;
+
 export interface ServerContextOptions {
   /** The source of time (default: an {@link EmulatorClock} at real time, SPEC R12.1). */
   clock?: EmulatorClock;
@@ -48,6 +53,8 @@ export class ServerContext {
   readonly dataCentre: string;
   readonly dataCentres: readonly string[];
   private issuerUrl: string;
+  /** When this instance last recorded each grant's use (see `recordUse`). */
+  private readonly usesRecorded = new Map<string, number>();
   private demoCredentials: DemoCredentials | undefined;
   private locationUrls: Readonly<Record<string, string>> | undefined;
 
@@ -67,7 +74,7 @@ export class ServerContext {
     this.dataCentres = dataCentresOf(config);
     this.dataCentre = options.dataCentre ?? (this.dataCentres[0] as string);
     const isFirst = this.dataCentre === this.dataCentres[0];
-    this.tokens = createLocalVerifier({
+    const local = createLocalVerifier({
       mode: 'local',
       store,
       now: this.now,
@@ -82,6 +89,14 @@ export class ServerContext {
           }
         : {}),
     });
+    // Every accepted access token is a use of its grant (Connected apps' "Last used").
+    this.tokens = {
+      verifyAccessToken: async (header) => {
+        const claims = await local.verifyAccessToken(header);
+        await this.recordUse(claims.userId, claims.clientId);
+        return claims;
+      },
+    };
     this.keys = new KeyRing({
       store,
       now: this.now,
@@ -94,6 +109,25 @@ export class ServerContext {
   }
 
   private readonly ownIssuer: boolean;
+
+  /**
+   * Records that a user's grant to a client was used (code exchange, refresh, token use), for
+   * *Connected apps*. Coarse on purpose: at most one write per grant per minute from this
+   * instance, so an API call costs no write; a failed write never fails the request.
+   */
+  async recordUse(zuid: number, clientId: string): Promise<void> {
+    const key = `${zuid} ${clientId}`;
+    const now = this.now();
+    const last = this.usesRecorded.get(key);
+    if (last !== undefined && now - last < USE_RECORD_INTERVAL_MS && now >= last) return;
+    if (this.usesRecorded.size >= USE_RECORD_MEMORY) this.usesRecorded.clear();
+    this.usesRecorded.set(key, now);
+    try {
+      await this.store.recordGrantUse(zuid, clientId, now);
+    } catch {
+      // Bookkeeping only: the request it describes has already succeeded.
+    }
+  }
 
   /** Public base URL, sent as `accounts-server` and in metadata. */
   get issuer(): string {

@@ -361,6 +361,12 @@ export interface ConsentStore {
     scopes: string[],
     now: number,
   ): Promise<{ first: boolean }>;
+  /**
+   * Notes that the user's grant to the client was just used (code exchange, refresh, token use),
+   * unless a use at or after `now` is already recorded. One conditional update; callers keep it
+   * coarse (see `ServerContext.recordUse`).
+   */
+  recordGrantUse(zuid: number, clientId: string, now: number): Promise<void>;
   listConnectedApps(zuid: number): Promise<ConnectedApp[]>;
   /** Revokes every token of the user for the client and forgets the consent. */
   removeConnectedApp(zuid: number, clientId: string): Promise<boolean>;

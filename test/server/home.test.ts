@@ -22,6 +22,11 @@ describe.each(storeKinds)('home page walkthrough on $name', (kind) => {
     const page = await (await fetch(`${server.url}/`)).text();
     expect(page).toContain('Register an app');
     expect(page).toContain('tollgate client add');
+    // Issue 17: with no account and no demo, the page says how to make one and own the app.
+    expect(page).toContain(
+      "npx tollgate user add --email you@example.com --password 'at least 8 characters'",
+    );
+    expect(page).toContain('--owner you@example.com</pre>');
   });
 
   it('walks the seed flow with real requests: code, exchange, user info, refresh, revoke; tokens stay masked', async () => {

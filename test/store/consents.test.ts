@@ -35,6 +35,21 @@ describe.each(storeKinds)('consents and connected apps on $name', (kind) => {
     ).toEqual({ first: true });
   });
 
+  it('issue 17: recordGrantUse sets the grant last use, never moves it back, and ignores a grant that does not exist', async () => {
+    await store.recordConsent(user.zuid, client.clientId, ['AaaServer.profile.READ'], NOW);
+    const lastUsed = async () =>
+      (await store.listConnectedApps(user.zuid)).find((a) => a.client.clientId === client.clientId)
+        ?.lastUsedAt;
+    expect(await lastUsed()).toBeNull();
+    await store.recordGrantUse(user.zuid, client.clientId, NOW + HOUR);
+    expect(await lastUsed()).toBe(NOW + HOUR);
+    await store.recordGrantUse(user.zuid, client.clientId, NOW + 1);
+    expect(await lastUsed()).toBe(NOW + HOUR);
+    const other = await addClient(store);
+    await store.recordGrantUse(user.zuid, other.clientId, NOW);
+    expect(await store.findConsent(user.zuid, other.clientId)).toBeUndefined();
+  });
+
   it('R3.4: consent merges the scopes granted over time, keeping when it was first granted', async () => {
     await store.recordConsent(user.zuid, client.clientId, ['AaaServer.profile.READ'], NOW);
     await store.recordConsent(

@@ -99,6 +99,7 @@ export const authorizationCodeGrant: Grant = {
         // The client was deleted or the user disabled while this request ran (SPEC R2).
         throw invalidGrant('The client was deleted or the user disabled while issuing tokens.');
       case 'issued': {
+        await ctx.recordUse(result.code.zuid, client.client.clientId);
         const idToken = await idTokenFor(ctx, result.code);
         return {
           ...tokenResponse(ctx, profile, {

@@ -55,6 +55,7 @@ export const refreshTokenGrant: Grant = {
       case 'throttled':
         throw throttled(result.retryAfterMs / 1000);
       case 'minted':
+        await ctx.recordUse(result.refreshToken.zuid, client.client.clientId);
         return tokenResponse(ctx, profile, {
           accessToken,
           refreshToken: rotated ?? undefined,

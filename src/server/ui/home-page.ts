@@ -90,12 +90,14 @@ export function welcomePage({ issuer, user, csrfToken }: HomePageOptions): strin
 <p>An OAuth 2.0 authorization server that speaks Zoho Accounts' protocol.</p>
 <h2>Register an app</h2>
 <ol>
+${user ? '' : html`<li>No account yet? Make one on the server's machine: <pre>npx tollgate user add --email you@example.com --password 'at least 8 characters'</pre></li>`}
 <li>${user ? html`Open the <a href="/console">developer console</a>` : html`<a href="/login?return_to=%2Fconsole">Sign in</a> and open the developer console`}.</li>
 <li>Enter the Client Name, Client Domain and Authorized Redirect URI, and click <strong>Create</strong>: you get a client ID and a client secret.</li>
 <li>Send people to <code>${issuer}/oauth/v2/auth</code>, then exchange the code at <code>${issuer}/oauth/v2/token</code>.</li>
 </ol>
 <p>Or from the command line:</p>
-<pre>npx tollgate client add --name "My App" --domain https://example.com --redirect-uri https://example.com/callback</pre>
+<pre>npx tollgate client add --name "My App" --domain https://example.com --redirect-uri https://example.com/callback --owner you@example.com</pre>
+<p class="muted"><code>--owner</code> makes the app yours, so it appears in your developer console.</p>
 <p class="muted">Run <code>npm start</code> (<code>tollgate serve --demo</code>) for a demo app and a live walkthrough of the flow on this page.</p>
 <p>Server metadata: <a href="/.well-known/oauth-authorization-server">/.well-known/oauth-authorization-server</a></p>
 </div>`;

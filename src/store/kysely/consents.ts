@@ -66,12 +66,27 @@ export function createConsentStore({ db, sqlDialect }: SectionContext): ConsentS
       });
     },
 
+    async recordGrantUse(zuid: number, clientId: string, now: number): Promise<void> {
+      await db
+        .updateTable('consents')
+        .set({ last_used_at: now })
+        .where('zuid', '=', zuid)
+        .where('client_id', '=', clientId)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', now)]))
+        .execute();
+    },
+
     async listConnectedApps(zuid: number): Promise<ConnectedApp[]> {
       const rows = await db
         .selectFrom('consents')
         .innerJoin('clients', 'clients.client_id', 'consents.client_id')
         .selectAll('clients')
-        .select(['consents.scopes as granted_scopes', 'consents.granted_at', 'consents.updated_at'])
+        .select([
+          'consents.scopes as granted_scopes',
+          'consents.granted_at',
+          'consents.updated_at',
+          'consents.last_used_at as consent_used',
+        ])
         .select((eb) => [
           eb
             .selectFrom('refresh_tokens')
@@ -94,7 +109,8 @@ export function createConsentStore({ db, sqlDialect }: SectionContext): ConsentS
         client: toClient(r),
         scopes: splitList(r.granted_scopes),
         grantedAt: Number(r.granted_at),
-        lastUsedAt: r.last_used === null || r.last_used === undefined ? null : Number(r.last_used),
+        // The grant's own record (issue 17), or, for uses before it existed, its refresh tokens'.
+        lastUsedAt: latest(r.consent_used, r.last_used),
         liveRefreshTokens: Number(r.live_refresh ?? 0),
       }));
     },
@@ -126,4 +142,10 @@ export function createConsentStore({ db, sqlDialect }: SectionContext): ConsentS
       });
     },
   };
+}
+
+/** The later of two optional times (database numbers may come back as strings). */
+function latest(...times: unknown[]): number | null {
+  const known = times.filter((t) => t !== null && t !== undefined).map(Number);
+  return known.length === 0 ? null : Math.max(...known);
 }

@@ -92,6 +92,8 @@ export interface ConsentsTable {
   scopes: string;
   granted_at: number;
   updated_at: number;
+  /** Last code exchange, refresh or token use, coarse (migration 008). */
+  last_used_at: number | null;
 }
 
 export interface SessionsTable {

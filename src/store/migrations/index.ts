@@ -10,6 +10,7 @@ import { dataCentresMigration } from './005-data-centres.ts';
 import { oidcMigration } from './006-oidc.ts';
 import { signingKeysMigration } from './006-signing-keys.ts';
 import { operationsMigration } from './007-operations.ts';
+import { consentLastUsedMigration } from './008-consent-last-used.ts';
 import { standardsMigration } from './009-standards.ts';
 import type { SqlDialect } from '../types.ts';
 
@@ -22,6 +23,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '006-oidc': oidcMigration(),
     '006-signing-keys': signingKeysMigration(),
     '007-operations': operationsMigration(dialect),
+    '008-consent-last-used': consentLastUsedMigration(),
     '009-standards': standardsMigration(),
   };
 }
