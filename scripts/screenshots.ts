@@ -1,5 +1,5 @@
 /**
- * `npm run screenshots`: renders the console, consent and connected-apps pages in Chromium at
+ * `npm run screenshots`: renders the console, consent, connected-apps and emulator pages in Chromium at
  * desktop and phone widths into docs/screenshots/, so the README's pictures follow the code.
  * Runs a throwaway server on a temporary SQLite file.
  */
@@ -23,7 +23,10 @@ const VIEWPORTS = {
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-screens-'));
 const store = await openStore(join(dir, 'tollgate.db'));
-const app = await buildApp(parseConfig({ logLevel: 'silent', port: 0, throttle: false }), store);
+const app = await buildApp(
+  parseConfig({ logLevel: 'silent', port: 0, throttle: false, emulator: true }),
+  store,
+);
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
 app.tollgate.setListeningAddress(url);
 const browser = await launchChromium();
@@ -115,6 +118,14 @@ try {
 
     await page.goto(`${url}/account/connected-apps`);
     await shot('connected-apps');
+    // The emulator's page, with the requests of this walk through in its log, one row open.
+    await page.goto(`${url}/_emulator`);
+    await page
+      .locator('#requests > li', { hasText: 'POST /oauth/v2/token' })
+      .first()
+      .locator('summary')
+      .click();
+    await shot('emulator');
     // Forget the grant so the next width sees the consent page again.
     await store.removeConnectedApp(user.zuid, helpdesk.clientId);
     await context.close();

@@ -21,6 +21,7 @@ import { REQUEST_LOG_SIZE, type RequestFilter } from '../../core/request-log.ts'
 import { renderError } from '../render-error.ts';
 import type { ServerContext } from '../context.ts';
 import type { Emulator } from './emulator.ts';
+import { emulatorPage, emulatorScript } from '../ui/emulator-page.ts';
 
 /** The furthest the clock may be moved in one step, or set from real time: 100 years. */
 export const MAX_CLOCK_JUMP_MS = 100 * 365 * 86_400_000;
@@ -96,6 +97,19 @@ export async function registerControlApi(app: FastifyInstance, emulator: Emulato
           reply,
           ctx.config.profile,
         ),
+      );
+
+      api.get('', { config: { errorKind: 'page' } }, async (_request, reply) =>
+        reply
+          .header('cache-control', 'no-store')
+          .type('text/html; charset=utf-8')
+          .send(emulatorPage()),
+      );
+      api.get('/page.js', { config: { errorKind: 'page' } }, async (_request, reply) =>
+        reply
+          .type('text/javascript; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send(emulatorScript()),
       );
 
       api.get('/clock', json, async (_request, reply) =>
