@@ -5,36 +5,27 @@
 import type { SigningKey, SigningKeyStore } from '../types.ts';
 import type { SectionContext } from './context.ts';
 
+/** A key as its table row (the JWKs as JSON text). */
+const rowOf = (key: SigningKey) => ({
+  kid: key.kid,
+  alg: key.alg,
+  public_jwk: JSON.stringify(key.publicJwk),
+  private_jwk: JSON.stringify(key.privateJwk),
+  created_at: key.createdAt,
+});
+
 /** The signing keys section of the Kysely store. */
 export function createSigningKeyStore({ db }: SectionContext): SigningKeyStore {
   return {
     async addSigningKey(key: SigningKey): Promise<void> {
-      await db
-        .insertInto('signing_keys')
-        .values({
-          kid: key.kid,
-          alg: key.alg,
-          public_jwk: JSON.stringify(key.publicJwk),
-          private_jwk: JSON.stringify(key.privateJwk),
-          created_at: key.createdAt,
-        })
-        .execute();
+      await db.insertInto('signing_keys').values(rowOf(key)).execute();
     },
 
     async addFirstSigningKey(key: SigningKey): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
         const any = await trx.selectFrom('signing_keys').select('kid').limit(1).executeTakeFirst();
         if (any) return false;
-        await trx
-          .insertInto('signing_keys')
-          .values({
-            kid: key.kid,
-            alg: key.alg,
-            public_jwk: JSON.stringify(key.publicJwk),
-            private_jwk: JSON.stringify(key.privateJwk),
-            created_at: key.createdAt,
-          })
-          .execute();
+        await trx.insertInto('signing_keys').values(rowOf(key)).execute();
         return true;
       });
     },
