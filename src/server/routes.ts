@@ -17,6 +17,7 @@ import { homeEndpoints } from './endpoints/home.ts';
 import { addExtraScopeEndpoint, scopeEnhanceEndpoint } from './endpoints/incremental-auth.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
 import { parEndpoint } from './endpoints/par.ts';
+import { registrationEndpoint } from './endpoints/registration.ts';
 import { keysEndpoint } from './endpoints/keys.ts';
 import { openidUserInfoEndpoint } from './endpoints/openid-userinfo.ts';
 import { loginEndpoints } from './endpoints/login.ts';
@@ -63,6 +64,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
 export const API_ROUTES: readonly RouteModule[] = [
   tokenEndpoint,
   parEndpoint,
+  registrationEndpoint,
   scopeEnhanceEndpoint,
   revokeEndpoints,
   introspectEndpoint,
