@@ -74,9 +74,7 @@ export class ServerContext {
     this.clock = clock;
     this.now = () => clock.now();
     this.emulator = config.emulator ? new Emulator() : undefined;
-    this.metrics = config.metrics
-      ? new Metrics({ poolStats: () => store.poolStats() })
-      : undefined;
+    this.metrics = config.metrics ? new Metrics({ poolStats: () => store.poolStats() }) : undefined;
     this.dataCentres = dataCentresOf(config);
     this.dataCentre = options.dataCentre ?? (this.dataCentres[0] as string);
     const isFirst = this.dataCentre === this.dataCentres[0];
