@@ -597,5 +597,20 @@ export interface Store
   ping(): Promise<void>;
   /** Migrations this code knows that the database has not applied (for /health/ready). */
   pendingMigrations(): Promise<string[]>;
+  /** The connections of the database pool now (metrics, SPEC R15.2). */
+  poolStats(): PoolStats;
   close(): Promise<void>;
+}
+
+/**
+ * A store's database connections. PostgreSQL reports its pool; SQLite has one connection, which
+ * is busy only inside a synchronous call, so it reports one connection, none in use, no waiters.
+ */
+export interface PoolStats {
+  /** Connections the pool may open. */
+  size: number;
+  /** Connections checked out by a query or transaction now. */
+  inUse: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
 }
