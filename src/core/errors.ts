@@ -58,6 +58,8 @@ export interface OAuthErrorOptions extends BaseOAuthErrorOptions {
   fields?: Readonly<Record<string, string>>;
   /** More members of a token-style error body (`user_location` of Zoho's `other_dc`). */
   wireFields?: Readonly<Record<string, string>>;
+  /** A refusal by a throttle of SPEC R5.5 (counted by the metrics, R15.2). */
+  throttle?: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export class OAuthError extends BaseOAuthError<OAuthErrorCode> {
   readonly resourceCode: string | undefined;
   readonly fields: Readonly<Record<string, string>> | undefined;
   readonly wireFields: Readonly<Record<string, string>> | undefined;
+  readonly throttle: boolean;
 
   constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
     super(error, description, options);
@@ -80,6 +83,7 @@ export class OAuthError extends BaseOAuthError<OAuthErrorCode> {
     this.resourceCode = options.resourceCode;
     this.fields = options.fields;
     this.wireFields = options.wireFields;
+    this.throttle = options.throttle ?? false;
   }
 }
 
@@ -162,12 +166,20 @@ export const otherDataCentre = (home: string): OAuthError =>
     wireFields: { user_location: home },
   });
 
+/** Too many authorization codes for a client (SPEC R5.5): `access_denied` back to the app. */
+export const codesThrottled = (): OAuthError =>
+  new OAuthError(
+    'access_denied',
+    'Too many authorization codes were requested for this app. Please try again later.',
+    { throttle: true },
+  );
+
 /** Too many requests: Zoho answers HTTP 200 "Access Denied", the rfc profile 429. */
 export const throttled = (retryAfter: number): OAuthError =>
   new OAuthError(
     'slow_down',
     'You have made too many requests continuously. Please try again after some time.',
-    { zohoError: 'Access Denied', status: 429, retryAfter },
+    { zohoError: 'Access Denied', status: 429, retryAfter, throttle: true },
   );
 
 export const invalidToken = (description: string): OAuthError =>

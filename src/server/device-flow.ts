@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import {
   accessDenied,
   authorizationPending,
+  codesThrottled,
   expiredToken,
   invalidGrant,
   invalidRequest,
@@ -74,8 +75,7 @@ export async function startDeviceAuthorization(
   if (ctx.config.throttle) {
     const windowMs = ctx.config.throttleWindow * 1000;
     const hit = await ctx.store.hitCounter(`codes:${client.clientId}`, windowMs, now);
-    if (hit.count > ctx.config.codeLimit)
-      throw accessDenied('Too many codes were requested for this app. Please try again later.');
+    if (hit.count > ctx.config.codeLimit) throw codesThrottled();
   }
   const { deviceCode, userCode } = generateDeviceCodes();
   const lifetimeMs = ctx.config.deviceCodeTtl * 1000;

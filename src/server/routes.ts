@@ -18,7 +18,9 @@ import { healthEndpoints } from './endpoints/health.ts';
 import { homeEndpoints } from './endpoints/home.ts';
 import { addExtraScopeEndpoint, scopeEnhanceEndpoint } from './endpoints/incremental-auth.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
+import { metricsEndpoint } from './endpoints/metrics.ts';
 import { parEndpoint } from './endpoints/par.ts';
+import { registrationEndpoint } from './endpoints/registration.ts';
 import { keysEndpoint } from './endpoints/keys.ts';
 import { openidUserInfoEndpoint } from './endpoints/openid-userinfo.ts';
 import { loginEndpoints } from './endpoints/login.ts';
@@ -67,6 +69,7 @@ export const API_ROUTES: readonly RouteModule[] = [
   tokenEndpoint,
   deviceEndpoints,
   parEndpoint,
+  registrationEndpoint,
   scopeEnhanceEndpoint,
   revokeEndpoints,
   introspectEndpoint,
@@ -78,6 +81,7 @@ export const API_ROUTES: readonly RouteModule[] = [
   adminApiEndpoints,
   assetEndpoints,
   healthEndpoints,
+  metricsEndpoint,
 ];
 
 /** Every module, in order. */
