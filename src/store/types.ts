@@ -3,10 +3,11 @@
  * (Kysely) serves SQLite and PostgreSQL; a shared contract suite runs against both.
  * Every time is a Unix time in milliseconds passed in by the caller, so tests and emulation
  * control the clock. Secrets, codes and tokens arrive here already hashed.
- * The types of each area live in `types/` (accounts, grants, sessions, server keys); this file
+ * The types of each area live in `types/` (accounts, grants, sessions, server keys, device codes); this file
  * re-exports them and assembles the `Store`.
  */
 import type { AdminKeyStore, ClientStore, UserStore } from './types/accounts.ts';
+import type { DeviceCodeStore } from './types/device-codes.ts';
 import type { GrantStore } from './types/grants.ts';
 import type { PushedRequestStore, SigningKeyStore } from './types/server-keys.ts';
 import type { ConsentStore, CounterStore, JanitorStore, SessionStore } from './types/sessions.ts';
@@ -18,6 +19,7 @@ export type * from './types/accounts.ts';
 export type * from './types/grants.ts';
 export type * from './types/sessions.ts';
 export type * from './types/server-keys.ts';
+export type * from './types/device-codes.ts';
 
 /**
  * The authorization server's store. The SalesIQ-style API keeps its data beside it in the same
@@ -35,11 +37,27 @@ export interface Store
     AdminKeyStore,
     SigningKeyStore,
     PushedRequestStore,
+    DeviceCodeStore,
     JanitorStore {
   readonly sqlDialect: SqlDialect;
   /** Checks the database answers (fault recovery). */
   ping(): Promise<void>;
   /** Migrations this code knows that the database has not applied (for /health/ready). */
   pendingMigrations(): Promise<string[]>;
+  /** The connections of the database pool now (metrics, SPEC R15.2). */
+  poolStats(): PoolStats;
   close(): Promise<void>;
+}
+
+/**
+ * A store's database connections. PostgreSQL reports its pool; SQLite has one connection, which
+ * is busy only inside a synchronous call, so it reports one connection, none in use, no waiters.
+ */
+export interface PoolStats {
+  /** Connections the pool may open. */
+  size: number;
+  /** Connections checked out by a query or transaction now. */
+  inUse: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
 }

@@ -1,8 +1,8 @@
 /**
  * The Store on Kysely, for SQLite (better-sqlite3) and PostgreSQL (pg): one object assembled from
  * one section per area of the Store (users.ts, clients.ts, codes.ts, tokens.ts, consents.ts,
- * sessions.ts, counters.ts, admin-keys.ts, signing-keys.ts,
- * janitor.ts), all over the same database. Atomic
+ * sessions.ts, counters.ts, admin-keys.ts, signing-keys.ts, pushed-requests.ts,
+ * device-codes.ts, janitor.ts), all over the same database. Atomic
  * rules are single conditional statements or transactions; locks.ts says how PostgreSQL
  * serialises them.
  */
@@ -14,6 +14,7 @@ import { createCodeStore } from './codes.ts';
 import { createConsentStore } from './consents.ts';
 import type { SectionContext } from './context.ts';
 import { createCounterStore } from './counters.ts';
+import { createDeviceCodeStore } from './device-codes.ts';
 import { createJanitorStore } from './janitor.ts';
 import type { Database } from './schema.ts';
 import { pendingMigrations } from '../migrations/index.ts';
@@ -60,6 +61,7 @@ export function createKyselyStore(db: Kysely<Database>, sqlDialect: SqlDialect):
     ...createAdminKeyStore(context),
     ...createSigningKeyStore(context),
     ...createPushedRequestStore(context),
+    ...createDeviceCodeStore(context),
     ...createJanitorStore(context),
   };
   kyselyStores.add(store);

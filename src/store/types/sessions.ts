@@ -69,7 +69,7 @@ export interface CounterStore {
 }
 
 /** The tables the janitor sweeps (SPEC R15.1). */
-export type SweptTable = 'auth_codes' | 'access_tokens' | 'sessions' | 'counters';
+export type SweptTable = 'auth_codes' | 'access_tokens' | 'sessions' | 'counters' | 'device_codes';
 
 /** What one janitor pass did; `busy` means another instance holds the janitor lock. */
 export type SweepResult =
@@ -77,8 +77,8 @@ export type SweepResult =
 
 export interface JanitorStore {
   /**
-   * Deletes codes long expired (kept an hour past expiry for replay detection), expired access
-   * tokens and sessions, and throttle counters whose window has ended, in batches of at most
+   * Deletes codes and device codes long expired (kept an hour past expiry for replay detection
+   * and the device's `expired` answer), expired access tokens and sessions, and throttle counters whose window has ended, in batches of at most
    * `batchSize` (<= 1,000) rows a statement. One instance at a time (SPEC R15.1).
    */
   sweepExpired(now: number, batchSize?: number): Promise<SweepResult>;
