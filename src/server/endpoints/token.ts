@@ -35,6 +35,7 @@ export const tokenEndpoint: RouteModule = {
         client,
         profile: request.wireProfile,
       });
+      ctx.metrics?.tokensMinted.inc({ grant: grant.grantType });
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);
     });
 

@@ -7,7 +7,7 @@
  * serialises them.
  */
 import { sql, type Kysely } from 'kysely';
-import type { SqlDialect, Store } from '../types.ts';
+import type { PoolStats, SqlDialect, Store } from '../types.ts';
 import { createAdminKeyStore } from './admin-keys.ts';
 import { createClientStore } from './clients.ts';
 import { createCodeStore } from './codes.ts';
@@ -36,8 +36,18 @@ export function isKyselyStore(store: Store): store is KyselyStore {
   return kyselyStores.has(store);
 }
 
-/** Builds the Store over a migrated database; closing it destroys the database's pool. */
-export function createKyselyStore(db: Kysely<Database>, sqlDialect: SqlDialect): KyselyStore {
+/** SQLite's one connection, never held across an await (better-sqlite3 is synchronous). */
+const SQLITE_POOL: PoolStats = Object.freeze({ size: 1, inUse: 0, waiting: 0 });
+
+/**
+ * Builds the Store over a migrated database; closing it destroys the database's pool.
+ * `poolStats` reads the PostgreSQL pool (default: SQLite's one connection).
+ */
+export function createKyselyStore(
+  db: Kysely<Database>,
+  sqlDialect: SqlDialect,
+  poolStats: () => PoolStats = () => SQLITE_POOL,
+): KyselyStore {
   const context: SectionContext = { db, sqlDialect };
   const store: KyselyStore = {
     sqlDialect,
@@ -48,6 +58,7 @@ export function createKyselyStore(db: Kysely<Database>, sqlDialect: SqlDialect):
     async pendingMigrations(): Promise<string[]> {
       return pendingMigrations(db, sqlDialect);
     },
+    poolStats,
     close(): Promise<void> {
       return db.destroy();
     },
