@@ -6,7 +6,7 @@
  * The types of each area live in `types/` (accounts, grants, sessions, server keys, device codes); this file
  * re-exports them and assembles the `Store`.
  */
-import type { AdminKeyStore, ClientStore, UserStore } from './types/accounts.ts';
+import type { AdminKeyStore, ClientStore, RegistrationStore, UserStore } from './types/accounts.ts';
 import type { DeviceCodeStore } from './types/device-codes.ts';
 import type { GrantStore } from './types/grants.ts';
 import type { PushedRequestStore, SigningKeyStore } from './types/server-keys.ts';
@@ -38,6 +38,7 @@ export interface Store
     SigningKeyStore,
     PushedRequestStore,
     DeviceCodeStore,
+    RegistrationStore,
     JanitorStore {
   readonly sqlDialect: SqlDialect;
   /** Checks the database answers (fault recovery). */
