@@ -389,7 +389,7 @@ export interface CounterStore {
 }
 
 /** The tables the janitor sweeps (SPEC R15.1). */
-export type SweptTable = 'auth_codes' | 'access_tokens' | 'sessions' | 'counters';
+export type SweptTable = 'auth_codes' | 'access_tokens' | 'sessions' | 'counters' | 'dpop_proofs';
 
 /** What one janitor pass did; `busy` means another instance holds the janitor lock. */
 export type SweepResult =
@@ -398,7 +398,8 @@ export type SweepResult =
 export interface JanitorStore {
   /**
    * Deletes codes long expired (kept an hour past expiry for replay detection), expired access
-   * tokens and sessions, and throttle counters whose window has ended, in batches of at most
+   * tokens and sessions, throttle counters whose window has ended and DPoP proofs past their
+   * window, in batches of at most
    * `batchSize` (<= 1,000) rows a statement. One instance at a time (SPEC R15.1).
    */
   sweepExpired(now: number, batchSize?: number): Promise<SweepResult>;
@@ -467,6 +468,15 @@ export interface PushedRequestStore {
   takePushedRequest(uriHash: string, now: number): Promise<TakePushedRequestResult>;
 }
 
+/** DPoP proofs seen (RFC 9449 §11.1, SPEC R14.7). */
+export interface DpopProofStore {
+  /**
+   * Remembers a proof (the SHA-256 of its key thumbprint and `jti`) until `expiresAt`, in one
+   * conditional statement: true when it was new, false when it was seen before (a replay).
+   */
+  recordDpopProof(proofHash: string, expiresAt: number): Promise<boolean>;
+}
+
 /**
  * The authorization server's store. The SalesIQ-style API keeps its data beside it in the same
  * database, through its own `SalesIqStore` (`salesIqStoreFor(store)`), so a backend of this
@@ -483,6 +493,7 @@ export interface Store
     AdminKeyStore,
     SigningKeyStore,
     PushedRequestStore,
+    DpopProofStore,
     JanitorStore {
   readonly sqlDialect: SqlDialect;
   /** Checks the database answers (fault recovery). */

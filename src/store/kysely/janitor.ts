@@ -36,6 +36,7 @@ const SWEEPS: readonly Sweep[] = [
   { table: 'access_tokens', key: 'id', column: 'expires_at', cutoff: (now) => now },
   { table: 'sessions', key: 'id_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'counters', key: 'key', column: 'window_end', cutoff: (now) => now },
+  { table: 'dpop_proofs', key: 'proof_hash', column: 'expires_at', cutoff: (now) => now },
 ];
 
 async function sweepAll(
@@ -48,6 +49,7 @@ async function sweepAll(
     access_tokens: 0,
     sessions: 0,
     counters: 0,
+    dpop_proofs: 0,
   };
   for (const sweep of SWEEPS) {
     const cutoff = sweep.cutoff(now);

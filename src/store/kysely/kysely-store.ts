@@ -20,6 +20,7 @@ import { pendingMigrations } from '../migrations/index.ts';
 import { createSessionStore } from './sessions.ts';
 import { createSigningKeyStore } from './signing-keys.ts';
 import { createPushedRequestStore } from './pushed-requests.ts';
+import { createDpopProofStore } from './dpop-proofs.ts';
 import { createTokenStore } from './tokens.ts';
 import { createUserStore } from './users.ts';
 
@@ -60,6 +61,7 @@ export function createKyselyStore(db: Kysely<Database>, sqlDialect: SqlDialect):
     ...createAdminKeyStore(context),
     ...createSigningKeyStore(context),
     ...createPushedRequestStore(context),
+    ...createDpopProofStore(context),
     ...createJanitorStore(context),
   };
   kyselyStores.add(store);

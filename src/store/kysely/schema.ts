@@ -133,6 +133,12 @@ export interface PushedRequestsTable {
   created_at: number;
 }
 
+/** A DPoP proof seen (RFC 9449 §11.1): SHA-256 of `jkt:jti`, kept until `expires_at`. */
+export interface DpopProofsTable {
+  proof_hash: string;
+  expires_at: number;
+}
+
 /** One audit event (SPEC R15.3); `detail` is a JSON object without secrets. */
 export interface AuditEventsTable {
   id: Generated<number>;
@@ -158,6 +164,7 @@ export interface Database {
   admin_keys: AdminKeysTable;
   registration_tokens: RegistrationTokensTable;
   pushed_requests: PushedRequestsTable;
+  dpop_proofs: DpopProofsTable;
   audit_events: AuditEventsTable;
 }
 

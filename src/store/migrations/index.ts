@@ -12,6 +12,7 @@ import { signingKeysMigration } from './006-signing-keys.ts';
 import { operationsMigration } from './007-operations.ts';
 import { consentLastUsedMigration } from './008-consent-last-used.ts';
 import { standardsMigration } from './009-standards.ts';
+import { dpopProofsMigration } from './014-dpop-proofs.ts';
 import type { SqlDialect } from '../types.ts';
 
 export function migrations(dialect: SqlDialect): Record<string, Migration> {
@@ -25,6 +26,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '007-operations': operationsMigration(dialect),
     '008-consent-last-used': consentLastUsedMigration(),
     '009-standards': standardsMigration(),
+    '014-dpop-proofs': dpopProofsMigration(),
   };
 }
 
