@@ -2,7 +2,7 @@
  * Minting authorization codes: for the authorization endpoint and for self clients' console.
  * Only the hash is stored; the code is returned once.
  */
-import { accessDenied } from './errors.ts';
+import { codesThrottled } from './errors.ts';
 import { generateToken, hashSecret } from './ids.ts';
 import type { AuthorizationCode, Store } from '../store/types.ts';
 
@@ -42,9 +42,7 @@ export async function mintCode(
       options.now,
     );
     if (hit.count > options.throttle.limit) {
-      throw accessDenied(
-        'Too many authorization codes were requested for this app. Please try again later.',
-      );
+      throw codesThrottled();
     }
   }
   const code = generateToken();

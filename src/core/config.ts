@@ -243,6 +243,12 @@ export const CONFIG_SCHEMA = {
     description:
       'Longest a PostgreSQL statement or a wait for a pooled connection may take; past it the request is answered 503.',
   }),
+  metrics: option({
+    type: 'boolean',
+    default: false,
+    description:
+      'Serve Prometheus metrics at `GET /metrics` (SPEC R15.2; docs/metrics.md lists them). Off: `/metrics` is 404.',
+  }),
   emulator: option({
     type: 'boolean',
     default: false,

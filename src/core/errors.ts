@@ -54,6 +54,8 @@ export interface OAuthErrorOptions extends BaseOAuthErrorOptions {
   resourceCode?: string;
   /** Field-by-field problems of a request body (the admin API sends them as `problems`). */
   fields?: Readonly<Record<string, string>>;
+  /** A refusal by a throttle of SPEC R5.5 (counted by the metrics, R15.2). */
+  throttle?: boolean;
 }
 
 /**
@@ -66,6 +68,7 @@ export class OAuthError extends BaseOAuthError<OAuthErrorCode> {
   readonly detail: string | undefined;
   readonly resourceCode: string | undefined;
   readonly fields: Readonly<Record<string, string>> | undefined;
+  readonly throttle: boolean;
 
   constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
     super(error, description, options);
@@ -74,6 +77,7 @@ export class OAuthError extends BaseOAuthError<OAuthErrorCode> {
     this.detail = options.detail;
     this.resourceCode = options.resourceCode;
     this.fields = options.fields;
+    this.throttle = options.throttle ?? false;
   }
 }
 
@@ -138,12 +142,20 @@ export const invalidRequestUri = (description: string): OAuthError =>
 export const accessDenied = (description: string): OAuthError =>
   new OAuthError('access_denied', description);
 
+/** Too many authorization codes for a client (SPEC R5.5): `access_denied` back to the app. */
+export const codesThrottled = (): OAuthError =>
+  new OAuthError(
+    'access_denied',
+    'Too many authorization codes were requested for this app. Please try again later.',
+    { throttle: true },
+  );
+
 /** Too many requests: Zoho answers HTTP 200 "Access Denied", the rfc profile 429. */
 export const throttled = (retryAfter: number): OAuthError =>
   new OAuthError(
     'slow_down',
     'You have made too many requests continuously. Please try again after some time.',
-    { zohoError: 'Access Denied', status: 429, retryAfter },
+    { zohoError: 'Access Denied', status: 429, retryAfter, throttle: true },
   );
 
 export const invalidToken = (description: string): OAuthError =>

@@ -19,7 +19,7 @@ import { loggerOptions } from './logging.ts';
 import { trackConnections } from './connection-drain.ts';
 import { startJanitor } from './janitor.ts';
 import { addSecurityHeaders } from './security-headers.ts';
-import { renderError } from './render-error.ts';
+import { isUnavailable, renderError, toOAuthError } from './render-error.ts';
 import { STYLESHEET } from './ui/layout.ts';
 import { installEmulator } from './emulator/emulator.ts';
 import { registerControlApi } from './emulator/control-api.ts';
@@ -82,16 +82,26 @@ export async function buildApp(
     intervalMs: config.janitorInterval * 1000,
     now: ctx.now,
     onPass(result, ms) {
+      ctx.metrics?.recordJanitorPass(result);
       if (result.outcome === 'swept' && Object.values(result.deleted).some((n) => n > 0))
         app.log.info({ deleted: result.deleted, ms }, 'janitor');
     },
     onError(error) {
+      ctx.metrics?.recordJanitorPass('failed');
       app.log.warn({ err: error }, 'janitor pass failed; retrying at the next interval');
     },
   });
   app.addHook('onClose', async () => janitor.stop());
 
+  const { metrics } = ctx;
   app.addHook('onResponse', async (request, reply) => {
+    if (metrics) {
+      // The route pattern, never the raw URL: label values stay few whatever clients send.
+      const route = request.routeOptions.url ?? 'unmatched';
+      const method = request.method;
+      metrics.requests.inc({ route, method, status: reply.statusCode });
+      metrics.latency.observe({ route, method }, reply.elapsedTime / 1000);
+    }
     request.log.info(
       {
         method: request.method,
@@ -188,6 +198,11 @@ export async function buildApp(
   // Routes name their kind; a request no route matched (a 404 whose hooks failed) is answered
   // in the kind of the module that owns its path.
   app.setErrorHandler(async (error, request, reply) => {
+    if (metrics) {
+      const route = request.routeOptions.url ?? 'unmatched';
+      if (isUnavailable(error)) metrics.storeErrors.inc({ route });
+      else if (toOAuthError(error).throttle) metrics.throttled.inc({ route });
+    }
     const kind =
       request.routeOptions.config.errorKind ?? kindOfUnknownPath(request.url.split('?')[0] ?? '');
     return renderError(kind, error, request, reply, ctx.config.profile);

@@ -12,6 +12,7 @@ import { hashSecret } from '../core/ids.ts';
 import { createLocalVerifier } from './local-verifier.ts';
 import { KeyRing } from '../core/signing-keys.ts';
 import { Emulator } from './emulator/emulator.ts';
+import { Metrics } from './metrics.ts';
 
 /** The demo user and app that `tollgate serve --demo` creates (the home page walks through them). */
 export interface DemoCredentials {
@@ -44,6 +45,8 @@ export class ServerContext {
   readonly now: () => number;
   /** The emulator's faults and request log, when `--emulator` is on (SPEC R12). */
   readonly emulator: Emulator | undefined;
+  /** Prometheus metrics, when `--metrics` is on (SPEC R15.2). */
+  readonly metrics: Metrics | undefined;
   /** Local access-token validation, shared by user info and the API (one cache per instance). */
   readonly tokens: TokenVerifier;
   /** DPoP proof checks (SPEC R14.7), for the token endpoint and the resources; replays per store. */
@@ -74,6 +77,7 @@ export class ServerContext {
     this.clock = clock;
     this.now = () => clock.now();
     this.emulator = config.emulator ? new Emulator() : undefined;
+    this.metrics = config.metrics ? new Metrics({ poolStats: () => store.poolStats() }) : undefined;
     this.dataCentres = dataCentresOf(config);
     this.dataCentre = options.dataCentre ?? (this.dataCentres[0] as string);
     const isFirst = this.dataCentre === this.dataCentres[0];

@@ -254,7 +254,7 @@ function isBadValueForStore(error: unknown): boolean {
 }
 
 /** Database connection failures: the caller should retry soon (503 with Retry-After). */
-function isUnavailable(error: unknown): boolean {
+export function isUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   const code = typeof e.code === 'string' ? e.code : '';
   return (

@@ -16,6 +16,7 @@ import { healthEndpoints } from './endpoints/health.ts';
 import { homeEndpoints } from './endpoints/home.ts';
 import { addExtraScopeEndpoint, scopeEnhanceEndpoint } from './endpoints/incremental-auth.ts';
 import { introspectEndpoint } from './endpoints/introspect.ts';
+import { metricsEndpoint } from './endpoints/metrics.ts';
 import { parEndpoint } from './endpoints/par.ts';
 import { keysEndpoint } from './endpoints/keys.ts';
 import { openidUserInfoEndpoint } from './endpoints/openid-userinfo.ts';
@@ -74,6 +75,7 @@ export const API_ROUTES: readonly RouteModule[] = [
   adminApiEndpoints,
   assetEndpoints,
   healthEndpoints,
+  metricsEndpoint,
 ];
 
 /** Every module, in order. */

@@ -389,7 +389,8 @@ export interface CounterStore {
 }
 
 /** The tables the janitor sweeps (SPEC R15.1). */
-export type SweptTable = 'auth_codes' | 'access_tokens' | 'sessions' | 'counters' | 'dpop_proofs';
+export type SweptTable =
+  'auth_codes' | 'access_tokens' | 'sessions' | 'counters' | 'device_codes' | 'dpop_proofs';
 
 /** What one janitor pass did; `busy` means another instance holds the janitor lock. */
 export type SweepResult =
@@ -397,9 +398,9 @@ export type SweepResult =
 
 export interface JanitorStore {
   /**
-   * Deletes codes long expired (kept an hour past expiry for replay detection), expired access
-   * tokens and sessions, throttle counters whose window has ended and DPoP proofs past their
-   * window, in batches of at most
+   * Deletes codes and device codes long expired (kept an hour past expiry for replay detection
+   * and the device's `expired` answer), expired access tokens and sessions, throttle counters
+   * whose window has ended and DPoP proofs past their window, in batches of at most
    * `batchSize` (<= 1,000) rows a statement. One instance at a time (SPEC R15.1).
    */
   sweepExpired(now: number, batchSize?: number): Promise<SweepResult>;
@@ -477,6 +478,77 @@ export interface DpopProofStore {
   recordDpopProof(proofHash: string, expiresAt: number): Promise<boolean>;
 }
 
+/** Where a device code stands (SPEC R13.2): `ended` after too many wrong user codes. */
+export type DeviceCodeStatus = 'pending' | 'approved' | 'denied' | 'ended';
+
+/** A device authorization request (RFC 8628 §3.2, SPEC R13.2); both codes arrive hashed. */
+export interface DeviceCode {
+  deviceCodeHash: string;
+  userCodeHash: string;
+  clientId: string;
+  scopes: string[];
+  /** `access_type=offline`: the tokens include a refresh token (SPEC R5.1). */
+  offline: boolean;
+  /** `prompt=consent`: ask even when consent is remembered. */
+  promptConsent: boolean;
+  /** The data centre the device asked at (SPEC R13.1). */
+  dataCentre: string;
+  status: DeviceCodeStatus;
+  /** The person who approved or denied it, once one did. */
+  zuid: number | null;
+  /** The least time between two polls. */
+  intervalMs: number;
+  expiresAt: number;
+  createdAt: number;
+  lastPolledAt: number | null;
+}
+
+/** What `pollDeviceCode` did: `too-soon` means polled again within the gap (slow_down). */
+export type PollDeviceCodeResult =
+  | { outcome: 'polled'; deviceCode: DeviceCode }
+  | { outcome: 'too-soon'; deviceCode: DeviceCode }
+  | { outcome: 'unknown' };
+
+/**
+ * What the person (or the wrong-tries limit) decided: approve with the authorization code the
+ * tokens come from (its hash derived from the device code), deny, or end the device code.
+ */
+export type DeviceCodeSettlement =
+  { approve: AuthorizationCode } | { deny: { zuid: number } } | { end: true };
+
+export type SettleDeviceCodeResult =
+  | { outcome: 'settled'; deviceCode: DeviceCode }
+  /** Already approved, denied, ended, or expired: nothing was changed. */
+  | { outcome: 'not-pending'; deviceCode: DeviceCode }
+  | { outcome: 'unknown' };
+
+/** Device codes (RFC 8628, SPEC R13.2). */
+export interface DeviceCodeStore {
+  saveDeviceCode(code: DeviceCode): Promise<void>;
+  /** A device code by the hash of its user code (the verification page), whatever its status. */
+  findDeviceCodeByUserCode(userCodeHash: string): Promise<DeviceCode | undefined>;
+  /**
+   * Records a poll by the device code's own client in one conditional statement: `too-soon`
+   * (and nothing recorded) when the last recorded poll was less than `minGapMs` ago, so two
+   * instances cannot both let one in. Another client's device code is `unknown`.
+   */
+  pollDeviceCode(
+    deviceCodeHash: string,
+    clientId: string,
+    now: number,
+    minGapMs: number,
+  ): Promise<PollDeviceCodeResult>;
+  /**
+   * Settles a pending, unexpired device code in one transaction (an approval writes its
+   * authorization code too); a second settlement finds it `not-pending`.
+   */
+  settleDeviceCode(
+    deviceCodeHash: string,
+    now: number,
+    settlement: DeviceCodeSettlement,
+  ): Promise<SettleDeviceCodeResult>;
+}
+
 /**
  * The authorization server's store. The SalesIQ-style API keeps its data beside it in the same
  * database, through its own `SalesIqStore` (`salesIqStoreFor(store)`), so a backend of this
@@ -493,6 +565,7 @@ export interface Store
     AdminKeyStore,
     SigningKeyStore,
     PushedRequestStore,
+    DeviceCodeStore,
     DpopProofStore,
     JanitorStore {
   readonly sqlDialect: SqlDialect;
@@ -500,5 +573,20 @@ export interface Store
   ping(): Promise<void>;
   /** Migrations this code knows that the database has not applied (for /health/ready). */
   pendingMigrations(): Promise<string[]>;
+  /** The connections of the database pool now (metrics, SPEC R15.2). */
+  poolStats(): PoolStats;
   close(): Promise<void>;
+}
+
+/**
+ * A store's database connections. PostgreSQL reports its pool; SQLite has one connection, which
+ * is busy only inside a synchronous call, so it reports one connection, none in use, no waiters.
+ */
+export interface PoolStats {
+  /** Connections the pool may open. */
+  size: number;
+  /** Connections checked out by a query or transaction now. */
+  inUse: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
 }

@@ -82,6 +82,8 @@ export function newCode(
     description: null,
     resources: [],
     dpopJkt: null,
+    nonce: null,
+    authTime: null,
     ...overrides,
   };
 }

@@ -52,7 +52,14 @@ describe.each(storeKinds)('R15.1 janitor ($name)', (kind) => {
       const result = await store.sweepExpired(later);
       expect(result).toEqual({
         outcome: 'swept',
-        deleted: { auth_codes: 1, access_tokens: 1, sessions: 1, counters: 1, dpop_proofs: 1 },
+        deleted: {
+          auth_codes: 1,
+          access_tokens: 1,
+          sessions: 1,
+          counters: 1,
+          device_codes: 0,
+          dpop_proofs: 1,
+        },
       });
       // The live proof is still remembered (a replay); the swept one is gone.
       expect(await store.recordDpopProof('proof-live', later + 60_000)).toBe(false);
@@ -66,7 +73,14 @@ describe.each(storeKinds)('R15.1 janitor ($name)', (kind) => {
       expect(await count(store, 'auth_codes')).toBe(2);
       expect(await store.sweepExpired(later)).toEqual({
         outcome: 'swept',
-        deleted: { auth_codes: 0, access_tokens: 0, sessions: 0, counters: 0, dpop_proofs: 0 },
+        deleted: {
+          auth_codes: 0,
+          access_tokens: 0,
+          sessions: 0,
+          counters: 0,
+          device_codes: 0,
+          dpop_proofs: 0,
+        },
       });
     } finally {
       await store.close();

@@ -44,6 +44,7 @@ async function register(app: FastifyInstance): Promise<void> {
       const throttle = { store: ctx.store, config: ctx.config };
       const check = await checkSignInThrottle(throttle, email, request.ip, now);
       if (check.throttled) {
+        ctx.metrics?.throttled.inc({ route: '/login' });
         reply.header('retry-after', String(Math.max(1, Math.ceil(check.retryAfterMs / 1000))));
         return show(429, 'Too many failed sign-ins. Please wait a few minutes and try again.');
       }

@@ -41,6 +41,7 @@ export const tokenEndpoint: RouteModule = {
         profile: request.wireProfile,
         dpopJkt,
       });
+      ctx.metrics?.tokensMinted.inc({ grant: grant.grantType });
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);
     });
 

@@ -87,6 +87,7 @@ export function createClientStore({ db }: SectionContext): ClientStore {
         await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).execute();
         await trx.deleteFrom('refresh_tokens').where('client_id', '=', clientId).execute();
         await trx.deleteFrom('auth_codes').where('client_id', '=', clientId).execute();
+        await trx.deleteFrom('device_codes').where('client_id', '=', clientId).execute();
         await trx.deleteFrom('consents').where('client_id', '=', clientId).execute();
         return Number(res.numDeletedRows) > 0;
       });

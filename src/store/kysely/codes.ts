@@ -9,37 +9,42 @@ import type {
   RedeemCodeInput,
   RedeemCodeResult,
 } from '../types.ts';
-import type { SectionContext } from './context.ts';
+import type { Db, SectionContext } from './context.ts';
 import { lockGrant } from './locks.ts';
 import { joinList, toCode } from './rows.ts';
 import { writeTokens } from './tokens.ts';
+
+/** Writes a code (the pool's or a transaction's: a device approval writes one in its own). */
+export async function insertCode(db: Db, code: AuthorizationCode): Promise<void> {
+  await db
+    .insertInto('auth_codes')
+    .values({
+      code_hash: code.codeHash,
+      client_id: code.clientId,
+      zuid: code.zuid,
+      scopes: joinList(code.scopes),
+      redirect_uri: code.redirectUri,
+      offline: code.offline ? 1 : 0,
+      code_challenge: code.codeChallenge,
+      code_challenge_method: code.codeChallengeMethod,
+      state: code.state,
+      description: code.description,
+      expires_at: code.expiresAt,
+      created_at: code.createdAt,
+      consumed_at: null,
+      resources: code.resources?.length ? joinList(code.resources) : null,
+      dpop_jkt: code.dpopJkt ?? null,
+      nonce: code.nonce ?? null,
+      auth_time: code.authTime ?? null,
+    })
+    .execute();
+}
 
 /** The codes section of the Kysely store. */
 export function createCodeStore({ db, sqlDialect }: SectionContext): CodeStore {
   return {
     async saveCode(code: AuthorizationCode): Promise<void> {
-      await db
-        .insertInto('auth_codes')
-        .values({
-          code_hash: code.codeHash,
-          client_id: code.clientId,
-          zuid: code.zuid,
-          scopes: joinList(code.scopes),
-          redirect_uri: code.redirectUri,
-          offline: code.offline ? 1 : 0,
-          code_challenge: code.codeChallenge,
-          code_challenge_method: code.codeChallengeMethod,
-          state: code.state,
-          description: code.description,
-          expires_at: code.expiresAt,
-          created_at: code.createdAt,
-          consumed_at: null,
-          resources: code.resources?.length ? joinList(code.resources) : null,
-          dpop_jkt: code.dpopJkt ?? null,
-          nonce: code.nonce ?? null,
-          auth_time: code.authTime ?? null,
-        })
-        .execute();
+      await insertCode(db, code);
     },
 
     async findCode(codeHash: string): Promise<AuthorizationCode | undefined> {

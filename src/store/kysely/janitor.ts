@@ -34,6 +34,13 @@ const SWEEPS: readonly Sweep[] = [
     cutoff: (now) => now - CODE_REPLAY_GRACE_MS,
   },
   { table: 'access_tokens', key: 'id', column: 'expires_at', cutoff: (now) => now },
+  // Kept as long as codes, so a device polling just after expiry hears `expired` (SPEC R13.2).
+  {
+    table: 'device_codes',
+    key: 'device_code_hash',
+    column: 'expires_at',
+    cutoff: (now) => now - CODE_REPLAY_GRACE_MS,
+  },
   { table: 'sessions', key: 'id_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'counters', key: 'key', column: 'window_end', cutoff: (now) => now },
   { table: 'dpop_proofs', key: 'proof_hash', column: 'expires_at', cutoff: (now) => now },
@@ -49,6 +56,7 @@ async function sweepAll(
     access_tokens: 0,
     sessions: 0,
     counters: 0,
+    device_codes: 0,
     dpop_proofs: 0,
   };
   for (const sweep of SWEEPS) {

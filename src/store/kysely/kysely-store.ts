@@ -1,19 +1,20 @@
 /**
  * The Store on Kysely, for SQLite (better-sqlite3) and PostgreSQL (pg): one object assembled from
  * one section per area of the Store (users.ts, clients.ts, codes.ts, tokens.ts, consents.ts,
- * sessions.ts, counters.ts, admin-keys.ts, signing-keys.ts,
- * janitor.ts), all over the same database. Atomic
+ * sessions.ts, counters.ts, admin-keys.ts, signing-keys.ts, pushed-requests.ts,
+ * device-codes.ts, janitor.ts), all over the same database. Atomic
  * rules are single conditional statements or transactions; locks.ts says how PostgreSQL
  * serialises them.
  */
 import { sql, type Kysely } from 'kysely';
-import type { SqlDialect, Store } from '../types.ts';
+import type { PoolStats, SqlDialect, Store } from '../types.ts';
 import { createAdminKeyStore } from './admin-keys.ts';
 import { createClientStore } from './clients.ts';
 import { createCodeStore } from './codes.ts';
 import { createConsentStore } from './consents.ts';
 import type { SectionContext } from './context.ts';
 import { createCounterStore } from './counters.ts';
+import { createDeviceCodeStore } from './device-codes.ts';
 import { createJanitorStore } from './janitor.ts';
 import type { Database } from './schema.ts';
 import { pendingMigrations } from '../migrations/index.ts';
@@ -36,8 +37,18 @@ export function isKyselyStore(store: Store): store is KyselyStore {
   return kyselyStores.has(store);
 }
 
-/** Builds the Store over a migrated database; closing it destroys the database's pool. */
-export function createKyselyStore(db: Kysely<Database>, sqlDialect: SqlDialect): KyselyStore {
+/** SQLite's one connection, never held across an await (better-sqlite3 is synchronous). */
+const SQLITE_POOL: PoolStats = Object.freeze({ size: 1, inUse: 0, waiting: 0 });
+
+/**
+ * Builds the Store over a migrated database; closing it destroys the database's pool.
+ * `poolStats` reads the PostgreSQL pool (default: SQLite's one connection).
+ */
+export function createKyselyStore(
+  db: Kysely<Database>,
+  sqlDialect: SqlDialect,
+  poolStats: () => PoolStats = () => SQLITE_POOL,
+): KyselyStore {
   const context: SectionContext = { db, sqlDialect };
   const store: KyselyStore = {
     sqlDialect,
@@ -48,6 +59,7 @@ export function createKyselyStore(db: Kysely<Database>, sqlDialect: SqlDialect):
     async pendingMigrations(): Promise<string[]> {
       return pendingMigrations(db, sqlDialect);
     },
+    poolStats,
     close(): Promise<void> {
       return db.destroy();
     },
@@ -61,6 +73,7 @@ export function createKyselyStore(db: Kysely<Database>, sqlDialect: SqlDialect):
     ...createAdminKeyStore(context),
     ...createSigningKeyStore(context),
     ...createPushedRequestStore(context),
+    ...createDeviceCodeStore(context),
     ...createDpopProofStore(context),
     ...createJanitorStore(context),
   };

@@ -139,6 +139,24 @@ export interface DpopProofsTable {
   expires_at: number;
 }
 
+/** A device code (SPEC R13.2, migration 010-device). */
+export interface DeviceCodesTable {
+  device_code_hash: string;
+  user_code_hash: string;
+  client_id: string;
+  /** Space-separated. */
+  scopes: string;
+  offline: number;
+  prompt_consent: number;
+  data_centre: string;
+  status: string;
+  zuid: number | null;
+  interval_ms: number;
+  expires_at: number;
+  created_at: number;
+  last_polled_at: number | null;
+}
+
 /** One audit event (SPEC R15.3); `detail` is a JSON object without secrets. */
 export interface AuditEventsTable {
   id: Generated<number>;
@@ -164,6 +182,7 @@ export interface Database {
   admin_keys: AdminKeysTable;
   registration_tokens: RegistrationTokensTable;
   pushed_requests: PushedRequestsTable;
+  device_codes: DeviceCodesTable;
   dpop_proofs: DpopProofsTable;
   audit_events: AuditEventsTable;
 }

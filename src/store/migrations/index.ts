@@ -12,6 +12,7 @@ import { signingKeysMigration } from './006-signing-keys.ts';
 import { operationsMigration } from './007-operations.ts';
 import { consentLastUsedMigration } from './008-consent-last-used.ts';
 import { standardsMigration } from './009-standards.ts';
+import { deviceMigration } from './010-device.ts';
 import { dpopProofsMigration } from './014-dpop-proofs.ts';
 import type { SqlDialect } from '../types.ts';
 
@@ -26,6 +27,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '007-operations': operationsMigration(dialect),
     '008-consent-last-used': consentLastUsedMigration(),
     '009-standards': standardsMigration(),
+    '010-device': deviceMigration(),
     '014-dpop-proofs': dpopProofsMigration(),
   };
 }
