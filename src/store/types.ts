@@ -70,6 +70,8 @@ export interface NewClient extends Omit<
   registrationTokenHash?: string | null;
   accessTokenFormat?: AccessTokenFormat | null;
   dataCentres?: string[] | null;
+  /** JSON object of the client's RFC 7591 metadata (dynamic and metadata-document clients). */
+  clientMetadata?: string | null;
 }
 
 export interface ClientUpdate {
@@ -80,6 +82,8 @@ export interface ClientUpdate {
   accessTokenFormat?: AccessTokenFormat | null;
   /** The data centres the client is enabled in; null: all. */
   dataCentres?: string[] | null;
+  /** JSON object of the client's RFC 7591 metadata (RFC 7592 update). */
+  clientMetadata?: string | null;
 }
 
 export interface AuthorizationCode {
@@ -443,6 +447,37 @@ export interface SigningKeyStore {
   listSigningKeys(): Promise<SigningKey[]>;
 }
 
+/** An initial access token for dynamic registration (RFC 7591 §3); only its hash is stored. */
+export interface RegistrationToken {
+  label: string;
+  createdAt: number;
+  /** When it stops working, or null: never. */
+  expiresAt: number | null;
+}
+
+/** What RFC 7592 reads of a registered client: the client, its token hash and its metadata. */
+export interface ClientRegistrationRecord {
+  client: Client;
+  /** The hash of the registration access token; null for clients made by a person. */
+  registrationTokenHash: string | null;
+  /** JSON object of the metadata as registered, or null. */
+  clientMetadata: string | null;
+}
+
+/** Dynamic registration (RFC 7591, RFC 7592) and metadata-document clients (SPEC R14.3, R14.4). */
+export interface RegistrationStore {
+  createRegistrationToken(token: RegistrationToken & { tokenHash: string }): Promise<void>;
+  /** A live initial access token by its hash (expired ones are not found). */
+  findRegistrationToken(tokenHash: string, now: number): Promise<RegistrationToken | undefined>;
+  findClientRegistration(clientId: string): Promise<ClientRegistrationRecord | undefined>;
+  /**
+   * Writes a metadata-document client (its `client_id` is its document's URL) in one statement:
+   * created the first time, its name, redirect URIs and metadata replaced later. A client made
+   * otherwise is never touched. Returns the client as stored, or undefined if the id is taken.
+   */
+  saveMetadataDocumentClient(client: NewClient, now: number): Promise<Client | undefined>;
+}
+
 /** A pushed authorization request (RFC 9126): its parameters, kept until used once or expired. */
 export interface PushedRequest {
   /** The SHA-256 of the `request_uri` handed to the client. */
@@ -566,6 +601,7 @@ export interface Store
     SigningKeyStore,
     PushedRequestStore,
     DeviceCodeStore,
+    RegistrationStore,
     DpopProofStore,
     JanitorStore {
   readonly sqlDialect: SqlDialect;
