@@ -11,6 +11,8 @@ import { adminApiEndpoints } from './endpoints/admin-api.ts';
 import { assetEndpoints } from './endpoints/assets.ts';
 import { authorizeEndpoint } from './endpoints/authorize.ts';
 import { connectedAppsEndpoints } from './endpoints/connected-apps.ts';
+import { deviceEndpoints } from './endpoints/device.ts';
+import { devicePageEndpoints } from './endpoints/device-page.ts';
 import { consoleEndpoints } from './endpoints/console.ts';
 import { healthEndpoints } from './endpoints/health.ts';
 import { homeEndpoints } from './endpoints/home.ts';
@@ -56,6 +58,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
   selfClientEndpoints,
   connectedAppsEndpoints,
   addExtraScopeEndpoint,
+  devicePageEndpoints,
 ];
 
 /**
@@ -64,6 +67,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
  */
 export const API_ROUTES: readonly RouteModule[] = [
   tokenEndpoint,
+  deviceEndpoints,
   parEndpoint,
   registrationEndpoint,
   scopeEnhanceEndpoint,
