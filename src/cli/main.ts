@@ -19,6 +19,7 @@ import * as adminKey from './commands/admin-key.ts';
 import * as emulator from './commands/emulator.ts';
 import * as keys from './commands/keys.ts';
 import * as janitor from './commands/janitor.ts';
+import * as audit from './commands/audit.ts';
 
 /** Command modules, each exporting `register(program)`. Add new commands to this list. */
 const COMMANDS: { register(program: Command): void }[] = [
@@ -35,6 +36,7 @@ const COMMANDS: { register(program: Command): void }[] = [
   keys,
   emulator,
   janitor,
+  audit,
 ];
 
 /** The package's version: src/cli and dist/cli are both two levels below package.json. */

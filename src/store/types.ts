@@ -389,7 +389,17 @@ export interface CounterStore {
 }
 
 /** The tables the janitor sweeps (SPEC R15.1). */
-export type SweptTable = 'auth_codes' | 'access_tokens' | 'sessions' | 'counters' | 'device_codes';
+export type SweptTable =
+  | 'auth_codes'
+  | 'access_tokens'
+  | 'sessions'
+  | 'counters'
+  | 'device_codes'
+  | 'pushed_requests'
+  | 'audit_events';
+
+/** How long audit events are kept by default (SPEC R15.3): 90 days. */
+export const DEFAULT_AUDIT_RETENTION_MS = 90 * 24 * 3600_000;
 
 /** What one janitor pass did; `busy` means another instance holds the janitor lock. */
 export type SweepResult =
@@ -401,7 +411,65 @@ export interface JanitorStore {
    * and the device's `expired` answer), expired access tokens and sessions, and throttle counters whose window has ended, in batches of at most
    * `batchSize` (<= 1,000) rows a statement. One instance at a time (SPEC R15.1).
    */
-  sweepExpired(now: number, batchSize?: number): Promise<SweepResult>;
+  sweepExpired(now: number, batchSize?: number, auditRetentionMs?: number): Promise<SweepResult>;
+}
+
+/** What an audit event records (SPEC R15.3). */
+export type AuditEventType =
+  | 'sign_in'
+  | 'consent'
+  | 'client_created'
+  | 'client_rotated'
+  | 'client_deleted'
+  | 'token_revoked'
+  | 'app_removed'
+  | 'admin_key_used';
+
+/** Every audit event type, in a stable order (validation of filters, docs). */
+export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
+  'sign_in',
+  'consent',
+  'client_created',
+  'client_rotated',
+  'client_deleted',
+  'token_revoked',
+  'app_removed',
+  'admin_key_used',
+];
+
+/** One security-relevant event; never a secret or a token, only ids and hashes. */
+export interface AuditEventInput {
+  at: number;
+  type: AuditEventType;
+  outcome: 'success' | 'failure';
+  /** The person the event is about, when known. */
+  zuid: number | null;
+  clientId: string | null;
+  /** Who did it: `user:<zuid>`, `admin-key:<id>`, `client:<client_id>` or `cli`. */
+  actor: string | null;
+  ip: string | null;
+  /** Small facts about the event (a reason, a route, a hashed email). */
+  detail: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface AuditEvent extends AuditEventInput {
+  id: number;
+}
+
+/** Which events to list, newest first. */
+export interface AuditQuery {
+  /** Only events at or after this time. */
+  since?: number;
+  /** Only events about this person. */
+  zuid?: number;
+  types?: readonly AuditEventType[];
+  limit: number;
+}
+
+export interface AuditStore {
+  recordAuditEvent(event: AuditEventInput): Promise<void>;
+  /** Newest first, one indexed query (by time, or by person and time). */
+  listAuditEvents(query: AuditQuery): Promise<AuditEvent[]>;
 }
 
 /** An operator's key for the admin JSON API; only its hash is stored (SPEC R1). */
@@ -555,6 +623,7 @@ export interface Store
     SigningKeyStore,
     PushedRequestStore,
     DeviceCodeStore,
+    AuditStore,
     JanitorStore {
   readonly sqlDialect: SqlDialect;
   /** Checks the database answers (fault recovery). */

@@ -49,7 +49,15 @@ describe.each(storeKinds)('R15.1 janitor ($name)', (kind) => {
       const result = await store.sweepExpired(later);
       expect(result).toEqual({
         outcome: 'swept',
-        deleted: { auth_codes: 1, access_tokens: 1, sessions: 1, counters: 1, device_codes: 0 },
+        deleted: {
+          auth_codes: 1,
+          access_tokens: 1,
+          sessions: 1,
+          counters: 1,
+          device_codes: 0,
+          pushed_requests: 0,
+          audit_events: 0,
+        },
       });
       // The refresh token of the expired access token stays (refresh tokens do not expire).
       expect(await store.findRefreshToken(dead.refreshHash as string)).toBeDefined();
@@ -60,7 +68,15 @@ describe.each(storeKinds)('R15.1 janitor ($name)', (kind) => {
       expect(await count(store, 'auth_codes')).toBe(2);
       expect(await store.sweepExpired(later)).toEqual({
         outcome: 'swept',
-        deleted: { auth_codes: 0, access_tokens: 0, sessions: 0, counters: 0, device_codes: 0 },
+        deleted: {
+          auth_codes: 0,
+          access_tokens: 0,
+          sessions: 0,
+          counters: 0,
+          device_codes: 0,
+          pushed_requests: 0,
+          audit_events: 0,
+        },
       });
     } finally {
       await store.close();
