@@ -16,6 +16,7 @@ import * as whoami from './commands/whoami.ts';
 import * as logout from './commands/logout.ts';
 import * as selfClient from './commands/self-client.ts';
 import * as adminKey from './commands/admin-key.ts';
+import * as registrationToken from './commands/registration-token.ts';
 import * as emulator from './commands/emulator.ts';
 import * as keys from './commands/keys.ts';
 import * as janitor from './commands/janitor.ts';
@@ -33,6 +34,7 @@ const COMMANDS: { register(program: Command): void }[] = [
   logout,
   selfClient,
   adminKey,
+  registrationToken,
   keys,
   emulator,
   janitor,

@@ -2,7 +2,19 @@
  * Reading audit events (SPEC R15.3): the `since` of `tollgate audit --since 1h` and of the admin
  * API, and the event types a filter may name. One parser for both, so they accept the same text.
  */
-import { AUDIT_EVENT_TYPES, type AuditEventType } from '../store/types.ts';
+import type { AuditEventType } from '../store/types.ts';
+
+/** Every audit event type, in a stable order. */
+export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
+  'sign_in',
+  'consent',
+  'client_created',
+  'client_rotated',
+  'client_deleted',
+  'token_revoked',
+  'app_removed',
+  'admin_key_used',
+];
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

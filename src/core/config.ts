@@ -201,6 +201,28 @@ export const CONFIG_SCHEMA = {
     unit: 's',
     description: 'Lifetime of a pushed authorization request (`request_uri`, used once).',
   }),
+  registration: option<'off' | 'open' | 'token'>({
+    type: 'string',
+    default: 'off',
+    values: ['off', 'open', 'token'],
+    description:
+      'Dynamic client registration (RFC 7591, RFC 7592) at `POST /oauth/v2/register`: off, open to anyone, or only with an initial access token from `tollgate registration-token create`.',
+  }),
+  allowLoopbackClientMetadata: option({
+    type: 'boolean',
+    default: false,
+    description:
+      'Fetch Client ID Metadata Documents from loopback and private addresses too (for tests and local development only; SPEC R14.4).',
+  }),
+  clientMetadataTimeout: option({
+    type: 'integer',
+    default: 5000,
+    min: 50,
+    max: 5000,
+    unit: 'ms',
+    description:
+      'Longest a Client ID Metadata Document fetch may take, connection included (SPEC R14.4: 5 s).',
+  }),
   tokenCacheTtl: option({
     type: 'integer',
     default: 0,

@@ -19,6 +19,7 @@ import { addExtraScopeEndpoint, scopeEnhanceEndpoint } from './endpoints/increme
 import { introspectEndpoint } from './endpoints/introspect.ts';
 import { metricsEndpoint } from './endpoints/metrics.ts';
 import { parEndpoint } from './endpoints/par.ts';
+import { registrationEndpoint } from './endpoints/registration.ts';
 import { keysEndpoint } from './endpoints/keys.ts';
 import { openidUserInfoEndpoint } from './endpoints/openid-userinfo.ts';
 import { loginEndpoints } from './endpoints/login.ts';
@@ -66,6 +67,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
 export const API_ROUTES: readonly RouteModule[] = [
   tokenEndpoint,
   parEndpoint,
+  registrationEndpoint,
   scopeEnhanceEndpoint,
   revokeEndpoints,
   introspectEndpoint,

@@ -24,6 +24,7 @@ export function createClientStore({ db }: SectionContext): ClientStore {
         registration: client.registration ?? null,
         registration_token_hash: client.registrationTokenHash ?? null,
         access_token_format: client.accessTokenFormat ?? null,
+        client_metadata: client.clientMetadata ?? null,
         data_centres: client.dataCentres ? JSON.stringify(client.dataCentres) : null,
       };
       await db.insertInto('clients').values(row).execute();
@@ -55,6 +56,7 @@ export function createClientStore({ db }: SectionContext): ClientStore {
       if (update.type !== undefined) set.type = update.type;
       if (update.accessTokenFormat !== undefined)
         set.access_token_format = update.accessTokenFormat;
+      if (update.clientMetadata !== undefined) set.client_metadata = update.clientMetadata;
       if (update.dataCentres !== undefined)
         set.data_centres = update.dataCentres ? JSON.stringify(update.dataCentres) : null;
       if (Object.keys(set).length > 0) {

@@ -5,14 +5,12 @@
  * others find it taken and skip their turn.
  */
 import { sql, type Kysely } from 'kysely';
-import {
-  DEFAULT_AUDIT_RETENTION_MS,
-  type JanitorStore,
-  type SweepResult,
-  type SweptTable,
-} from '../types.ts';
+import type { JanitorStore, SweepResult, SweptTable } from '../types.ts';
 import type { SectionContext } from './context.ts';
 import type { Database } from './schema.ts';
+
+/** How long audit events are kept unless told otherwise (SPEC R15.3): 90 days. */
+export const DEFAULT_AUDIT_RETENTION_MS = 90 * 24 * 3600_000;
 
 /** At most this many rows per statement (SPEC R15.1). */
 export const JANITOR_BATCH = 1_000;

@@ -22,6 +22,7 @@ import { pendingMigrations } from '../migrations/index.ts';
 import { createSessionStore } from './sessions.ts';
 import { createSigningKeyStore } from './signing-keys.ts';
 import { createPushedRequestStore } from './pushed-requests.ts';
+import { createRegistrationStore } from './registration.ts';
 import { createTokenStore } from './tokens.ts';
 import { createUserStore } from './users.ts';
 
@@ -74,6 +75,7 @@ export function createKyselyStore(
     ...createSigningKeyStore(context),
     ...createPushedRequestStore(context),
     ...createDeviceCodeStore(context),
+    ...createRegistrationStore(context),
     ...createAuditStore(context),
     ...createJanitorStore(context),
   };

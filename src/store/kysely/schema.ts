@@ -29,6 +29,8 @@ export interface ClientsTable {
   registration?: string | null;
   registration_token_hash?: string | null;
   access_token_format?: string | null;
+  /** Migration 013: JSON object of RFC 7591 metadata (dynamic and metadata-document clients). */
+  client_metadata?: string | null;
   /** JSON array of the data centres the client is enabled in (migration 005); null: all. */
   data_centres: string | null;
 }

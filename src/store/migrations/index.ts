@@ -13,6 +13,7 @@ import { operationsMigration } from './007-operations.ts';
 import { consentLastUsedMigration } from './008-consent-last-used.ts';
 import { standardsMigration } from './009-standards.ts';
 import { deviceMigration } from './010-device.ts';
+import { registrationMigration } from './013-registration.ts';
 import type { SqlDialect } from '../types.ts';
 
 export function migrations(dialect: SqlDialect): Record<string, Migration> {
@@ -27,6 +28,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '008-consent-last-used': consentLastUsedMigration(),
     '009-standards': standardsMigration(),
     '010-device': deviceMigration(),
+    '013-registration': registrationMigration(),
   };
 }
 
