@@ -85,6 +85,29 @@ export const CONFIG_SCHEMA = {
     unit: 's',
     description: 'Authorization-code lifetime.',
   }),
+  deviceCodeTtl: option({
+    type: 'integer',
+    default: 300,
+    min: 1,
+    unit: 's',
+    description:
+      'Device-code lifetime (SPEC R13.2); the zoho profiles send it as `expires_in` in milliseconds.',
+  }),
+  deviceInterval: option({
+    type: 'integer',
+    default: 5,
+    min: 1,
+    unit: 's',
+    description:
+      'Least time between two polls of a device code, sent as `interval` (milliseconds in the zoho profiles).',
+  }),
+  deviceSlowDown: option<'interval' | 'zoho-30s'>({
+    type: 'string',
+    default: 'interval',
+    values: ['interval', 'zoho-30s'],
+    description:
+      "When a device poll is answered `slow_down`: polled again within `interval` (SPEC R13.2, RFC 8628), or within 30 seconds as Zoho's polling page documents (https://www.zoho.com/accounts/protocol/oauth/devices/polling-request.html).",
+  }),
   refreshTokenCap: option({
     type: 'integer',
     default: 20,

@@ -33,7 +33,8 @@ export type OAuthErrorCode =
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
   | 'invalid_client_metadata'
-  | 'invalid_redirect_uri';
+  | 'invalid_redirect_uri'
+  | 'other_dc';
 
 /** Codes that only the Zoho profiles use on the wire (SPEC R0's mapping table). */
 export type ZohoErrorCode =
@@ -41,6 +42,7 @@ export type ZohoErrorCode =
   | 'invalid_redirect_uri'
   | 'invalid_client_secret'
   | 'missing_org_info'
+  | 'expired'
   | 'Access Denied';
 
 export interface OAuthErrorOptions extends BaseOAuthErrorOptions {
@@ -54,6 +56,8 @@ export interface OAuthErrorOptions extends BaseOAuthErrorOptions {
   resourceCode?: string;
   /** Field-by-field problems of a request body (the admin API sends them as `problems`). */
   fields?: Readonly<Record<string, string>>;
+  /** More members of a token-style error body (`user_location` of Zoho's `other_dc`). */
+  wireFields?: Readonly<Record<string, string>>;
   /** A refusal by a throttle of SPEC R5.5 (counted by the metrics, R15.2). */
   throttle?: boolean;
 }
@@ -68,6 +72,7 @@ export class OAuthError extends BaseOAuthError<OAuthErrorCode> {
   readonly detail: string | undefined;
   readonly resourceCode: string | undefined;
   readonly fields: Readonly<Record<string, string>> | undefined;
+  readonly wireFields: Readonly<Record<string, string>> | undefined;
   readonly throttle: boolean;
 
   constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
@@ -77,6 +82,7 @@ export class OAuthError extends BaseOAuthError<OAuthErrorCode> {
     this.detail = options.detail;
     this.resourceCode = options.resourceCode;
     this.fields = options.fields;
+    this.wireFields = options.wireFields;
     this.throttle = options.throttle ?? false;
   }
 }
@@ -137,6 +143,28 @@ export const invalidRequestUri = (description: string): OAuthError =>
 
 export const accessDenied = (description: string): OAuthError =>
   new OAuthError('access_denied', description);
+
+/** The person has not answered on the verification page yet. @see RFC 8628 §3.5 */
+export const authorizationPending = (): OAuthError =>
+  new OAuthError('authorization_pending', 'The person has not approved the request yet.');
+
+/** The device polled again sooner than the interval allows. @see RFC 8628 §3.5 */
+export const slowDown = (): OAuthError =>
+  new OAuthError('slow_down', 'Polled too soon; wait the interval between polls.');
+
+/** The device code expired or was ended; Zoho says `expired`. @see RFC 8628 §3.5 */
+export const expiredToken = (description: string): OAuthError =>
+  new OAuthError('expired_token', description, { zohoError: 'expired' });
+
+/**
+ * The person approved, but their home data centre is another one: poll there (Zoho's
+ * `other_dc` with `user_location`, SPEC R13.2).
+ * @see https://www.zoho.com/accounts/protocol/oauth/multi-dc/client-authorization/limited-input-devices.html
+ */
+export const otherDataCentre = (home: string): OAuthError =>
+  new OAuthError('other_dc', `The person's data centre is ${home}; poll its accounts server.`, {
+    wireFields: { user_location: home },
+  });
 
 /** Too many authorization codes for a client (SPEC R5.5): `access_denied` back to the app. */
 export const codesThrottled = (): OAuthError =>

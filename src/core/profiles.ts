@@ -33,6 +33,11 @@ export interface ProfileTraits {
   readonly refusalsAsHttp200: boolean;
   /** The scope catalogue used when `--scopes` is not given (SPEC R12.5). */
   readonly defaultScopes: 'zoho' | 'seed';
+  /**
+   * The device flow offered (SPEC R13.2): Zoho's `/oauth/v3/device/...` (milliseconds, Zoho's
+   * field names), or RFC 8628's device authorization endpoint and token-endpoint grant (seconds).
+   */
+  readonly deviceFlow: 'zoho-v3' | 'rfc8628';
 }
 
 const ZOHO: Omit<ProfileTraits, 'expiresIn'> = {
@@ -46,6 +51,7 @@ const ZOHO: Omit<ProfileTraits, 'expiresIn'> = {
   openidNeedsEmail: true,
   refusalsAsHttp200: REFUSAL_TRAITS.zoho.refusalsAsHttp200,
   defaultScopes: 'zoho',
+  deviceFlow: 'zoho-v3',
 };
 
 /** The traits of each dialect (SPEC R0's table). */
@@ -64,6 +70,7 @@ export const PROFILE_TRAITS: Readonly<Record<WireProfile, ProfileTraits>> = {
     openidNeedsEmail: false,
     refusalsAsHttp200: REFUSAL_TRAITS.rfc.refusalsAsHttp200,
     defaultScopes: 'seed',
+    deviceFlow: 'rfc8628',
   },
 };
 

@@ -67,7 +67,9 @@ function sendTokenError(
     return reply.status(200).send(ZOHO_THROTTLE_BODY);
   }
   if (err.status < 500 && traits.errorsAsHttp200) {
-    return reply.status(200).send({ error: (traits.zohoErrorCodes && err.zohoError) || err.error });
+    return reply
+      .status(200)
+      .send({ error: (traits.zohoErrorCodes && err.zohoError) || err.error, ...err.wireFields });
   }
   setRetryAfter(reply, err);
   if (err.error === 'invalid_client' && /^Basic\s/i.test(request.headers.authorization ?? '')) {
@@ -75,7 +77,9 @@ function sendTokenError(
   }
   if (err.status >= 500 && traits.errorsAsHttp200)
     return reply.status(err.status).send({ error: err.error });
-  return reply.status(err.status).send(err.expose ? jsonBody(err) : { error: err.error });
+  return reply
+    .status(err.status)
+    .send({ ...(err.expose ? jsonBody(err) : { error: err.error }), ...err.wireFields });
 }
 
 /** Protected resources (user info, the SalesIQ-style API). @see RFC 6750 §3 */

@@ -12,6 +12,8 @@ import { adminApiEndpoints } from './endpoints/admin-api.ts';
 import { assetEndpoints } from './endpoints/assets.ts';
 import { authorizeEndpoint } from './endpoints/authorize.ts';
 import { connectedAppsEndpoints } from './endpoints/connected-apps.ts';
+import { deviceEndpoints } from './endpoints/device.ts';
+import { devicePageEndpoints } from './endpoints/device-page.ts';
 import { consoleEndpoints } from './endpoints/console.ts';
 import { healthEndpoints } from './endpoints/health.ts';
 import { homeEndpoints } from './endpoints/home.ts';
@@ -58,6 +60,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
   connectedAppsEndpoints,
   accountActivityEndpoints,
   addExtraScopeEndpoint,
+  devicePageEndpoints,
 ];
 
 /**
@@ -66,6 +69,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
  */
 export const API_ROUTES: readonly RouteModule[] = [
   tokenEndpoint,
+  deviceEndpoints,
   parEndpoint,
   registrationEndpoint,
   scopeEnhanceEndpoint,

@@ -28,7 +28,9 @@ export function endpointOf(path: string): Endpoint | undefined {
   if (path === '/oauth/v2/auth') return 'authorize';
   if (path === '/oauth/user/info') return 'userinfo';
   if (path === '/oauth/v2/introspect') return 'introspect';
-  if (path.startsWith('/oauth/v3/device') || path.startsWith('/oauth/v2/device')) return 'device';
+  // The device endpoints, not the verification page (a page for people, like the console).
+  if (path.startsWith('/oauth/v3/device/') || path === '/oauth/v2/device_authorization')
+    return 'device';
   if (path.startsWith('/api/')) return 'api';
   return undefined;
 }

@@ -188,7 +188,7 @@ function parseRequest(
  * A person whose home data centre the client is not enabled in gets an error page, never a
  * code (SPEC R13.1; Zoho's "Multi DC" setting of the API console).
  */
-function checkEnabledForUser(ctx: ServerContext, client: Client, user: User): void {
+export function checkEnabledForUser(ctx: ServerContext, client: Client, user: User): void {
   const home = ctx.homeOf(user);
   if (!isEnabledIn(client.dataCentres, home))
     throw new OAuthError(

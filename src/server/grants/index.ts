@@ -6,6 +6,7 @@
 import type { ServerContext } from '../context.ts';
 import { authorizationCodeGrant } from './authorization-code.ts';
 import { clientCredentialsGrant } from './client-credentials.ts';
+import { deviceCodeGrant } from './device-code.ts';
 import { refreshTokenGrant } from './refresh-token.ts';
 import type { Grant } from './types.ts';
 
@@ -14,6 +15,7 @@ export const GRANTS: readonly Grant[] = [
   authorizationCodeGrant,
   refreshTokenGrant,
   clientCredentialsGrant,
+  deviceCodeGrant,
 ];
 
 /** The grants this server has turned on. */

@@ -12,7 +12,7 @@ export interface LoginPageOptions {
 export function loginPage({ returnTo, csrfToken, email, error }: LoginPageOptions): string {
   const body = html`<div class="card">
 <h1>Sign in</h1>
-<p class="muted">${returnTo.startsWith('/oauth/v2/auth') ? 'Sign in to continue to the app that sent you here.' : 'Sign in to your Tollgate account.'}</p>
+<p class="muted">${returnTo.startsWith('/oauth/v2/auth') || returnTo.startsWith('/oauth/v3/device') ? 'Sign in to continue to the app that sent you here.' : 'Sign in to your Tollgate account.'}</p>
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 <form method="post" action="/login">
 <input type="hidden" name="_csrf" value="${csrfToken}">
