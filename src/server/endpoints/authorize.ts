@@ -32,6 +32,7 @@ import { currentSignIn } from '../session.ts';
 import { readOpenIdRequest, signInSatisfies, type OpenIdRequest } from '../../core/oidc.ts';
 import { consentPage } from '../ui/consent-page.ts';
 import { loginPage } from '../ui/login-page.ts';
+import { checkDpopJkt } from '../dpop.ts';
 
 /** Where errors may be sent, once the client and redirect URI are validated. */
 interface RedirectTarget {
@@ -50,6 +51,8 @@ interface AuthorizationRequest extends RedirectTarget {
   pkce: { challenge: string; method: 'S256' | 'plain' } | null;
   /** Resource indicators (RFC 8707): the audience of the tokens. */
   resources: string[];
+  /** RFC 9449 §10: the DPoP key the code is bound to. */
+  dpopJkt: string | null;
   /** OpenID Connect parameters (SPEC R13.3). */
   oidc: OpenIdRequest;
   /** When this request last sent the person to sign in again (prompt=login, max_age). */
@@ -181,6 +184,7 @@ function parseRequest(
     oidc,
     freshSince: Number.isSafeInteger(freshSince) ? freshSince : undefined,
     resources,
+    dpopJkt: checkDpopJkt(param(params, 'dpop_jkt')),
   };
 }
 
@@ -224,6 +228,7 @@ async function redirectWithCode(
     codeChallengeMethod: req.pkce?.method ?? null,
     state: req.state ?? null,
     resources: req.resources,
+    dpopJkt: req.dpopJkt,
     nonce: req.oidc.nonce,
     authTime: signIn.signedInAt,
     lifetimeSeconds: ctx.config.codeTtl,

@@ -46,6 +46,7 @@ const SWEEPS: readonly Sweep[] = [
   },
   { table: 'sessions', key: 'id_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'counters', key: 'key', column: 'window_end', cutoff: (now) => now },
+  { table: 'dpop_proofs', key: 'proof_hash', column: 'expires_at', cutoff: (now) => now },
   // A used or expired request_uri is refused either way (RFC 9126 §4); the row only takes space.
   { table: 'pushed_requests', key: 'uri_hash', column: 'expires_at', cutoff: (now) => now },
   // Audit events older than the retention period (SPEC R15.3, --audit-retention).
@@ -69,6 +70,7 @@ async function sweepAll(
     sessions: 0,
     counters: 0,
     device_codes: 0,
+    dpop_proofs: 0,
     pushed_requests: 0,
     audit_events: 0,
   };

@@ -75,6 +75,7 @@ export type SweptTable =
   | 'sessions'
   | 'counters'
   | 'device_codes'
+  | 'dpop_proofs'
   | 'pushed_requests'
   | 'audit_events';
 
@@ -85,7 +86,8 @@ export type SweepResult =
 export interface JanitorStore {
   /**
    * Deletes codes and device codes long expired (kept an hour past expiry for replay detection
-   * and the device's `expired` answer), expired access tokens and sessions, and throttle counters whose window has ended, in batches of at most
+   * and the device's `expired` answer), expired access tokens and sessions, throttle counters
+   * whose window has ended and DPoP proofs past their window, in batches of at most
    * `batchSize` (<= 1,000) rows a statement. One instance at a time (SPEC R15.1).
    */
   sweepExpired(now: number, batchSize?: number, auditRetentionMs?: number): Promise<SweepResult>;
