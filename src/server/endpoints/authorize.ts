@@ -31,6 +31,10 @@ import { raisePendingFault } from '../emulator/emulator.ts';
 import { currentSignIn } from '../session.ts';
 import { readOpenIdRequest, signInSatisfies, type OpenIdRequest } from '../../core/oidc.ts';
 import { consentPage } from '../ui/consent-page.ts';
+import {
+  isMetadataDocumentId,
+  resolveMetadataDocumentClient,
+} from '../client-metadata-document.ts';
 import { loginPage } from '../ui/login-page.ts';
 import { checkDpopJkt } from '../dpop.ts';
 
@@ -105,7 +109,12 @@ function paramsFromQueryString(query: string): Params {
 async function checkClientAndRedirect(ctx: ServerContext, params: Params): Promise<RedirectTarget> {
   const clientId = param(params, 'client_id');
   if (clientId === undefined) throw notRedirectable('The client_id parameter is missing.');
-  const client = clientId.length <= 64 ? await ctx.store.findClient(clientId) : undefined;
+  // SPEC R14.4: an https client_id names the client's metadata document.
+  const client = isMetadataDocumentId(clientId, ctx.config)
+    ? await resolveMetadataDocumentClient(ctx, clientId)
+    : clientId.length <= 64
+      ? await ctx.store.findClient(clientId)
+      : undefined;
   if (!client)
     throw notRedirectable(
       'No app is registered with this client_id. Check the client ID, and the data centre the app was registered in.',
@@ -305,6 +314,7 @@ export const authorizeEndpoint: RouteModule = {
       response_modes_supported: ['query'],
       code_challenge_methods_supported: traits.plainPkce ? ['S256', 'plain'] : ['S256'],
       authorization_response_iss_parameter_supported: traits.issInAuthorizationResponse,
+      client_id_metadata_document_supported: true,
     };
   },
 
