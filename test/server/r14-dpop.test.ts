@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKinds } from '../helpers/stores.ts';
 import { authorize, Browser, postForm, startServer, type TestServer } from '../helpers/server.ts';
 import { dpopKey, type DpopKey } from '../helpers/dpop.ts';
+import { answerOnPage } from '../helpers/device.ts';
 
 const ALGS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
 
@@ -441,6 +442,34 @@ describe.each(storeKinds)('R14.7 DPoP on $name', (kind) => {
     expect(mismatch.body).toEqual({
       error: 'invalid_dpop_proof',
       error_description: "dpop_jkt is not the thumbprint of the DPoP proof's key.",
+    });
+  });
+
+  it('R14.7: the device_code grant binds its tokens to the proof of the polling request', async () => {
+    const app = await server.addClient();
+    const started = await postForm(server.url, '/oauth/v2/device_authorization', {
+      client_id: app.clientId,
+      scope: 'AaaServer.profile.READ',
+      access_type: 'offline',
+    });
+    await answerOnPage(server.url, await server.addUser(), String(started.body.user_code));
+    const tokens = await postForm(
+      server.url,
+      '/oauth/v2/token',
+      {
+        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+        device_code: String(started.body.device_code),
+        client_id: app.clientId,
+        client_secret: app.clientSecret,
+      },
+      { dpop: await key.proof('POST', tokenUrl) },
+    );
+    expect(tokens.status).toBe(200);
+    expect(tokens.body.token_type).toBe('DPoP');
+    expect(await introspect(app, String(tokens.body.access_token))).toMatchObject({
+      active: true,
+      token_type: 'DPoP',
+      cnf: { jkt: key.jkt },
     });
   });
 });
