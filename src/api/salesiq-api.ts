@@ -11,7 +11,12 @@ import type {
   FastifyRequest,
   onRequestAsyncHookHandler,
 } from 'fastify';
-import { authorizeRequest, type AccessTokenClaims, type TokenVerifier } from '@tollgate/resource';
+import {
+  authorizeRequest,
+  presentedUrl,
+  type AccessTokenClaims,
+  type TokenVerifier,
+} from '@tollgate/resource';
 import { invalidToken } from '../core/errors.ts';
 import type { Portal, SalesIqStore } from '../store/salesiq-types.ts';
 import type { UserStore } from '../store/types.ts';
@@ -52,6 +57,11 @@ export interface SalesIqApiOptions {
   verifier: TokenVerifier;
   /** The clock, in Unix milliseconds. */
   now: () => number;
+  /**
+   * The public origin clients call, for DPoP proofs' `htu` (RFC 9449 §7; default: the request's
+   * protocol and host).
+   */
+  publicOrigin?: () => string;
 }
 
 function claimsOf(request: FastifyRequest): AccessTokenClaims {
@@ -125,6 +135,18 @@ export async function registerSalesIqApi(
         request.url,
         request.headers.authorization,
         [scope],
+        {
+          request: {
+            method: request.method,
+            url: presentedUrl(
+              options.publicOrigin?.(),
+              request.protocol,
+              request.host,
+              request.url,
+            ),
+            dpop: request.headers.dpop,
+          },
+        },
       );
     };
 

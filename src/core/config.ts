@@ -257,6 +257,22 @@ export const CONFIG_SCHEMA = {
     description:
       'Longest a Client ID Metadata Document fetch may take, connection included (SPEC R14.4: 5 s).',
   }),
+  dpopIatWindow: option({
+    type: 'integer',
+    default: 60,
+    min: 1,
+    max: 600,
+    unit: 's',
+    description:
+      'How old a DPoP proof may be (its `iat`, RFC 9449 §11.1); proofs are accepted once (`jti`) within this window (SPEC R14.7).',
+  }),
+  accessTokenFormat: option<'opaque' | 'jwt'>({
+    type: 'string',
+    default: 'opaque',
+    values: ['opaque', 'jwt'] as const,
+    description:
+      'Access tokens as Zoho-style opaque strings, or as signed JWTs (RFC 9068) that APIs can verify from the keys without a call (SPEC R14.8); a client may override it.',
+  }),
   tokenCacheTtl: option({
     type: 'integer',
     default: 0,

@@ -134,6 +134,10 @@ export const unsupportedResponseType = (): OAuthError =>
   new OAuthError('unsupported_response_type', 'Only response_type=code is supported.');
 
 /** A resource indicator that is malformed or that this client may not use. @see RFC 8707 §2 */
+/** A DPoP proof at the token endpoint that fails a check (HTTP 400). @see RFC 9449 §5 */
+export const invalidDpopProof = (description: string): OAuthError =>
+  new OAuthError('invalid_dpop_proof', description, { challenge: 'DPoP' });
+
 export const invalidTarget = (description: string): OAuthError =>
   new OAuthError('invalid_target', description);
 

@@ -11,6 +11,7 @@ import { isPublicClient } from '../core/registration.ts';
 import { holdsUnstorableText } from '../core/text.ts';
 import type { Client } from '../store/types.ts';
 import type { ServerContext } from './context.ts';
+import { isLookupableClientId } from './client-metadata-document.ts';
 import { param, type Params } from './params.ts';
 
 export interface AuthenticatedClient {
@@ -76,7 +77,9 @@ export async function authenticateClient(
     if (seen.count >= ctx.config.clientAuthLimit) throw throttled((seen.resetAt - now) / 1000);
   }
 
-  const client = clientId.length <= 64 ? await ctx.store.findClient(clientId) : undefined;
+  const client = isLookupableClientId(clientId, ctx.config)
+    ? await ctx.store.findClient(clientId)
+    : undefined;
   // Hash and compare even for an unknown client, so timing does not tell the two apart.
   const expected = client?.secretHash ?? hashSecret(`decoy:${clientId}`);
   const secretOk = secret !== undefined && safeEqual(hashSecret(secret), expected);

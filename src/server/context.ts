@@ -7,7 +7,8 @@ import { dataCentresOf, type Config } from '../core/config.ts';
 import type { WireProfile } from '../core/profiles.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
 import type { Client, Store, User } from '../store/types.ts';
-import type { TokenVerifier } from '@tollgate/resource';
+import { createDpopChecker, type DpopChecker, type TokenVerifier } from '@tollgate/resource';
+import { hashSecret } from '../core/ids.ts';
 import { createLocalVerifier } from './local-verifier.ts';
 import { KeyRing } from '../core/signing-keys.ts';
 import { Emulator } from './emulator/emulator.ts';
@@ -48,6 +49,8 @@ export class ServerContext {
   readonly metrics: Metrics | undefined;
   /** Local access-token validation, shared by user info and the API (one cache per instance). */
   readonly tokens: TokenVerifier;
+  /** DPoP proof checks (SPEC R14.7), for the token endpoint and the resources; replays per store. */
+  readonly dpop: DpopChecker;
   /** Signing keys (SPEC R13.3): ID tokens, the JWK Set, and JWT access tokens (R14.8). */
   readonly keys: KeyRing;
   /** Every route of the app, as registered (for tests and docs that cover each endpoint). */
@@ -78,10 +81,17 @@ export class ServerContext {
     this.dataCentres = dataCentresOf(config);
     this.dataCentre = options.dataCentre ?? (this.dataCentres[0] as string);
     const isFirst = this.dataCentre === this.dataCentres[0];
+    this.dpop = createDpopChecker({
+      now: this.now,
+      iatWindowSeconds: config.dpopIatWindow,
+      // Every instance sharing the store refuses a proof any of them has seen.
+      replay: (key, expiresAt) => store.recordDpopProof(hashSecret(key), expiresAt),
+    });
     const local = createLocalVerifier({
       mode: 'local',
       store,
       now: this.now,
+      dpop: this.dpop,
       cacheTtlMs: config.tokenCacheTtl * 1000,
       // A token works only in its data centre, its user's home (SPEC R13.1).
       ...(this.isMultiDc
@@ -95,8 +105,8 @@ export class ServerContext {
     });
     // Every accepted access token is a use of its grant (Connected apps' "Last used").
     this.tokens = {
-      verifyAccessToken: async (header) => {
-        const claims = await local.verifyAccessToken(header);
+      verifyAccessToken: async (header, request) => {
+        const claims = await local.verifyAccessToken(header, request);
         await this.recordUse(claims.userId, claims.clientId);
         return claims;
       },

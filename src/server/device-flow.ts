@@ -23,6 +23,7 @@ import { deviceGrantCodeHash, generateDeviceCodes, hashUserCode } from '../core/
 import { generateToken, hashSecret } from '../core/ids.ts';
 import { refreshTokenOverflow } from '../core/limits.ts';
 import { traitsOf, type WireProfile } from '../core/profiles.ts';
+import { isPublicClient } from '../core/registration.ts';
 import type { Client } from '../store/types.ts';
 import type { ServerContext } from './context.ts';
 import { tokenResponse, type TokenResponse } from './grants/types.ts';
@@ -123,6 +124,7 @@ export async function pollDeviceAuthorization(
   client: Client,
   deviceCode: string,
   profile: WireProfile,
+  dpopJkt?: string,
 ): Promise<TokenResponse> {
   const now = ctx.now();
   const deviceCodeHash = hashSecret(deviceCode);
@@ -148,7 +150,7 @@ export async function pollDeviceAuthorization(
     const home = user && ctx.homeOf(user);
     if (home !== undefined && home !== ctx.dataCentre) throw otherDataCentre(home);
   }
-  return issueFromApproval(ctx, client, deviceGrantCodeHash(deviceCodeHash), profile);
+  return issueFromApproval(ctx, client, deviceGrantCodeHash(deviceCodeHash), profile, dpopJkt);
 }
 
 /** Exchanges the approval's authorization code for tokens, once (SPEC R4.2-R5.3). */
@@ -157,6 +159,7 @@ async function issueFromApproval(
   client: Client,
   codeHash: string,
   profile: WireProfile,
+  dpopJkt: string | undefined,
 ): Promise<TokenResponse> {
   const now = ctx.now();
   const accessToken = generateToken();
@@ -172,9 +175,15 @@ async function issueFromApproval(
               access: {
                 tokenHash: hashSecret(accessToken),
                 expiresAt: now + ctx.config.accessTokenTtl * 1000,
+                // A DPoP proof with the poll binds the tokens (RFC 9449 §5, SPEC R14.7).
+                dpopJkt: dpopJkt ?? null,
               },
               refresh: grant.offline
-                ? { tokenHash: hashSecret(refreshToken), familyId: randomUUID() }
+                ? {
+                    tokenHash: hashSecret(refreshToken),
+                    familyId: randomUUID(),
+                    dpopJkt: isPublicClient(client.type) ? (dpopJkt ?? null) : null,
+                  }
                 : null,
               refreshTokenCap: ctx.config.refreshTokenCap,
               refreshTokenOverflow: refreshTokenOverflow(ctx.config.limits),
@@ -201,6 +210,7 @@ async function issueFromApproval(
           accessToken,
           refreshToken: result.code.offline ? refreshToken : undefined,
           scopes: result.code.scopes,
+          dpopJkt,
         }),
         ...(idToken !== undefined ? { id_token: idToken } : {}),
       };

@@ -38,11 +38,13 @@ export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifie
             scopes: info.scopes,
             expiresAt: info.expiresAt,
             audience: info.audience,
+            ...(info.dpopJkt !== null ? { confirmation: { jkt: info.dpopJkt } } : {}),
           }
         : null;
     },
     ...(options.now ? { now: options.now } : {}),
     ...(options.cacheSize !== undefined ? { cacheSize: options.cacheSize } : {}),
+    ...(options.dpop ? { dpop: options.dpop } : {}),
     cacheTtlMs: options.cacheTtlMs ?? 0,
     // Only live tokens are cached locally: an unknown token can never become valid.
     cacheMisses: false,

@@ -193,6 +193,7 @@ export function toOAuthError(error: unknown): OAuthError {
       expose: error.expose,
       ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
       ...(error.scope === undefined ? {} : { scope: error.scope }),
+      challenge: error.challenge,
       redirectable: false,
     });
   }

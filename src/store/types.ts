@@ -9,7 +9,7 @@
 import type { AdminKeyStore, ClientStore, RegistrationStore, UserStore } from './types/accounts.ts';
 import type { DeviceCodeStore } from './types/device-codes.ts';
 import type { GrantStore } from './types/grants.ts';
-import type { PushedRequestStore, SigningKeyStore } from './types/server-keys.ts';
+import type { DpopProofStore, PushedRequestStore, SigningKeyStore } from './types/server-keys.ts';
 import type { ConsentStore, CounterStore, JanitorStore, SessionStore } from './types/sessions.ts';
 
 /** The SQL database behind a store; the few statements that differ (locks, DDL) branch on it. */
@@ -39,6 +39,7 @@ export interface Store
     PushedRequestStore,
     DeviceCodeStore,
     RegistrationStore,
+    DpopProofStore,
     JanitorStore {
   readonly sqlDialect: SqlDialect;
   /** Checks the database answers (fault recovery). */

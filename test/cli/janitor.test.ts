@@ -37,12 +37,19 @@ describe('R15.1 tollgate janitor', () => {
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toEqual({
       outcome: 'swept',
-      deleted: { auth_codes: 0, access_tokens: 0, sessions: 0, counters: 3, device_codes: 0 },
+      deleted: {
+        auth_codes: 0,
+        access_tokens: 0,
+        sessions: 0,
+        counters: 3,
+        device_codes: 0,
+        dpop_proofs: 0,
+      },
     });
     const text = run(['janitor', '--once', '--db', db]);
     expect(text.code).toBe(0);
     expect(text.stdout).toBe(
-      'Deleted:\n  auth_codes: 0\n  access_tokens: 0\n  sessions: 0\n  counters: 0\n  device_codes: 0\n',
+      'Deleted:\n  auth_codes: 0\n  access_tokens: 0\n  sessions: 0\n  counters: 0\n  device_codes: 0\n  dpop_proofs: 0\n',
     );
   });
 

@@ -1,6 +1,6 @@
 /**
  * SPEC R15.1: the janitor deletes what can never be used again (long-expired codes, expired access
- * tokens and sessions, throttle counters whose window ended) in bounded batches, leaves everything
+ * tokens and sessions, throttle counters whose window ended, DPoP proofs past their window) in bounded batches, leaves everything
  * live alone, and runs on one instance at a time.
  */
 import { sql } from 'kysely';
@@ -45,12 +45,25 @@ describe.each(storeKinds)('R15.1 janitor ($name)', (kind) => {
       });
       await store.hitCounter('login:acct:gone@example.com', 60_000, NOW);
       await store.hitCounter('login:acct:here@example.com', 60_000, later);
+      // DPoP proofs seen (R14.7): one past its window, one within it.
+      expect(await store.recordDpopProof('proof-ended', later - 1)).toBe(true);
+      expect(await store.recordDpopProof('proof-live', later + 60_000)).toBe(true);
 
       const result = await store.sweepExpired(later);
       expect(result).toEqual({
         outcome: 'swept',
-        deleted: { auth_codes: 1, access_tokens: 1, sessions: 1, counters: 1, device_codes: 0 },
+        deleted: {
+          auth_codes: 1,
+          access_tokens: 1,
+          sessions: 1,
+          counters: 1,
+          device_codes: 0,
+          dpop_proofs: 1,
+        },
       });
+      // The live proof is still remembered (a replay); the swept one is gone.
+      expect(await store.recordDpopProof('proof-live', later + 60_000)).toBe(false);
+      expect(await count(store, 'dpop_proofs')).toBe(1);
       // The refresh token of the expired access token stays (refresh tokens do not expire).
       expect(await store.findRefreshToken(dead.refreshHash as string)).toBeDefined();
       expect(await store.findAccessToken(dead.access.tokenHash)).toBeUndefined();
@@ -60,7 +73,14 @@ describe.each(storeKinds)('R15.1 janitor ($name)', (kind) => {
       expect(await count(store, 'auth_codes')).toBe(2);
       expect(await store.sweepExpired(later)).toEqual({
         outcome: 'swept',
-        deleted: { auth_codes: 0, access_tokens: 0, sessions: 0, counters: 0, device_codes: 0 },
+        deleted: {
+          auth_codes: 0,
+          access_tokens: 0,
+          sessions: 0,
+          counters: 0,
+          device_codes: 0,
+          dpop_proofs: 0,
+        },
       });
     } finally {
       await store.close();

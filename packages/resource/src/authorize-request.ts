@@ -2,6 +2,7 @@
 import { insufficientScope, invalidToken } from './errors.ts';
 import { rejectQueryToken } from './query-token.ts';
 import { hasScope } from './scopes.ts';
+import type { PresentedRequest } from './sender-constraint.ts';
 import type { TokenVerifier } from './verifier.ts';
 import type { AccessTokenClaims } from './verify.ts';
 
@@ -12,6 +13,11 @@ export interface AuthorizeRequestOptions {
    * minted for another API is refused (RFC 9728 §7.4, RFC 9700 §2.3).
    */
   resource?: string | undefined;
+  /**
+   * The request's method, absolute URL and `DPoP` header, so DPoP-bound tokens can be checked
+   * (RFC 9449 §7); without it such tokens are refused.
+   */
+  request?: PresentedRequest | undefined;
 }
 
 /**
@@ -28,7 +34,7 @@ export async function authorizeRequest(
   options: AuthorizeRequestOptions = {},
 ): Promise<AccessTokenClaims> {
   rejectQueryToken(url);
-  const claims = await verifier.verifyAccessToken(authorizationHeader);
+  const claims = await verifier.verifyAccessToken(authorizationHeader, options.request);
   if (options.resource !== undefined && !(claims.audience ?? []).includes(options.resource))
     throw invalidToken('The access token was not issued for this resource.');
   const missing = scopes.find((scope) => !hasScope(claims.scopes, scope));

@@ -2,6 +2,7 @@
  * How a protected resource refuses a request, per profile (SPEC R0), without any framework:
  * the Fastify plugin, the Express-style middleware and Tollgate's own API all send this.
  */
+import { DPOP_ALGORITHMS } from './dpop.ts';
 import { OAuthError, serverError } from './errors.ts';
 import { REFUSAL_TRAITS, retryAfterHeader, type WireProfile } from './profiles.ts';
 
@@ -20,6 +21,7 @@ export const RESOURCE_ERROR_CODES: Readonly<Record<string, number>> = {
   invalid_input: 1008,
   slow_down: 1009,
   temporarily_unavailable: 1010,
+  invalid_dpop_proof: 1011,
 };
 
 /** The description Tollgate gives when no token was sent; RFC 6750 §3.1 then wants no error code. */
@@ -76,7 +78,9 @@ export function resourceErrorResponse(
     if (err.scope) params.push(`scope=${quote(err.scope)}`);
     if (hints.resourceMetadata !== undefined && (err.status === 401 || err.status === 403))
       params.push(`resource_metadata=${quote(hints.resourceMetadata)}`);
-    headers['www-authenticate'] = `Bearer ${params.join(', ')}`;
+    // RFC 9449 §7.1: DPoP refusals name the algorithms a proof may use.
+    if (err.challenge === 'DPoP') params.push(`algs=${quote(DPOP_ALGORITHMS.join(' '))}`);
+    headers['www-authenticate'] = `${err.challenge} ${params.join(', ')}`;
   }
   if (refusalsAsHttp200) {
     return { status: err.status, headers, body: { error: { code: numeric ?? 1001, message } } };

@@ -9,6 +9,7 @@ export type ResourceErrorCode =
   | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'invalid_dpop_proof'
   | 'server_error'
   | 'temporarily_unavailable';
 
@@ -23,6 +24,11 @@ export interface OAuthErrorOptions {
   scope?: string;
   /** What caused it (logged, never sent). */
   cause?: unknown;
+  /**
+   * The authentication scheme of the `WWW-Authenticate` challenge (default `Bearer`); `DPoP`
+   * for refusals of DPoP requests and DPoP-bound tokens (RFC 9449 §7.1).
+   */
+  challenge?: 'Bearer' | 'DPoP';
 }
 
 /** A protocol error: a code from a closed list, a description, and how it travels. */
@@ -33,6 +39,7 @@ export class OAuthError<Code extends string = ResourceErrorCode> extends Error {
   readonly expose: boolean;
   readonly retryAfter: number | undefined;
   readonly scope: string | undefined;
+  readonly challenge: 'Bearer' | 'DPoP';
 
   constructor(error: Code, description: string, options: OAuthErrorOptions = {}) {
     super(
@@ -46,12 +53,16 @@ export class OAuthError<Code extends string = ResourceErrorCode> extends Error {
     this.expose = options.expose ?? true;
     this.retryAfter = options.retryAfter;
     this.scope = options.scope;
+    this.challenge = options.challenge ?? 'Bearer';
   }
 }
 
 /** The token is missing, malformed, unknown, revoked or expired (401). @see RFC 6750 §3.1 */
-export const invalidToken = (description: string): OAuthError =>
-  new OAuthError('invalid_token', description, { status: 401 });
+export const invalidToken = (description: string, challenge?: 'Bearer' | 'DPoP'): OAuthError =>
+  new OAuthError('invalid_token', description, {
+    status: 401,
+    ...(challenge === undefined ? {} : { challenge }),
+  });
 
 /** The token is good but lacks a scope the resource needs (403). @see RFC 6750 §3.1 */
 export const insufficientScope = (scope: string): OAuthError =>

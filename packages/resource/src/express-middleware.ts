@@ -21,6 +21,7 @@ import {
   protectedResourceMetadataUrl,
   type ProtectedResourceOptions,
 } from './protected-resource.ts';
+import { presentedUrl } from './sender-constraint.ts';
 import type { AccessTokenClaims } from './verify.ts';
 
 export interface RequireScopeMiddlewareOptions {
@@ -37,6 +38,11 @@ export interface RequireScopeMiddlewareOptions {
    * (`WWW-Authenticate: Bearer resource_metadata="..."`).
    */
   resource?: string;
+  /**
+   * The public origin clients call (e.g. `https://api.example.com`), for DPoP proofs' `htu`
+   * behind a proxy (default: the request's scheme and Host header).
+   */
+  publicOrigin?: string;
 }
 
 /** A request that passed the check. */
@@ -60,8 +66,15 @@ export function requireScopeMiddleware(options: RequireScopeMiddlewareOptions): 
       ? {}
       : { resourceMetadata: protectedResourceMetadataUrl(options.resource) };
   return (req, res, next) => {
-    authorizeRequest(options.verifier, req.url ?? '/', req.headers.authorization, options.scopes, {
+    const url = req.url ?? '/';
+    const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+    authorizeRequest(options.verifier, url, req.headers.authorization, options.scopes, {
       resource: options.resource,
+      request: {
+        method: req.method ?? 'GET',
+        url: presentedUrl(options.publicOrigin, secure ? 'https' : 'http', req.headers.host, url),
+        dpop: req.headers.dpop,
+      },
     }).then(
       (claims) => {
         req.accessToken = claims;

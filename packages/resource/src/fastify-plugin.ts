@@ -25,6 +25,7 @@ import {
   protectedResourceMetadataUrl,
   type ProtectedResourceOptions,
 } from './protected-resource.ts';
+import { presentedUrl } from './sender-constraint.ts';
 import type { TokenVerifier } from './verifier.ts';
 import type { AccessTokenClaims } from './verify.ts';
 
@@ -53,6 +54,11 @@ export interface TollgateResourceOptions {
    * `WWW-Authenticate: Bearer resource_metadata="..."`.
    */
   protectedResource?: ProtectedResourceOptions;
+  /**
+   * The public origin clients call (e.g. `https://api.example.com`), for DPoP proofs' `htu`
+   * behind a proxy (default: the request's protocol and host).
+   */
+  publicOrigin?: string;
 }
 
 const plugin: FastifyPluginAsync<TollgateResourceOptions> = async (app, options) => {
@@ -78,7 +84,14 @@ const plugin: FastifyPluginAsync<TollgateResourceOptions> = async (app, options)
           request.url,
           request.headers.authorization,
           scopes,
-          { resource: described?.resource },
+          {
+            resource: described?.resource,
+            request: {
+              method: request.method,
+              url: presentedUrl(options.publicOrigin, request.protocol, request.host, request.url),
+              dpop: request.headers.dpop,
+            },
+          },
         );
       } catch (error) {
         if (!(error instanceof OAuthError) || error.status >= 500)

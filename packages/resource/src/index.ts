@@ -6,6 +6,8 @@
  * - {@link hasScope}: scope matching of SPEC R7 (`ALL` covers READ/CREATE/UPDATE/DELETE).
  * - {@link requireScopeMiddleware}: a plain `(req, res, next)` middleware.
  * - {@link resourceErrorResponse}: refusals in the profile's shape (SPEC R0, RFC 6750 §3).
+ * - {@link createDpopChecker}: DPoP proof checks (RFC 9449), used by every verifier for
+ *   DPoP-bound tokens.
  * - `@tollgate/resource/fastify`: a Fastify plugin adding `app.requireScope(...)` per route.
  * @packageDocumentation
  */
@@ -25,7 +27,33 @@ export {
   type RefusalTraits,
   type WireProfile,
 } from './profiles.ts';
-export { extractToken, type AccessTokenClaims } from './verify.ts';
+export {
+  extractToken,
+  parseAuthorization,
+  type AccessTokenClaims,
+  type TokenScheme,
+} from './verify.ts';
+export {
+  createDpopChecker,
+  memoryReplayCheck,
+  jwkThumbprint,
+  invalidDpopProof,
+  sha256 as base64urlSha256,
+  DPOP_ALGORITHMS,
+  DEFAULT_DPOP_IAT_WINDOW_SECONDS,
+  type DpopAlgorithm,
+  type DpopChecker,
+  type DpopCheckerOptions,
+  type DpopProof,
+  type DpopReplayCheck,
+  type DpopRequest,
+} from './dpop.ts';
+export {
+  checkBinding,
+  checkPresentedProof,
+  presentedUrl,
+  type PresentedRequest,
+} from './sender-constraint.ts';
 export {
   createCachedVerifier,
   createTokenVerifier,

@@ -7,9 +7,11 @@
  * Either way the token comes from `Authorization: Zoho-oauthtoken <token>` or `Bearer <token>`.
  */
 import { createHash } from 'node:crypto';
+import { createDpopChecker, type DpopChecker } from './dpop.ts';
 import { invalidToken, unavailable } from './errors.ts';
+import { checkBinding, checkPresentedProof, type PresentedRequest } from './sender-constraint.ts';
 import { TtlCache } from './ttl-cache.ts';
-import { extractToken, type AccessTokenClaims } from './verify.ts';
+import { parseAuthorization, type AccessTokenClaims } from './verify.ts';
 
 /** Tollgate's (and Zoho's) access-token format: `1000.` + 32 hex + `.` + 32 hex. */
 export const TOKEN_PATTERN = /^1000\.[0-9a-f]{32}\.[0-9a-f]{32}$/;
@@ -20,9 +22,14 @@ export interface TokenVerifier {
    * The claims of the token in an Authorization header.
    * @throws OAuthError `invalid_token` (401) when the token is absent, malformed, unknown, revoked
    * or expired; `invalid_request` (400) for another scheme; `temporarily_unavailable` (503) when
-   * the authorization server cannot answer.
+   * the authorization server cannot answer; `invalid_dpop_proof` (401) for a bad DPoP proof.
+   * @param request the request's method, URL and DPoP header: needed for DPoP-bound tokens
+   * (RFC 9449 §7); without it only Bearer tokens are accepted.
    */
-  verifyAccessToken(authorizationHeader: string | undefined): Promise<AccessTokenClaims>;
+  verifyAccessToken(
+    authorizationHeader: string | undefined,
+    request?: PresentedRequest,
+  ): Promise<AccessTokenClaims>;
 }
 
 /** Options every verifier takes. */
@@ -31,6 +38,11 @@ export interface CommonVerifierOptions {
   now?: () => number;
   /** The most tokens the cache holds (default 10 000); the least recently used go first. */
   cacheSize?: number;
+  /**
+   * Checks DPoP proofs (RFC 9449; default: {@link createDpopChecker} with a 60 s window and an
+   * in-memory replay memory of 10 000 proofs).
+   */
+  dpop?: DpopChecker;
 }
 
 /** Remote mode: RFC 7662 introspection against a running Tollgate. */
@@ -86,6 +98,7 @@ export function createCachedVerifier(options: CachedVerifierOptions): TokenVerif
     options.cacheTtlMs,
   );
   const inFlight = new Map<string, Promise<AccessTokenClaims | null>>();
+  const dpop = options.dpop ?? createDpopChecker({ now });
   const resolve = async (token: string, hash: string): Promise<AccessTokenClaims | null> => {
     const cached = cache.get(hash, now());
     if (cached !== undefined) return cached;
@@ -101,12 +114,14 @@ export function createCachedVerifier(options: CachedVerifierOptions): TokenVerif
     return pending;
   };
   return {
-    async verifyAccessToken(authorizationHeader) {
-      const token = extractToken(authorizationHeader);
+    async verifyAccessToken(authorizationHeader, request) {
+      const { scheme, token } = parseAuthorization(authorizationHeader);
       if (!TOKEN_PATTERN.test(token)) throw invalidToken('The access token is malformed.');
+      const proof = await checkPresentedProof(scheme, token, request, dpop);
       const claims = await resolve(token, createHash('sha256').update(token).digest('hex'));
       if (!claims) throw invalidToken('The access token is invalid or revoked.');
       if (claims.expiresAt <= now()) throw invalidToken('The access token has expired.');
+      checkBinding(claims, proof);
       return { ...claims, scopes: [...claims.scopes] };
     },
   };
@@ -162,7 +177,8 @@ function introspector(options: RemoteVerifierOptions): TokenLookup {
       );
     }
     // A refresh token is active too, but it is never a bearer credential for an API.
-    if (body.active !== true || body.token_type !== 'Bearer') return null;
+    if (body.active !== true || (body.token_type !== 'Bearer' && body.token_type !== 'DPoP'))
+      return null;
     const userId = Number(body.sub);
     const exp = body.exp;
     if (
@@ -180,6 +196,15 @@ function introspector(options: RemoteVerifierOptions): TokenLookup {
         : Array.isArray(aud)
           ? aud.filter((a): a is string => typeof a === 'string')
           : [];
-    return { userId, clientId: body.client_id, scopes, expiresAt: exp * 1000, audience };
+    const cnf = body.cnf as { jkt?: unknown } | undefined;
+    const jkt = typeof cnf === 'object' && cnf !== null ? cnf.jkt : undefined;
+    return {
+      userId,
+      clientId: body.client_id,
+      scopes,
+      expiresAt: exp * 1000,
+      audience,
+      ...(typeof jkt === 'string' ? { confirmation: { jkt } } : {}),
+    };
   };
 }

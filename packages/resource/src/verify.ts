@@ -18,21 +18,41 @@ export interface AccessTokenClaims {
    * audience-restricted, which a verifier configured with a `resource` refuses.
    */
   audience?: string[];
+  /**
+   * The key the token is bound to (RFC 9449 §6 `cnf.jkt`): it is accepted only with
+   * `Authorization: DPoP` and a proof signed by that key.
+   */
+  confirmation?: { jkt: string };
 }
+
+/** How a request presented its token: `bearer` (also Zoho-oauthtoken) or `dpop` (RFC 9449 §7.1). */
+export type TokenScheme = 'bearer' | 'dpop';
 
 /**
  * Takes the token out of an Authorization header.
  * @throws OAuthError invalid_token (401) when absent, invalid_request for another scheme.
  */
 export function extractToken(header: string | undefined): string {
+  return parseAuthorization(header).token;
+}
+
+/**
+ * The scheme and token of an Authorization header: `Zoho-oauthtoken`, `Bearer` (RFC 6750) or
+ * `DPoP` (RFC 9449 §7.1).
+ * @throws OAuthError invalid_token (401) when absent, invalid_request for another scheme.
+ */
+export function parseAuthorization(header: string | undefined): {
+  scheme: TokenScheme;
+  token: string;
+} {
   if (header === undefined || header.trim() === '') {
     throw invalidToken(NO_TOKEN_DESCRIPTION);
   }
-  const match = /^(Zoho-oauthtoken|Bearer)\s+(\S+)\s*$/i.exec(header);
-  if (!match?.[2]) {
+  const match = /^(Zoho-oauthtoken|Bearer|DPoP)\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1] || !match[2]) {
     throw badRequest(
-      'The Authorization header must be "Zoho-oauthtoken <token>" or "Bearer <token>".',
+      'The Authorization header must be "Zoho-oauthtoken <token>", "Bearer <token>" or "DPoP <token>".',
     );
   }
-  return match[2];
+  return { scheme: match[1].toLowerCase() === 'dpop' ? 'dpop' : 'bearer', token: match[2] };
 }

@@ -31,7 +31,12 @@ import { raisePendingFault } from '../emulator/emulator.ts';
 import { currentSignIn } from '../session.ts';
 import { readOpenIdRequest, signInSatisfies, type OpenIdRequest } from '../../core/oidc.ts';
 import { consentPage } from '../ui/consent-page.ts';
+import {
+  isMetadataDocumentId,
+  resolveMetadataDocumentClient,
+} from '../client-metadata-document.ts';
 import { loginPage } from '../ui/login-page.ts';
+import { checkDpopJkt } from '../dpop.ts';
 
 /** Where errors may be sent, once the client and redirect URI are validated. */
 interface RedirectTarget {
@@ -50,6 +55,8 @@ interface AuthorizationRequest extends RedirectTarget {
   pkce: { challenge: string; method: 'S256' | 'plain' } | null;
   /** Resource indicators (RFC 8707): the audience of the tokens. */
   resources: string[];
+  /** RFC 9449 §10: the DPoP key the code is bound to. */
+  dpopJkt: string | null;
   /** OpenID Connect parameters (SPEC R13.3). */
   oidc: OpenIdRequest;
   /** When this request last sent the person to sign in again (prompt=login, max_age). */
@@ -102,7 +109,12 @@ function paramsFromQueryString(query: string): Params {
 async function checkClientAndRedirect(ctx: ServerContext, params: Params): Promise<RedirectTarget> {
   const clientId = param(params, 'client_id');
   if (clientId === undefined) throw notRedirectable('The client_id parameter is missing.');
-  const client = clientId.length <= 64 ? await ctx.store.findClient(clientId) : undefined;
+  // SPEC R14.4: an https client_id names the client's metadata document.
+  const client = isMetadataDocumentId(clientId, ctx.config)
+    ? await resolveMetadataDocumentClient(ctx, clientId)
+    : clientId.length <= 64
+      ? await ctx.store.findClient(clientId)
+      : undefined;
   if (!client)
     throw notRedirectable(
       'No app is registered with this client_id. Check the client ID, and the data centre the app was registered in.',
@@ -181,6 +193,7 @@ function parseRequest(
     oidc,
     freshSince: Number.isSafeInteger(freshSince) ? freshSince : undefined,
     resources,
+    dpopJkt: checkDpopJkt(param(params, 'dpop_jkt')),
   };
 }
 
@@ -224,6 +237,7 @@ async function redirectWithCode(
     codeChallengeMethod: req.pkce?.method ?? null,
     state: req.state ?? null,
     resources: req.resources,
+    dpopJkt: req.dpopJkt,
     nonce: req.oidc.nonce,
     authTime: signIn.signedInAt,
     lifetimeSeconds: ctx.config.codeTtl,
@@ -300,6 +314,7 @@ export const authorizeEndpoint: RouteModule = {
       response_modes_supported: ['query'],
       code_challenge_methods_supported: traits.plainPkce ? ['S256', 'plain'] : ['S256'],
       authorization_response_iss_parameter_supported: traits.issInAuthorizationResponse,
+      client_id_metadata_document_supported: true,
     };
   },
 

@@ -50,11 +50,13 @@ export const introspectEndpoint: RouteModule = {
               active: true,
               scope: formatScopes(at.scopes),
               client_id: at.clientId,
-              token_type: 'Bearer',
+              // RFC 9449 §6.2: a bound token is of type DPoP and names its key.
+              token_type: at.dpopJkt !== null ? 'DPoP' : 'Bearer',
               exp: Math.floor(at.expiresAt / 1000),
               sub: String(at.zuid),
               iss: ctx.issuer,
               ...audienceClaim(at.audience),
+              ...(at.dpopJkt !== null ? { cnf: { jkt: at.dpopJkt } } : {}),
             });
           }
         } else {
@@ -69,6 +71,7 @@ export const introspectEndpoint: RouteModule = {
               sub: String(rt.zuid),
               iss: ctx.issuer,
               ...audienceClaim(rt.resources),
+              ...(rt.dpopJkt !== null ? { cnf: { jkt: rt.dpopJkt } } : {}),
             });
           }
         }

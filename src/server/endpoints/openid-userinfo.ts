@@ -7,6 +7,7 @@ import { authorizeRequest } from '@tollgate/resource';
 import { invalidToken } from '../../core/errors.ts';
 import { CLAIMS_SUPPORTED, OPENID_SCOPE, scopedClaims } from '../../core/oidc.ts';
 import { SIGNING_ALG } from '../../core/signing-keys.ts';
+import { presentedRequest } from '../dpop.ts';
 import type { RouteModule } from '../routes.ts';
 
 export const openidUserInfoEndpoint: RouteModule = {
@@ -25,9 +26,13 @@ export const openidUserInfoEndpoint: RouteModule = {
   async register(app) {
     const ctx = app.tollgate;
     app.get('/oauth/v2/userinfo', { config: { errorKind: 'resource' } }, async (request, reply) => {
-      const token = await authorizeRequest(ctx.tokens, request.url, request.headers.authorization, [
-        OPENID_SCOPE,
-      ]);
+      const token = await authorizeRequest(
+        ctx.tokens,
+        request.url,
+        request.headers.authorization,
+        [OPENID_SCOPE],
+        { request: presentedRequest(request, ctx.issuer) },
+      );
       const user = await ctx.store.findUser(token.userId);
       if (!user || user.disabled) throw invalidToken('The account of this token is disabled.');
       return reply

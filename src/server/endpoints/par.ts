@@ -4,12 +4,13 @@
  * that lives `--par-lifetime` seconds (60) and is used up by the first code issued from it.
  */
 import { randomBytes } from 'node:crypto';
-import { invalidRequest } from '../../core/errors.ts';
+import { invalidDpopProof, invalidRequest } from '../../core/errors.ts';
 import { hashSecret } from '../../core/ids.ts';
 import { matchRedirectUri } from '../../core/redirect-uri.ts';
 import { allowedResources, checkResources } from '../../core/resources.ts';
 import { authenticateClient } from '../client-auth.ts';
 import { param, paramValues, readParams, redirectUriParam } from '../params.ts';
+import { checkDpopJkt, tokenRequestProof } from '../dpop.ts';
 import type { RouteModule } from '../routes.ts';
 
 /** RFC 9126 §2.2: the URN prefix of a pushed request's reference. */
@@ -55,6 +56,14 @@ export const parEndpoint: RouteModule = {
         pairs.push([name, value]);
       }
       for (const resource of resources) pairs.push(['resource', resource]);
+      // RFC 9449 §10.1: a DPoP proof here binds the code like dpop_jkt; both must then agree.
+      const pushedJkt = checkDpopJkt(param(params, 'dpop_jkt'));
+      const proofJkt = await tokenRequestProof(ctx, request, '/oauth/v2/par');
+      if (proofJkt !== undefined) {
+        if (pushedJkt !== null && pushedJkt !== proofJkt)
+          throw invalidDpopProof("dpop_jkt is not the thumbprint of the DPoP proof's key.");
+        if (pushedJkt === null) pairs.push(['dpop_jkt', proofJkt]);
+      }
       if (!params.has('client_id')) pairs.push(['client_id', caller.client.clientId]);
 
       const requestUri = `${PAR_URI_PREFIX}${randomBytes(32).toString('base64url')}`;

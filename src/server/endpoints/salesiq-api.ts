@@ -16,6 +16,8 @@ export const salesiqApiEndpoints: RouteModule = {
       users: ctx.store,
       verifier: ctx.tokens,
       now: ctx.now,
+      // DPoP proofs name the URL the client called: the api_domain (SPEC R14.7).
+      publicOrigin: () => ctx.apiDomain,
     });
   },
 };

@@ -4,7 +4,9 @@
  * and rendered in the client's profile (the request records it once the client is known).
  */
 import { OAuthError, unsupportedGrantType } from '../../core/errors.ts';
+import { DPOP_ALGORITHMS } from '@tollgate/resource';
 import { authenticateClient } from '../client-auth.ts';
+import { tokenRequestProof } from '../dpop.ts';
 import { enabledGrants, findGrant } from '../grants/index.ts';
 import { readParams, requireParams } from '../params.ts';
 import type { RouteModule } from '../routes.ts';
@@ -16,6 +18,8 @@ export const tokenEndpoint: RouteModule = {
     token_endpoint: `${ctx.issuer}/oauth/v2/token`,
     grant_types_supported: enabledGrants(ctx).map((g) => g.grantType),
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    // RFC 9449 §5.1: a proof at the token endpoint binds the tokens to its key (SPEC R14.7).
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
   }),
 
   async register(app) {
@@ -28,12 +32,14 @@ export const tokenEndpoint: RouteModule = {
       const client = await authenticateClient(ctx, request, params);
       request.wireProfile = ctx.profileFor(client.client);
       requireParams(params, grant.parameters.required);
+      const dpopJkt = await tokenRequestProof(ctx, request, '/oauth/v2/token');
       const body = await grant.handle({
         ctx,
         request,
         params,
         client,
         profile: request.wireProfile,
+        dpopJkt,
       });
       ctx.metrics?.tokensMinted.inc({ grant: grant.grantType });
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);

@@ -4,6 +4,7 @@
  */
 import { authorizeRequest } from '@tollgate/resource';
 import { invalidToken } from '../../core/errors.ts';
+import { presentedRequest } from '../dpop.ts';
 import type { RouteModule } from '../routes.ts';
 
 export const PROFILE_SCOPE = 'AaaServer.profile.READ';
@@ -21,6 +22,7 @@ export const userInfoEndpoint: RouteModule = {
         request.url,
         request.headers.authorization,
         [PROFILE_SCOPE],
+        { request: presentedRequest(request, ctx.issuer) },
       );
       const user = await ctx.store.findUser(claims.userId);
       if (!user || user.disabled) throw invalidToken('The account of this token is disabled.');

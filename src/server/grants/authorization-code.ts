@@ -13,6 +13,7 @@ import { refreshTokenOverflow } from '../../core/limits.ts';
 import type { ScopeCatalogue } from '../../core/scopes.ts';
 import type { AuthorizationCode, ClientType } from '../../store/types.ts';
 import { generateToken, hashSecret } from '../../core/ids.ts';
+import { isPublicClient } from '../../core/registration.ts';
 import { param, paramValues, redirectUriParam, type Params } from '../params.ts';
 import { allowedResources, checkResources, narrowResources } from '../../core/resources.ts';
 import { checkPkceVerifier } from '../checks/check-pkce.ts';
@@ -26,7 +27,7 @@ export const authorizationCodeGrant: Grant = {
     required: ['code'],
     optional: ['redirect_uri', 'redirect_url', 'code_verifier', 'scope', 'state', 'resource'],
   },
-  async handle({ ctx, request, params, client, profile }) {
+  async handle({ ctx, request, params, client, profile, dpopJkt }) {
     const code = checked(params, 'code');
     // Parameter consistency first: a malformed request does not burn the code.
     const redirectUri = redirectUriParam(params);
@@ -54,6 +55,15 @@ export const authorizationCodeGrant: Grant = {
           ctx.scopes,
         );
         if (refusal) return { refuse: refusal };
+        // RFC 9449 §10: a code requested with dpop_jkt is exchanged only with a proof by that key.
+        if (grant.dpopJkt != null && grant.dpopJkt !== dpopJkt)
+          return {
+            refuse: invalidGrant(
+              dpopJkt === undefined
+                ? 'This code is bound to a DPoP key (dpop_jkt): send a DPoP proof by it.'
+                : 'The DPoP proof is signed by another key than the code is bound to (dpop_jkt).',
+            ),
+          };
         // RFC 8707 §2.2: the token request may narrow the authorized resources, never widen them.
         const granted = grant.resources ?? [];
         let audience: string[];
@@ -68,12 +78,16 @@ export const authorizationCodeGrant: Grant = {
               tokenHash: hashSecret(accessToken),
               expiresAt: now + ctx.config.accessTokenTtl * 1000,
               audience,
+              dpopJkt: dpopJkt ?? null,
             },
             refresh: grant.offline
               ? {
                   tokenHash: hashSecret(refreshToken),
                   familyId: randomUUID(),
                   resources: granted.length > 0 ? granted : audience,
+                  // RFC 9449 §5: public clients' refresh tokens are bound to the key too;
+                  // confidential clients' are bound by client authentication.
+                  dpopJkt: isPublicClient(client.client.type) ? (dpopJkt ?? null) : null,
                 }
               : null,
             refreshTokenCap: ctx.config.refreshTokenCap,
@@ -106,6 +120,7 @@ export const authorizationCodeGrant: Grant = {
             accessToken,
             refreshToken: result.code.offline ? refreshToken : undefined,
             scopes: result.code.scopes,
+            dpopJkt,
           }),
           ...(idToken !== undefined ? { id_token: idToken } : {}),
         };

@@ -22,7 +22,7 @@ const SOID = /^[A-Za-z][A-Za-z0-9_]{0,63}\.[0-9]{1,30}$/;
 export const clientCredentialsGrant: Grant = {
   grantType: 'client_credentials',
   parameters: { required: ['scope'], optional: ['soid', 'resource'] },
-  async handle({ ctx, request, params, client, profile }) {
+  async handle({ ctx, request, params, client, profile, dpopJkt }) {
     const { clientId, type, ownerZuid } = client.client;
     if (type !== 'self') throw unauthorizedClient('Only self clients may use client_credentials.');
     if (ownerZuid === null) throw unauthorizedClient('This self client has no owner to act for.');
@@ -51,11 +51,12 @@ export const clientCredentialsGrant: Grant = {
         refreshTokenId: null,
         codeHash: null,
         audience,
+        dpopJkt: dpopJkt ?? null,
       },
       now,
     );
     if (saved.outcome === 'grant-revoked')
       throw invalidGrant('The client was deleted or the user disabled while issuing tokens.');
-    return tokenResponse(ctx, profile, { accessToken, scopes });
+    return tokenResponse(ctx, profile, { accessToken, scopes, dpopJkt });
   },
 };

@@ -9,6 +9,6 @@ export const deviceCodeGrant: Grant = {
   grantType: 'urn:ietf:params:oauth:grant-type:device_code',
   parameters: { required: ['device_code'], optional: [] },
   enabled: (ctx) => offersDeviceFlow(ctx, 'rfc8628'),
-  handle: ({ ctx, params, client, profile }) =>
-    pollDeviceAuthorization(ctx, client.client, checked(params, 'device_code'), profile),
+  handle: ({ ctx, params, client, profile, dpopJkt }) =>
+    pollDeviceAuthorization(ctx, client.client, checked(params, 'device_code'), profile, dpopJkt),
 };

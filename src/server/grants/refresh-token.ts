@@ -16,7 +16,7 @@ export const refreshTokenGrant: Grant = {
     required: ['refresh_token'],
     optional: ['redirect_uri', 'redirect_url', 'resource'],
   },
-  async handle({ ctx, request, params, client, profile }) {
+  async handle({ ctx, request, params, client, profile, dpopJkt }) {
     const refreshToken = checked(params, 'refresh_token');
     const requested = checkResources(
       paramValues(request, 'resource'),
@@ -29,6 +29,14 @@ export const refreshTokenGrant: Grant = {
         ? narrowResources(requested, known.resources)
         : requested;
     if (ctx.isMultiDc) await checkGrantDataCentre(ctx, known?.zuid, 'refresh token');
+    // RFC 9449 §5: a refresh token bound to a key (public clients') is used only with a proof by
+    // that key. The binding never changes within a family, so it is checked before minting.
+    if (known?.dpopJkt != null && known.dpopJkt !== dpopJkt)
+      throw invalidGrant(
+        dpopJkt === undefined
+          ? 'This refresh token is DPoP-bound: send a DPoP proof by its key.'
+          : 'The DPoP proof is signed by another key than the refresh token is bound to.',
+      );
     const now = ctx.now();
     const accessToken = generateToken();
     const rotated = isPublicClient(client.client.type) ? generateToken() : null;
@@ -40,6 +48,7 @@ export const refreshTokenGrant: Grant = {
         tokenHash: hashSecret(accessToken),
         expiresAt: now + ctx.config.accessTokenTtl * 1000,
         audience,
+        dpopJkt: dpopJkt ?? null,
       },
       accessTokenCap: ctx.config.accessTokensPerRefresh,
       throttle: ctx.config.throttle
@@ -60,6 +69,7 @@ export const refreshTokenGrant: Grant = {
           accessToken,
           refreshToken: rotated ?? undefined,
           scopes: result.refreshToken.scopes,
+          dpopJkt,
         });
     }
   },

@@ -12,13 +12,16 @@ export interface GrantRequest {
   params: Params;
   client: AuthenticatedClient;
   profile: WireProfile;
+  /** The key thumbprint of the request's DPoP proof (RFC 9449 §5), when it sent one. */
+  dpopJkt?: string | undefined;
 }
 
 export interface TokenResponse {
   access_token: string;
   refresh_token?: string;
   api_domain: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the access token is bound to a key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   expires_in_sec?: number;
   scope: string;
@@ -55,13 +58,18 @@ export function checked(params: Params, name: string): string {
 export function tokenResponse(
   ctx: ServerContext,
   profile: WireProfile,
-  tokens: { accessToken: string; refreshToken?: string | undefined; scopes: readonly string[] },
+  tokens: {
+    accessToken: string;
+    refreshToken?: string | undefined;
+    scopes: readonly string[];
+    dpopJkt?: string | null | undefined;
+  },
 ): TokenResponse {
   return {
     access_token: tokens.accessToken,
     ...(tokens.refreshToken !== undefined ? { refresh_token: tokens.refreshToken } : {}),
     api_domain: ctx.apiDomain,
-    token_type: 'Bearer',
+    token_type: tokens.dpopJkt ? 'DPoP' : 'Bearer',
     ...expiryFields(profile, ctx.config.accessTokenTtl),
     scope: formatScopes(tokens.scopes),
   };

@@ -5,7 +5,7 @@
  */
 import type { ScopeCatalogue } from '../../core/scopes.ts';
 import type { Client, User } from '../../store/types.ts';
-import { html } from './html.ts';
+import { html, type SafeHtml } from './html.ts';
 import { page } from './layout.ts';
 
 export interface ConsentPageOptions {
@@ -19,6 +19,18 @@ export interface ConsentPageOptions {
   csrfToken: string;
   /** Where the form goes (default: the authorization endpoint). */
   action?: string;
+}
+
+/**
+ * Who vouches for the app's name: for a metadata-document client (SPEC R14.4) the host that
+ * publishes its document; a dynamically registered one (R14.3) named itself.
+ */
+function identityNote(client: Client): SafeHtml | string {
+  if (client.registration === 'metadata-document')
+    return html`<p>App identity published by <strong class="app-host">${new URL(client.clientId).host}</strong></p>`;
+  if (client.registration === 'dynamic')
+    return html`<p class="muted">This app registered itself; its name has not been checked.</p>`;
+  return '';
 }
 
 export function consentPage({
@@ -38,6 +50,7 @@ export function consentPage({
   const body = html`<div class="card">
 <h1><span class="app-name">${client.name}</span> wants to access your account</h1>
 <p>App website: <span class="app-domain">${client.domain}</span></p>
+${identityNote(client)}
 <p>Signed in as <strong>${user.email}</strong>. If you accept, the app will be able to:</p>
 <ul class="scopes">${items}</ul>
 ${offline ? html`<p class="muted">The app asks for offline access: it can keep using these permissions while you are away, until you remove it from your connected apps.</p>` : ''}

@@ -43,6 +43,7 @@ const SWEEPS: readonly Sweep[] = [
   },
   { table: 'sessions', key: 'id_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'counters', key: 'key', column: 'window_end', cutoff: (now) => now },
+  { table: 'dpop_proofs', key: 'proof_hash', column: 'expires_at', cutoff: (now) => now },
 ];
 
 async function sweepAll(
@@ -56,6 +57,7 @@ async function sweepAll(
     sessions: 0,
     counters: 0,
     device_codes: 0,
+    dpop_proofs: 0,
   };
   for (const sweep of SWEEPS) {
     const cutoff = sweep.cutoff(now);

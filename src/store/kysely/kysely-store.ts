@@ -22,6 +22,7 @@ import { createSessionStore } from './sessions.ts';
 import { createSigningKeyStore } from './signing-keys.ts';
 import { createPushedRequestStore } from './pushed-requests.ts';
 import { createRegistrationStore } from './registration.ts';
+import { createDpopProofStore } from './dpop-proofs.ts';
 import { createTokenStore } from './tokens.ts';
 import { createUserStore } from './users.ts';
 
@@ -75,6 +76,7 @@ export function createKyselyStore(
     ...createPushedRequestStore(context),
     ...createDeviceCodeStore(context),
     ...createRegistrationStore(context),
+    ...createDpopProofStore(context),
     ...createJanitorStore(context),
   };
   kyselyStores.add(store);

@@ -135,6 +135,12 @@ export interface PushedRequestsTable {
   created_at: number;
 }
 
+/** A DPoP proof seen (RFC 9449 §11.1): SHA-256 of `jkt:jti`, kept until `expires_at`. */
+export interface DpopProofsTable {
+  proof_hash: string;
+  expires_at: number;
+}
+
 /** A device code (SPEC R13.2, migration 010-device). */
 export interface DeviceCodesTable {
   device_code_hash: string;
@@ -179,6 +185,7 @@ export interface Database {
   registration_tokens: RegistrationTokensTable;
   pushed_requests: PushedRequestsTable;
   device_codes: DeviceCodesTable;
+  dpop_proofs: DpopProofsTable;
   audit_events: AuditEventsTable;
 }
 

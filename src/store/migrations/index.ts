@@ -14,6 +14,7 @@ import { consentLastUsedMigration } from './008-consent-last-used.ts';
 import { standardsMigration } from './009-standards.ts';
 import { deviceMigration } from './010-device.ts';
 import { registrationMigration } from './013-registration.ts';
+import { dpopProofsMigration } from './014-dpop-proofs.ts';
 import type { SqlDialect } from '../types.ts';
 
 export function migrations(dialect: SqlDialect): Record<string, Migration> {
@@ -29,6 +30,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '009-standards': standardsMigration(),
     '010-device': deviceMigration(),
     '013-registration': registrationMigration(),
+    '014-dpop-proofs': dpopProofsMigration(),
   };
 }
 

@@ -48,3 +48,12 @@ export interface PushedRequestStore {
    */
   takePushedRequest(uriHash: string, now: number): Promise<TakePushedRequestResult>;
 }
+
+/** DPoP proofs seen (RFC 9449 §11.1, SPEC R14.7). */
+export interface DpopProofStore {
+  /**
+   * Remembers a proof (the SHA-256 of its key thumbprint and `jti`) until `expiresAt`, in one
+   * conditional statement: true when it was new, false when it was seen before (a replay).
+   */
+  recordDpopProof(proofHash: string, expiresAt: number): Promise<boolean>;
+}

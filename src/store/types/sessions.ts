@@ -69,7 +69,8 @@ export interface CounterStore {
 }
 
 /** The tables the janitor sweeps (SPEC R15.1). */
-export type SweptTable = 'auth_codes' | 'access_tokens' | 'sessions' | 'counters' | 'device_codes';
+export type SweptTable =
+  'auth_codes' | 'access_tokens' | 'sessions' | 'counters' | 'device_codes' | 'dpop_proofs';
 
 /** What one janitor pass did; `busy` means another instance holds the janitor lock. */
 export type SweepResult =
@@ -78,7 +79,8 @@ export type SweepResult =
 export interface JanitorStore {
   /**
    * Deletes codes and device codes long expired (kept an hour past expiry for replay detection
-   * and the device's `expired` answer), expired access tokens and sessions, and throttle counters whose window has ended, in batches of at most
+   * and the device's `expired` answer), expired access tokens and sessions, throttle counters
+   * whose window has ended and DPoP proofs past their window, in batches of at most
    * `batchSize` (<= 1,000) rows a statement. One instance at a time (SPEC R15.1).
    */
   sweepExpired(now: number, batchSize?: number): Promise<SweepResult>;
