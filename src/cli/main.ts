@@ -21,6 +21,7 @@ import * as emulator from './commands/emulator.ts';
 import * as keys from './commands/keys.ts';
 import * as janitor from './commands/janitor.ts';
 import * as cert from './commands/cert.ts';
+import * as audit from './commands/audit.ts';
 
 /** Command modules, each exporting `register(program)`. Add new commands to this list. */
 const COMMANDS: { register(program: Command): void }[] = [
@@ -39,6 +40,7 @@ const COMMANDS: { register(program: Command): void }[] = [
   emulator,
   janitor,
   cert,
+  audit,
 ];
 
 /** The package's version: src/cli and dist/cli are both two levels below package.json. */
