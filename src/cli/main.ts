@@ -20,6 +20,7 @@ import * as registrationToken from './commands/registration-token.ts';
 import * as emulator from './commands/emulator.ts';
 import * as keys from './commands/keys.ts';
 import * as janitor from './commands/janitor.ts';
+import * as audit from './commands/audit.ts';
 
 /** Command modules, each exporting `register(program)`. Add new commands to this list. */
 const COMMANDS: { register(program: Command): void }[] = [
@@ -37,6 +38,7 @@ const COMMANDS: { register(program: Command): void }[] = [
   keys,
   emulator,
   janitor,
+  audit,
 ];
 
 /** The package's version: src/cli and dist/cli are both two levels below package.json. */

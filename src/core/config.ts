@@ -279,6 +279,15 @@ export const CONFIG_SCHEMA = {
     description:
       'How often the janitor deletes expired codes, tokens, sessions and throttle counters (one instance at a time on PostgreSQL).',
   }),
+  auditRetention: option({
+    type: 'integer',
+    default: 90,
+    min: 1,
+    max: 3_650,
+    unit: 'days',
+    description:
+      'How long audit events (SPEC R15.3: sign-ins, consents, client changes, revocations, admin-key use) are kept; the janitor deletes older ones.',
+  }),
   dbStatementTimeout: option({
     type: 'integer',
     default: 5_000,

@@ -39,6 +39,8 @@ export interface BuildAppOptions extends ServerContextOptions {
   logStream?: { write(line: string): void };
 }
 
+const DAY_MS = 24 * 3600_000;
+
 /** The largest request body accepted anywhere (SPEC: oversized input is invalid_request). */
 export const BODY_LIMIT = 100 * 1024;
 
@@ -81,6 +83,7 @@ export async function buildApp(
     store,
     intervalMs: config.janitorInterval * 1000,
     now: ctx.now,
+    auditRetentionMs: config.auditRetention * DAY_MS,
     onPass(result, ms) {
       ctx.metrics?.recordJanitorPass(result);
       if (result.outcome === 'swept' && Object.values(result.deleted).some((n) => n > 0))

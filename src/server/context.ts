@@ -13,6 +13,7 @@ import { createLocalVerifier } from './local-verifier.ts';
 import { KeyRing } from '../core/signing-keys.ts';
 import { Emulator } from './emulator/emulator.ts';
 import { Metrics } from './metrics.ts';
+import { AuditTrail } from './audit.ts';
 
 /** The demo user and app that `tollgate serve --demo` creates (the home page walks through them). */
 export interface DemoCredentials {
@@ -47,6 +48,8 @@ export class ServerContext {
   readonly emulator: Emulator | undefined;
   /** Prometheus metrics, when `--metrics` is on (SPEC R15.2). */
   readonly metrics: Metrics | undefined;
+  /** Audit events: a row and a log line each (SPEC R15.3). */
+  readonly audit: AuditTrail;
   /** Local access-token validation, shared by user info and the API (one cache per instance). */
   readonly tokens: TokenVerifier;
   /** DPoP proof checks (SPEC R14.7), for the token endpoint and the resources; replays per store. */
@@ -78,6 +81,7 @@ export class ServerContext {
     this.now = () => clock.now();
     this.emulator = config.emulator ? new Emulator() : undefined;
     this.metrics = config.metrics ? new Metrics({ poolStats: () => store.poolStats() }) : undefined;
+    this.audit = new AuditTrail(store, this.now);
     this.dataCentres = dataCentresOf(config);
     this.dataCentre = options.dataCentre ?? (this.dataCentres[0] as string);
     const isFirst = this.dataCentre === this.dataCentres[0];

@@ -9,6 +9,8 @@ export interface JanitorOptions {
   store: Pick<Store, 'sweepExpired'>;
   intervalMs: number;
   now: () => number;
+  /** Audit events older than this go (SPEC R15.3; default: the store's, 90 days). */
+  auditRetentionMs?: number;
   /** Told of every pass, swept or skipped (metrics, logs). */
   onPass?(result: SweepResult, ms: number): void;
   onError?(error: unknown): void;
@@ -26,7 +28,11 @@ export function startJanitor(options: JanitorOptions): Janitor {
   let stopped = false;
   const pass = async (): Promise<SweepResult> => {
     const started = performance.now();
-    const result = await options.store.sweepExpired(options.now());
+    const result = await options.store.sweepExpired(
+      options.now(),
+      undefined,
+      options.auditRetentionMs,
+    );
     options.onPass?.(result, Math.round(performance.now() - started));
     return result;
   };

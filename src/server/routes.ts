@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from './context.ts';
 import type { ErrorKind } from './render-error.ts';
+import { accountActivityEndpoints } from './endpoints/account-activity.ts';
 import { adminApiEndpoints } from './endpoints/admin-api.ts';
 import { assetEndpoints } from './endpoints/assets.ts';
 import { authorizeEndpoint } from './endpoints/authorize.ts';
@@ -57,6 +58,7 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
   consoleEndpoints,
   selfClientEndpoints,
   connectedAppsEndpoints,
+  accountActivityEndpoints,
   addExtraScopeEndpoint,
   devicePageEndpoints,
 ];

@@ -6,6 +6,7 @@
  * The types of each area live in `types/` (accounts, grants, sessions, server keys, device codes); this file
  * re-exports them and assembles the `Store`.
  */
+import type { AuditStore } from './types/audit.ts';
 import type { AdminKeyStore, ClientStore, RegistrationStore, UserStore } from './types/accounts.ts';
 import type { DeviceCodeStore } from './types/device-codes.ts';
 import type { GrantStore } from './types/grants.ts';
@@ -20,6 +21,7 @@ export type * from './types/grants.ts';
 export type * from './types/sessions.ts';
 export type * from './types/server-keys.ts';
 export type * from './types/device-codes.ts';
+export type * from './types/audit.ts';
 
 /**
  * The authorization server's store. The SalesIQ-style API keeps its data beside it in the same
@@ -40,6 +42,7 @@ export interface Store
     DeviceCodeStore,
     RegistrationStore,
     DpopProofStore,
+    AuditStore,
     JanitorStore {
   readonly sqlDialect: SqlDialect;
   /** Checks the database answers (fault recovery). */

@@ -44,12 +44,14 @@ describe('R15.1 tollgate janitor', () => {
         counters: 3,
         device_codes: 0,
         dpop_proofs: 0,
+        pushed_requests: 0,
+        audit_events: 0,
       },
     });
     const text = run(['janitor', '--once', '--db', db]);
     expect(text.code).toBe(0);
     expect(text.stdout).toBe(
-      'Deleted:\n  auth_codes: 0\n  access_tokens: 0\n  sessions: 0\n  counters: 0\n  device_codes: 0\n  dpop_proofs: 0\n',
+      'Deleted:\n  auth_codes: 0\n  access_tokens: 0\n  sessions: 0\n  counters: 0\n  device_codes: 0\n  dpop_proofs: 0\n  pushed_requests: 0\n  audit_events: 0\n',
     );
   });
 

@@ -59,6 +59,8 @@ describe.each(storeKinds)('R15.1 janitor ($name)', (kind) => {
           counters: 1,
           device_codes: 0,
           dpop_proofs: 1,
+          pushed_requests: 0,
+          audit_events: 0,
         },
       });
       // The live proof is still remembered (a replay); the swept one is gone.
@@ -80,6 +82,8 @@ describe.each(storeKinds)('R15.1 janitor ($name)', (kind) => {
           counters: 0,
           device_codes: 0,
           dpop_proofs: 0,
+          pushed_requests: 0,
+          audit_events: 0,
         },
       });
     } finally {

@@ -1,4 +1,9 @@
 /** The public types of {@link createClient}: its options, its requests and answers, the client. */
+import type {
+  DeviceAuthorization,
+  DeviceAuthorizationOptions,
+  PollDeviceOptions,
+} from './device-flow.ts';
 import type { DataCentre } from './data-centres.ts';
 import type { ThrottleSettings } from './http.ts';
 import type { TokenStore } from './stores/token-store.ts';
@@ -116,6 +121,24 @@ export interface TollgateClient {
    * @see RFC 6749 §4.1.3
    */
   exchangeCode(code: string, options?: ExchangeCodeOptions): Promise<TokenSet>;
+  /**
+   * Starts Zoho's device flow (`/oauth/v3/device/code`): show the person `userCode` and
+   * `verificationUrl`, then call {@link pollDeviceAuthorization}.
+   *
+   * @see RFC 8628 §3.1
+   */
+  startDeviceAuthorization(options?: DeviceAuthorizationOptions): Promise<DeviceAuthorization>;
+  /**
+   * Polls until the person approved the device (then stores and returns the tokens), waiting the
+   * interval between polls, five seconds more after `slow_down`, and following `other_dc` to the
+   * person's data centre. Rejects with the server's `access_denied` or `expired`, or `timeout`.
+   *
+   * @see RFC 8628 §3.4-§3.5
+   */
+  pollDeviceAuthorization(
+    authorization: DeviceAuthorization,
+    options?: PollDeviceOptions,
+  ): Promise<TokenSet>;
   /**
    * Refreshes now, whatever the token's age (single-flight like {@link getAccessToken}).
    *

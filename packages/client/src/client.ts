@@ -30,6 +30,12 @@ import { createMemoryStore } from './stores/memory-store.ts';
 import { parseTokenResponse } from './token-set.ts';
 import type { TokenSet } from './token-set.ts';
 import { createTokenKeeper } from './token-keeper.ts';
+import {
+  pollDeviceOnce,
+  requestDeviceAuthorization,
+  type DeviceAuthorization,
+  type PollDeviceOptions,
+} from './device-flow.ts';
 
 export type {
   AuthorizationRequest,
@@ -118,10 +124,20 @@ export function createClient(options: ClientOptions): TollgateClient {
       ...(redirectUri ? { redirect_uri: redirectUri } : {}),
       ...(exchange.codeVerifier === undefined ? {} : { code_verifier: exchange.codeVerifier }),
     });
+    return saveTokenResponse(body, server, exchange.location, url);
+  };
+
+  /** Validates a token response from `server` and stores it. */
+  const saveTokenResponse = (
+    body: Record<string, unknown>,
+    server: string,
+    location: string | undefined,
+    url: string,
+  ): Promise<TokenSet> => {
     const tokens = parseTokenResponse(body, {
       accountsServer: server,
       clientId: options.clientId,
-      location: exchange.location,
+      location,
       requestedScopes: options.scopes,
       request: { method: 'POST', url },
       now: now(),
@@ -129,6 +145,70 @@ export function createClient(options: ClientOptions): TollgateClient {
     const knownDc = findDataCentreByAccountsServer(server);
     const apiDomain = tokens.apiDomain ?? (knownDc ? DATA_CENTRES[knownDc].apiDomain : undefined);
     return save({ ...tokens, apiDomain });
+  };
+
+  const pollDeviceAuthorization = async (
+    started: DeviceAuthorization,
+    poll: PollDeviceOptions = {},
+  ): Promise<TokenSet> => {
+    let server = started.accountsServer;
+    let location: string | undefined;
+    let intervalMs = started.intervalMs;
+    for (;;) {
+      await http.sleep(intervalMs);
+      poll.signal?.throwIfAborted();
+      if (now() >= started.expiresAt)
+        throw new TollgateClientError(
+          'timeout',
+          'The device code expired before it was approved.',
+          {
+            hint: 'Start again: request a new code and approve it within its lifetime.',
+          },
+        );
+      const answer = await pollDeviceOnce(
+        http,
+        server,
+        { clientId: options.clientId, clientSecret: options.clientSecret },
+        started.deviceCode,
+      );
+      switch (answer.outcome) {
+        case 'pending':
+          poll.onPending?.();
+          break;
+        case 'slow-down':
+          // RFC 8628 §3.5: five seconds more for this and every later poll.
+          intervalMs += 5000;
+          break;
+        case 'other-dc': {
+          const next = chooseAccountsServer(
+            null,
+            answer.location,
+            server,
+            trusted,
+            dc,
+            options.accountsUrls,
+          );
+          if (next === server)
+            throw new TollgateClientError(
+              'untrusted_accounts_server',
+              `The person's data centre is ${answer.location}, whose accounts server this client does not know.`,
+              {
+                hint: 'Create the client with dc (and accountsUrls for a Tollgate with several data centres).',
+              },
+            );
+          server = next;
+          location = answer.location;
+          break;
+        }
+        case 'tokens':
+          return saveTokenResponse(
+            answer.body,
+            answer.accountsServer,
+            location,
+            endpoint(answer.accountsServer, 'oauth/v3/device/token'),
+          );
+      }
+    }
   };
 
   return {
@@ -219,6 +299,18 @@ export function createClient(options: ClientOptions): TollgateClient {
     },
 
     exchangeCode,
+
+    startDeviceAuthorization: (request = {}) =>
+      requestDeviceAuthorization(
+        http,
+        accountsServer,
+        options.clientId,
+        options.scopes,
+        request,
+        now(),
+      ),
+
+    pollDeviceAuthorization,
 
     refresh: () => keeper.refreshOnce(() => true),
 

@@ -22,6 +22,11 @@ export type {
   TollgateClientErrorOptions,
 } from './errors.ts';
 export type { ThrottleSettings } from './http.ts';
+export type {
+  DeviceAuthorization,
+  DeviceAuthorizationOptions,
+  PollDeviceOptions,
+} from './device-flow.ts';
 export { readApiRejection } from './api-rejection.ts';
 export type { ApiRejection } from './api-rejection.ts';
 export { parseTokenResponse, readExpiresInSeconds, refreshDueAt } from './token-set.ts';

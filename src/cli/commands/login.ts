@@ -1,7 +1,8 @@
 /**
  * `tollgate login`: the authorization-code flow for a person at a terminal. Prints (and tries
  * to open) the authorization URL, receives the redirect on a loopback port (RFC 8252 §7.3),
- * and saves the tokens and the client details to a profile of the token file.
+ * and saves the tokens and the client details to a profile of the token file. With
+ * `--device`, Zoho's device flow instead (SPEC R13.2; RFC 8628): no port, a code to type.
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -34,6 +35,7 @@ interface LoginOptions extends TokenProfileOptions {
   open: boolean;
   timeout: string;
   trustAccountsServer: string[];
+  device?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [
@@ -100,6 +102,54 @@ function openBrowser(url: string): void {
   }
 }
 
+/**
+ * `tollgate login --device`: Zoho's device flow (SPEC R13.2). Prints the verification URL and
+ * the user code, then polls until the person approved (or denied) on any other device.
+ */
+async function loginWithDevice(
+  opts: LoginOptions,
+  server: ReturnType<typeof readServerChoice>,
+  clientSecret: string | undefined,
+  timeoutSeconds: number,
+): Promise<void> {
+  if (opts.redirectUri !== undefined)
+    throw new UsageError('--redirect-uri has no use with --device (nothing is redirected)');
+  const tokenProfile = tokenProfileOf(opts);
+  const tokenFile = opts.tokenFile ?? defaultTokenFile();
+  const store = createFileStore({ path: tokenFile, profile: tokenProfile });
+  const client = createClient({
+    ...server,
+    clientId: opts.clientId,
+    ...(clientSecret === undefined ? {} : { clientSecret }),
+    scopes: opts.scope,
+    store,
+    trustedAccountsServers: opts.trustAccountsServer,
+  });
+  const started = await client.startDeviceAuthorization({
+    accessType: opts.offline ? 'offline' : 'online',
+    ...(opts.promptConsent ? { prompt: 'consent' as const } : {}),
+  });
+  const complete = started.verificationUriComplete;
+  process.stderr.write(
+    `To sign in, open ${started.verificationUrl} on any device and enter the code:\n\n  ${started.userCode}\n\n` +
+      (complete ? `(or open ${complete})\n` : '') +
+      'Waiting for approval ...\n',
+  );
+  if (opts.open && complete) openBrowser(complete);
+  const tokens = await client.pollDeviceAuthorization(started, {
+    signal: AbortSignal.timeout(timeoutSeconds * 1000),
+  });
+  await store.setSettings(
+    encodeProfileSettings({
+      ...server,
+      clientId: opts.clientId,
+      clientSecret,
+      scopes: opts.scope,
+    }),
+  );
+  process.stderr.write(`${describeTokens(tokens, tokenProfile, tokenFile)}\n`);
+}
+
 async function login(opts: LoginOptions): Promise<void> {
   const tokenProfile = tokenProfileOf(opts);
   const server = readServerChoice(opts);
@@ -108,6 +158,7 @@ async function login(opts: LoginOptions): Promise<void> {
   const timeoutSeconds = Number(opts.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
     throw new UsageError('--timeout must be a positive number of seconds');
+  if (opts.device) return loginWithDevice(opts, server, clientSecret, timeoutSeconds);
   const target = listenOn(opts.redirectUri);
   const tokenFile = opts.tokenFile ?? defaultTokenFile();
   const store = createFileStore({ path: tokenFile, profile: tokenProfile });
@@ -191,7 +242,9 @@ async function login(opts: LoginOptions): Promise<void> {
 /** Registers `tollgate login`. */
 export function register(program: Command): void {
   addTokenProfileOptions(program.command('login'))
-    .description('Sign in through the browser (loopback redirect) and save the tokens to a profile')
+    .description(
+      'Sign in through the browser (loopback redirect, or --device: a code typed on any device) and save the tokens to a profile',
+    )
     .option('--dc <dc>', 'Zoho data centre: us, eu, in, au, jp, ca, sa, uk, cn')
     .option('--accounts-url <url>', 'accounts server URL, e.g. a Tollgate server')
     .requiredOption('--client-id <id>', 'the client ID')
@@ -209,8 +262,16 @@ export function register(program: Command): void {
       '--redirect-uri <uri>',
       'loopback redirect URI to listen on (default http://127.0.0.1:<free port>/callback)',
     )
+    .option(
+      '--device',
+      "Zoho's device flow: print a verification URL and a code to type on any device, and poll until approved",
+    )
     .option('--no-open', 'do not try to open a browser')
-    .option('--timeout <seconds>', 'give up waiting for the redirect after this long', '300')
+    .option(
+      '--timeout <seconds>',
+      'give up waiting for the redirect (or the device approval) after this long',
+      '300',
+    )
     .option(
       '--trust-accounts-server <url>',
       'another accounts server the callback may name; repeatable',

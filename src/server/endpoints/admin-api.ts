@@ -9,6 +9,8 @@
  *   PATCH  /admin/api/clients/:id               change name, domain, redirect_uris
  *   DELETE /admin/api/clients/:id               delete, revoking every code and token it holds
  *   POST   /admin/api/clients/:id/rotate-secret new client_secret; the old one stops at once
+ *   GET    /admin/api/audit-events              audit events, newest first (SPEC R15.3):
+ *                                               ?since=1h|ISO date, ?type=a,b, ?zuid=, ?limit=
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { verifyAdminKey } from '../../core/admin-keys.ts';
@@ -20,7 +22,8 @@ import {
   rotateSecret,
   type ClientField,
 } from '../../core/registration.ts';
-import type { Client } from '../../store/types.ts';
+import type { AuditEvent, AuditQuery, Client } from '../../store/types.ts';
+import { parseAuditTypes, parseSince } from '../../core/audit-query.ts';
 import { notFound, OAuthError } from '../../core/errors.ts';
 import { renderError } from '../render-error.ts';
 import type { RouteModule } from '../routes.ts';
@@ -62,6 +65,68 @@ function toWire(client: Client): Record<string, unknown> {
   };
 }
 
+/** Most events one admin API answer lists (default 100). */
+const AUDIT_LIMIT_MAX = 1_000;
+
+/** The audit-events query string, each bad field named in `problems`. */
+function readAuditQuery(query: Record<string, unknown>, now: number): AuditQuery {
+  const problems: Record<string, string> = {};
+  const out: AuditQuery = { limit: 100 };
+  const text = (name: string): string | undefined => {
+    const value = query[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') {
+      problems[name] = `Give ${name} once.`;
+      return undefined;
+    }
+    return value;
+  };
+  const since = text('since');
+  if (since !== undefined) {
+    const at = parseSince(since, now);
+    if (at === undefined) problems.since = 'since is a duration (30m, 1h, 7d) or an ISO 8601 date.';
+    else out.since = at;
+  }
+  const type = text('type');
+  if (type !== undefined) {
+    const types = parseAuditTypes(type);
+    if (types === undefined) problems.type = 'type names audit event types, comma-separated.';
+    else out.types = types;
+  }
+  const zuid = text('zuid');
+  if (zuid !== undefined) {
+    if (!/^\d{1,15}$/.test(zuid)) problems.zuid = 'zuid is a user id.';
+    else out.zuid = Number(zuid);
+  }
+  const limit = text('limit');
+  if (limit !== undefined) {
+    const n = /^\d{1,4}$/.test(limit) ? Number(limit) : 0;
+    if (n < 1 || n > AUDIT_LIMIT_MAX)
+      problems.limit = `limit is a whole number from 1 to ${AUDIT_LIMIT_MAX}.`;
+    else out.limit = n;
+  }
+  if (Object.keys(problems).length > 0)
+    throw new OAuthError('invalid_request', Object.values(problems).join(' '), {
+      fields: problems,
+      redirectable: false,
+    });
+  return out;
+}
+
+function auditToWire(event: AuditEvent): Record<string, unknown> {
+  return {
+    id: event.id,
+    at: new Date(event.at).toISOString(),
+    type: event.type,
+    outcome: event.outcome,
+    zuid: event.zuid,
+    client_id: event.clientId,
+    actor: event.actor,
+    ip: event.ip,
+    detail: event.detail,
+  };
+}
+
 function bodyObject(request: FastifyRequest): Record<string, unknown> {
   const body = request.body ?? {};
   if (typeof body !== 'object' || Array.isArray(body))
@@ -69,6 +134,13 @@ function bodyObject(request: FastifyRequest): Record<string, unknown> {
       redirectable: false,
     });
   return body as Record<string, unknown>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The admin key of an admin API request, as an audit actor (`admin-key:<id>`). */
+    adminActor: string;
+  }
 }
 
 /** Every admin route answers errors as the admin API's JSON. */
@@ -79,6 +151,7 @@ async function register(app: FastifyInstance): Promise<void> {
 
   await app.register(
     async (api) => {
+      api.decorateRequest('adminActor', '');
       api.addHook('onRequest', async (request) => {
         const header = request.headers.authorization ?? '';
         const match = /^Bearer +(\S+)$/i.exec(header);
@@ -89,7 +162,18 @@ async function register(app: FastifyInstance): Promise<void> {
             'Send an admin key as Authorization: Bearer <key> (create one with `tollgate admin-key create`).',
             { status: 401, redirectable: false },
           );
+        request.adminActor = `admin-key:${key.id}`;
+        await ctx.audit.record(request, {
+          type: 'admin_key_used',
+          actor: request.adminActor,
+          detail: { method: request.method, route: request.routeOptions.url ?? 'unmatched' },
+        });
       });
+      const audit = (
+        request: FastifyRequest,
+        type: 'client_created' | 'client_rotated' | 'client_deleted',
+        clientId: string,
+      ): Promise<void> => ctx.audit.record(request, { type, clientId, actor: request.adminActor });
 
       api.setNotFoundHandler(async (request, reply) =>
         renderError(
@@ -107,6 +191,14 @@ async function register(app: FastifyInstance): Promise<void> {
         return client;
       };
       const idOf = (request: FastifyRequest): string => (request.params as { id: string }).id;
+
+      api.get('/audit-events', admin, async (request, reply) => {
+        const query = request.query as Record<string, unknown>;
+        const events = await ctx.store.listAuditEvents(readAuditQuery(query, ctx.now()));
+        return reply
+          .header('cache-control', 'no-store')
+          .send({ audit_events: events.map(auditToWire) });
+      });
 
       api.get('/clients', admin, async (request, reply) => {
         const ownerEmail = (request.query as Record<string, unknown>).owner_email;
@@ -149,6 +241,7 @@ async function register(app: FastifyInstance): Promise<void> {
           ownerZuid,
           ctx.now(),
         );
+        await audit(request, 'client_created', client.clientId);
         return reply
           .status(201)
           .header('cache-control', 'no-store')
@@ -189,6 +282,7 @@ async function register(app: FastifyInstance): Promise<void> {
       api.delete('/clients/:id', admin, async (request, reply) => {
         const id = idOf(request);
         if (id.length > 64 || !(await ctx.store.deleteClient(id))) throw noSuchClient();
+        await audit(request, 'client_deleted', id);
         return reply.header('cache-control', 'no-store').send({ client_id: id, deleted: true });
       });
 
@@ -202,6 +296,7 @@ async function register(app: FastifyInstance): Promise<void> {
           throw error;
         }
         if (secret === undefined) throw noSuchClient();
+        await audit(request, 'client_rotated', id);
         return reply
           .header('cache-control', 'no-store')
           .send({ client_id: id, client_secret: secret });

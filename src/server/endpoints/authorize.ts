@@ -365,7 +365,16 @@ export const authorizeEndpoint: RouteModule = {
           return signInPage(ctx, reply, query, true);
         const { user } = signIn;
         checkEnabledForUser(ctx, req.client, user);
-        if (decision === 'deny') throw accessDenied('The user denied the request.');
+        if (decision === 'deny') {
+          await ctx.audit.record(request, {
+            type: 'consent',
+            outcome: 'failure',
+            zuid: user.zuid,
+            clientId: req.client.clientId,
+            detail: { decision: 'deny', scopes: req.scopes.join(' ') },
+          });
+          throw accessDenied('The user denied the request.');
+        }
         if (decision !== 'accept')
           throw new OAuthError('invalid_request', 'No decision was made.', { redirectable: false });
         const { first } = await ctx.store.recordConsent(
@@ -374,6 +383,12 @@ export const authorizeEndpoint: RouteModule = {
           req.scopes,
           ctx.now(),
         );
+        await ctx.audit.record(request, {
+          type: 'consent',
+          zuid: user.zuid,
+          clientId: req.client.clientId,
+          detail: { decision: 'accept', scopes: req.scopes.join(' ') },
+        });
         return redirectWithCode(
           ctx,
           reply,

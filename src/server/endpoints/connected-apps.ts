@@ -51,6 +51,7 @@ async function register(app: FastifyInstance): Promise<void> {
           status: 404,
           redirectable: false,
         });
+      await ctx.audit.record(request, { type: 'app_removed', zuid: user.zuid, clientId });
       return reply.redirect(`/account/connected-apps?revoked=${encodeURIComponent(clientId)}`, 303);
     },
   );

@@ -82,6 +82,11 @@ async function register(app: FastifyInstance): Promise<void> {
       );
     }
     const { client, clientSecret } = await registerClient(ctx.store, input, user.zuid, ctx.now());
+    await ctx.audit.record(request, {
+      type: 'client_created',
+      zuid: user.zuid,
+      clientId: client.clientId,
+    });
     return sendHtml(
       reply,
       credentialsPage({
@@ -175,6 +180,11 @@ async function register(app: FastifyInstance): Promise<void> {
     if (isPublicClient(client.type)) return reply.redirect(`/console/apps/${client.clientId}`, 303);
     const clientSecret = await rotateSecret(ctx.store, client.clientId);
     if (clientSecret === undefined) throw appNotFound();
+    await ctx.audit.record(request, {
+      type: 'client_rotated',
+      zuid: user.zuid,
+      clientId: client.clientId,
+    });
     return sendHtml(
       reply,
       credentialsPage({
@@ -199,7 +209,12 @@ async function register(app: FastifyInstance): Promise<void> {
     const user = await requireUser(ctx, request, reply);
     if (!user) return reply;
     const client = await findOwnClient(ctx, user, (request.params as { id: string }).id);
-    await ctx.store.deleteClient(client.clientId);
+    if (await ctx.store.deleteClient(client.clientId))
+      await ctx.audit.record(request, {
+        type: 'client_deleted',
+        zuid: user.zuid,
+        clientId: client.clientId,
+      });
     return reply.redirect('/console?done=deleted', 303);
   });
 }

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { decoyHash, verifyPassword } from '../../core/passwords.ts';
+import { emailHash } from '../audit.ts';
 import { endSession, safeReturnTo, startSession } from '../session.ts';
 import { loginPage } from '../ui/login-page.ts';
 import {
@@ -52,10 +53,21 @@ async function register(app: FastifyInstance): Promise<void> {
       const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
       if (!user || !ok || user.disabled) {
         await recordFailedSignIn(throttle, email, request.ip, now);
+        await ctx.audit.record(request, {
+          type: 'sign_in',
+          outcome: 'failure',
+          ...(user
+            ? { zuid: user.zuid, detail: { reason: ok ? 'disabled' : 'wrong_password' } }
+            : {
+                actor: 'anonymous',
+                detail: { reason: 'unknown_account', email_hash: emailHash(email) },
+              }),
+        });
         return show(401, WRONG);
       }
       await clearSignInFailures(throttle, email);
       await startSession(ctx, request, reply, user.zuid);
+      await ctx.audit.record(request, { type: 'sign_in', zuid: user.zuid });
       return reply.header('cache-control', 'no-store').redirect(returnTo, 303);
     },
   );

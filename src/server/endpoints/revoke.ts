@@ -9,9 +9,27 @@ import { invalidClient, invalidRequest } from '../../core/errors.ts';
 import { hashSecret } from '../../core/ids.ts';
 import { authenticateClient, usesBasicAuth } from '../client-auth.ts';
 import { param, readParams, requireParams } from '../params.ts';
+import type { FastifyRequest } from 'fastify';
+import type { ServerContext } from '../context.ts';
 import type { RouteModule } from '../routes.ts';
 
 const TOKEN_TYPES = ['refresh_token', 'access_token'];
+
+/** A revocation that revoked something is an audit event (SPEC R15.3); the token is not in it. */
+async function auditRevocation(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  outcome: 'refresh' | 'access' | 'unknown',
+  clientId: string | null,
+): Promise<void> {
+  if (outcome === 'unknown') return;
+  await ctx.audit.record(request, {
+    type: 'token_revoked',
+    clientId,
+    actor: clientId === null ? 'token-holder' : `client:${clientId}`,
+    detail: { token_type: outcome === 'refresh' ? 'refresh_token' : 'access_token' },
+  });
+}
 
 export const revokeEndpoints: RouteModule = {
   owns: [{ prefix: '/oauth/v2/revoke', kind: 'token' }],
@@ -34,6 +52,7 @@ export const revokeEndpoints: RouteModule = {
       async (request, reply) => {
         const [token = ''] = requireParams(readParams(request), ['token']);
         const outcome = await ctx.store.revokeToken(hashSecret(token));
+        await auditRevocation(ctx, request, outcome, null);
         reply.header('cache-control', 'no-store');
         if (outcome === 'unknown')
           return reply.status(400).send({ status: 'failure', error: 'invalid_token' });
@@ -65,6 +84,7 @@ export const revokeEndpoints: RouteModule = {
         if (given !== undefined && !TOKEN_TYPES.includes(given))
           throw invalidRequest('token_type_hint must be refresh_token or access_token.');
         const outcome = await ctx.store.revokeToken(hashSecret(token), client.client.clientId);
+        await auditRevocation(ctx, request, outcome, client.client.clientId);
         reply.header('cache-control', 'no-store');
         if (outcome === 'unknown')
           return reply.status(400).send({ status: 'failure', error: 'invalid_token' });
@@ -78,7 +98,8 @@ export const revokeEndpoints: RouteModule = {
       request.wireProfile = ctx.profileFor(client.client);
       const [token = ''] = requireParams(params, ['token']);
       // A client may revoke only its own tokens; others' are treated as unknown (RFC 7009 §2.1).
-      await ctx.store.revokeToken(hashSecret(token), client.client.clientId);
+      const outcome = await ctx.store.revokeToken(hashSecret(token), client.client.clientId);
+      await auditRevocation(ctx, request, outcome, client.client.clientId);
       return reply.header('cache-control', 'no-store').status(200).send('');
     });
   },

@@ -26,7 +26,7 @@ export function page({ title, body, signedInAs, csrfToken }: PageOptions): strin
 <header class="top"><a class="brand" href="/">Tollgate</a>
 ${
   signedInAs
-    ? html`<nav><a href="/console">Console</a> <a href="/account/connected-apps">Connected apps</a>
+    ? html`<nav><a href="/console">Console</a> <a href="/account/connected-apps">Connected apps</a> <a href="/account/activity">Activity</a>
 <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${csrfToken ?? ''}"><button class="link" type="submit">Sign out ${signedInAs}</button></form></nav>`
     : ''
 }

@@ -9,6 +9,9 @@ import type { JanitorStore, SweepResult, SweptTable } from '../types.ts';
 import type { SectionContext } from './context.ts';
 import type { Database } from './schema.ts';
 
+/** How long audit events are kept unless told otherwise (SPEC R15.3): 90 days. */
+export const DEFAULT_AUDIT_RETENTION_MS = 90 * 24 * 3600_000;
+
 /** At most this many rows per statement (SPEC R15.1). */
 export const JANITOR_BATCH = 1_000;
 
@@ -23,7 +26,7 @@ interface Sweep {
   key: string;
   column: string;
   /** Rows whose `column` is at or before this time go. */
-  cutoff(now: number): number;
+  cutoff(now: number, auditRetentionMs: number): number;
 }
 
 const SWEEPS: readonly Sweep[] = [
@@ -44,12 +47,22 @@ const SWEEPS: readonly Sweep[] = [
   { table: 'sessions', key: 'id_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'counters', key: 'key', column: 'window_end', cutoff: (now) => now },
   { table: 'dpop_proofs', key: 'proof_hash', column: 'expires_at', cutoff: (now) => now },
+  // A used or expired request_uri is refused either way (RFC 9126 §4); the row only takes space.
+  { table: 'pushed_requests', key: 'uri_hash', column: 'expires_at', cutoff: (now) => now },
+  // Audit events older than the retention period (SPEC R15.3, --audit-retention).
+  {
+    table: 'audit_events',
+    key: 'id',
+    column: 'at',
+    cutoff: (now, retention) => now - retention,
+  },
 ];
 
 async function sweepAll(
   db: Kysely<Database>,
   now: number,
   batch: number,
+  auditRetentionMs: number,
 ): Promise<Record<SweptTable, number>> {
   const deleted: Record<SweptTable, number> = {
     auth_codes: 0,
@@ -58,9 +71,11 @@ async function sweepAll(
     counters: 0,
     device_codes: 0,
     dpop_proofs: 0,
+    pushed_requests: 0,
+    audit_events: 0,
   };
   for (const sweep of SWEEPS) {
-    const cutoff = sweep.cutoff(now);
+    const cutoff = sweep.cutoff(now, auditRetentionMs);
     for (;;) {
       const result =
         await sql`delete from ${sql.table(sweep.table)} where ${sql.ref(sweep.key)} in (select ${sql.ref(sweep.key)} from ${sql.table(sweep.table)} where ${sql.ref(sweep.column)} <= ${cutoff} limit ${batch})`.execute(
@@ -77,10 +92,14 @@ async function sweepAll(
 /** The janitor section of the Kysely store. */
 export function createJanitorStore({ db, sqlDialect }: SectionContext): JanitorStore {
   return {
-    async sweepExpired(now: number, batchSize = JANITOR_BATCH): Promise<SweepResult> {
+    async sweepExpired(
+      now: number,
+      batchSize = JANITOR_BATCH,
+      auditRetentionMs = DEFAULT_AUDIT_RETENTION_MS,
+    ): Promise<SweepResult> {
       const batch = Math.max(1, Math.min(JANITOR_BATCH, Math.floor(batchSize)));
       if (sqlDialect !== 'postgres') {
-        return { outcome: 'swept', deleted: await sweepAll(db, now, batch) };
+        return { outcome: 'swept', deleted: await sweepAll(db, now, batch, auditRetentionMs) };
       }
       // A session lock, on one pooled connection held for the pass: it is released by the
       // unlock, or by PostgreSQL itself if this connection dies mid-pass.
@@ -91,7 +110,7 @@ export function createJanitorStore({ db, sqlDialect }: SectionContext): JanitorS
         }>`select pg_try_advisory_lock(${key}) as locked`.execute(conn);
         if (got.rows[0]?.locked !== true) return { outcome: 'busy' };
         try {
-          return { outcome: 'swept', deleted: await sweepAll(conn, now, batch) };
+          return { outcome: 'swept', deleted: await sweepAll(conn, now, batch, auditRetentionMs) };
         } finally {
           await sql`select pg_advisory_unlock(${key})`.execute(conn);
         }

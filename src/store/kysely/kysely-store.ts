@@ -9,6 +9,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { PoolStats, SqlDialect, Store } from '../types.ts';
 import { createAdminKeyStore } from './admin-keys.ts';
+import { createAuditStore } from './audit.ts';
 import { createClientStore } from './clients.ts';
 import { createCodeStore } from './codes.ts';
 import { createConsentStore } from './consents.ts';
@@ -77,6 +78,7 @@ export function createKyselyStore(
     ...createDeviceCodeStore(context),
     ...createRegistrationStore(context),
     ...createDpopProofStore(context),
+    ...createAuditStore(context),
     ...createJanitorStore(context),
   };
   kyselyStores.add(store);

@@ -70,7 +70,14 @@ export interface CounterStore {
 
 /** The tables the janitor sweeps (SPEC R15.1). */
 export type SweptTable =
-  'auth_codes' | 'access_tokens' | 'sessions' | 'counters' | 'device_codes' | 'dpop_proofs';
+  | 'auth_codes'
+  | 'access_tokens'
+  | 'sessions'
+  | 'counters'
+  | 'device_codes'
+  | 'dpop_proofs'
+  | 'pushed_requests'
+  | 'audit_events';
 
 /** What one janitor pass did; `busy` means another instance holds the janitor lock. */
 export type SweepResult =
@@ -83,5 +90,5 @@ export interface JanitorStore {
    * whose window has ended and DPoP proofs past their window, in batches of at most
    * `batchSize` (<= 1,000) rows a statement. One instance at a time (SPEC R15.1).
    */
-  sweepExpired(now: number, batchSize?: number): Promise<SweepResult>;
+  sweepExpired(now: number, batchSize?: number, auditRetentionMs?: number): Promise<SweepResult>;
 }
