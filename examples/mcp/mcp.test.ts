@@ -1,11 +1,18 @@
 /**
  * SPEC R14 end to end with the official MCP SDK: its client's own OAuth flow (`auth()` through
  * the streamable HTTP transport, with an `OAuthClientProvider`) finds Tollgate from the MCP
- * server's protected resource metadata, registers dynamically (RFC 7591), authorizes with PKCE
- * and `resource`, gets a token and calls a tool. Sign-in and consent are done by the testing
- * handle. A token minted for another resource is refused by the MCP server.
+ * server's protected resource metadata, registers dynamically (RFC 7591) or, given a
+ * `clientMetadataUrl`, identifies itself by an https Client ID Metadata Document, authorizes
+ * with PKCE and `resource`, gets a token and calls a tool. Sign-in and consent are done by the
+ * testing handle. A token minted for another resource is refused by the MCP server.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer, globalAgent } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
@@ -33,6 +40,8 @@ class TestProvider implements OAuthClientProvider {
   constructor(
     private readonly tollgate: TollgateHandle,
     private readonly user: TestUser,
+    /** Set: the client identifies itself by this metadata document URL (SPEC R14.4). */
+    readonly clientMetadataUrl?: string,
   ) {}
   get redirectUrl(): string {
     return REDIRECT;
@@ -77,7 +86,13 @@ describe('the MCP example (examples/mcp): the official MCP SDK client against To
   let mcp: { url: string; server: Server };
   let user: TestUser;
   beforeAll(async () => {
-    tollgate = await startTollgate({ profile: 'rfc', throttle: false, registration: 'open' });
+    // The metadata document server below listens on loopback, which only this flag allows.
+    tollgate = await startTollgate({
+      profile: 'rfc',
+      throttle: false,
+      registration: 'open',
+      allowLoopbackClientMetadata: true,
+    });
     const introspector = await tollgate.createClient({ name: 'MCP server' });
     mcp = await startMcpExample({
       tollgateUrl: tollgate.url,
@@ -157,5 +172,81 @@ describe('the MCP example (examples/mcp): the official MCP SDK client against To
     expect(res.headers.get('www-authenticate')).toBe(
       `Bearer realm="tollgate", error="invalid_token", error_description="The access token was not issued for this resource.", resource_metadata="${new URL('/.well-known/oauth-protected-resource/mcp', mcp.url).toString()}"`,
     );
+  });
+
+  it('R14.4: with a clientMetadataUrl the SDK identifies itself by its https metadata document instead of registering', async () => {
+    // A throwaway certificate for 127.0.0.1, trusted by this process only.
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-cimd-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const cert = readFileSync(join(dir, 'cert.pem'));
+    const key = readFileSync(join(dir, 'key.pem'));
+    rmSync(dir, { recursive: true, force: true });
+    const previousCa = globalAgent.options.ca;
+    globalAgent.options.ca = cert;
+    let documentUrl = '';
+    let fetches = 0;
+    const documents = createHttpsServer({ cert, key }, (_req, res) => {
+      fetches++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          client_id: documentUrl,
+          client_name: 'MCP SDK test client (CIMD)',
+          redirect_uris: [REDIRECT],
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+          token_endpoint_auth_method: 'none',
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => documents.listen(0, '127.0.0.1', resolve));
+    documentUrl = `https://127.0.0.1:${(documents.address() as AddressInfo).port}/client.json`;
+    try {
+      const provider = new TestProvider(tollgate, user, documentUrl);
+      const first = new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider });
+      await expect(
+        new Client({ name: 'test', version: '1.0.0' }).connect(first),
+      ).rejects.toBeInstanceOf(UnauthorizedError);
+      expect(provider.information?.client_id).toBe(documentUrl);
+      expect(provider.authorizationUrl?.searchParams.get('client_id')).toBe(documentUrl);
+      expect(fetches).toBe(1);
+      await first.finishAuth(provider.code as string);
+
+      const connected = new Client({ name: 'test', version: '1.0.0' });
+      await connected.connect(
+        new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider }),
+      );
+      const result = await connected.callTool({ name: 'whoami', arguments: {} });
+      expect(result.content).toEqual([
+        { type: 'text', text: JSON.stringify({ userId: user.zuid, clientId: documentUrl }) },
+      ]);
+      await connected.close();
+    } finally {
+      globalAgent.options.ca = previousCa;
+      documents.closeAllConnections();
+      await new Promise((resolve) => documents.close(resolve));
+    }
   });
 });

@@ -242,6 +242,13 @@ export const CONFIG_SCHEMA = {
     description:
       'Dynamic client registration (RFC 7591, RFC 7592) at `POST /oauth/v2/register`: off, open to anyone, or only with an initial access token from `tollgate registration-token create`.',
   }),
+  registrationLimit: option({
+    type: 'integer',
+    default: 20,
+    min: 1,
+    description:
+      'Dynamic registrations (`POST /oauth/v2/register`, answered or refused) per client address per throttle window.',
+  }),
   allowLoopbackClientMetadata: option({
     type: 'boolean',
     default: false,
