@@ -20,6 +20,7 @@ import * as registrationToken from './commands/registration-token.ts';
 import * as emulator from './commands/emulator.ts';
 import * as keys from './commands/keys.ts';
 import * as janitor from './commands/janitor.ts';
+import * as cert from './commands/cert.ts';
 import * as audit from './commands/audit.ts';
 
 /** Command modules, each exporting `register(program)`. Add new commands to this list. */
@@ -38,6 +39,7 @@ const COMMANDS: { register(program: Command): void }[] = [
   keys,
   emulator,
   janitor,
+  cert,
   audit,
 ];
 

@@ -38,6 +38,17 @@ export const CONFIG_SCHEMA = {
     description:
       'SQLite file path, `:memory:`, or a `postgres://` URL (`?schema=NAME` selects a schema).',
   }),
+  tlsCert: option<string | undefined>({
+    type: 'string',
+    default: undefined,
+    description:
+      'PEM certificate file: serve HTTPS instead of HTTP (with `--tls-key`; `tollgate cert` makes a local pair).',
+  }),
+  tlsKey: option<string | undefined>({
+    type: 'string',
+    default: undefined,
+    description: 'PEM private key file of `--tls-cert` (both or neither).',
+  }),
   issuer: option<string | undefined>({
     type: 'url',
     default: undefined,
@@ -231,6 +242,13 @@ export const CONFIG_SCHEMA = {
     description:
       'Dynamic client registration (RFC 7591, RFC 7592) at `POST /oauth/v2/register`: off, open to anyone, or only with an initial access token from `tollgate registration-token create`.',
   }),
+  registrationLimit: option({
+    type: 'integer',
+    default: 20,
+    min: 1,
+    description:
+      'Dynamic registrations (`POST /oauth/v2/register`, answered or refused) per client address per throttle window.',
+  }),
   allowLoopbackClientMetadata: option({
     type: 'boolean',
     default: false,
@@ -391,6 +409,7 @@ function coerce(key: string, spec: OptionSpec<unknown>, raw: unknown, source: st
 export function parseConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = {}): Config {
   const out: Record<string, unknown> = {};
   const explicit = new Set<string>();
+  const sources: Record<string, string> = {};
   for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [string, OptionSpec<unknown>][]) {
     const given = (input as Record<string, unknown>)[key];
     const fromEnv = env[envName(key)];
@@ -398,6 +417,7 @@ export function parseConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = {}
     const raw = given !== undefined ? given : useEnv ? fromEnv : undefined;
     const source = useEnv ? envName(key) : `--${flagName(key)}`;
     if (raw !== undefined) explicit.add(key);
+    sources[key] = source;
     out[key] = raw === undefined ? spec.default : coerce(key, spec, raw, source);
   }
   // A limit preset fills the caps it names, unless a single-limit option was given (SPEC R12.4).
@@ -405,6 +425,18 @@ export function parseConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = {}
   for (const key of ['refreshTokenCap', 'accessTokensPerRefresh'] as const) {
     const value = preset[key];
     if (value !== undefined && !explicit.has(key)) out[key] = value;
+  }
+  // HTTPS needs the certificate and its key: one alone is a mistake, not plain HTTP.
+  for (const [given, missing] of [
+    ['tlsCert', 'tlsKey'],
+    ['tlsKey', 'tlsCert'],
+  ] as const) {
+    if (out[given] !== undefined && out[missing] === undefined)
+      throw new ConfigError(
+        given,
+        `needs --${flagName(missing)} (or ${envName(missing)}) too: give both, or neither for HTTP`,
+        sources[given],
+      );
   }
   if (typeof out.dataCentres === 'string') {
     const parsed = parseDataCentres(out.dataCentres);

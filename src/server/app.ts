@@ -23,6 +23,7 @@ import { isUnavailable, renderError, toOAuthError } from './render-error.ts';
 import { STYLESHEET } from './ui/layout.ts';
 import { installEmulator } from './emulator/emulator.ts';
 import { registerControlApi } from './emulator/control-api.ts';
+import { loadTlsFiles } from './tls.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -55,6 +56,19 @@ export async function buildApp(
     options.scopes ?? loadScopeCatalogue(catalogueName(config), config.scopesFile),
     options,
   );
+  const tls = loadTlsFiles(config);
+  // Slow or stalled clients (slowloris, a trickled body): the whole request must arrive within
+  // requestTimeout. Given to Node when the server is created, and checked every second: set
+  // afterwards (Fastify's default), a body trickled a byte at a time kept its connection open.
+  const serverOptions = {
+    headersTimeout: config.requestTimeout * 1000,
+    connectionsCheckingInterval: 1_000,
+  };
+  // With --tls-cert, Node's HTTPS server takes the same options beside the certificate; the
+  // instance keeps the HTTP server's type, which its routes and hooks are written against.
+  const listener: { http: typeof serverOptions } | object = tls
+    ? { https: { ...serverOptions, ...tls } }
+    : { http: serverOptions };
   const app = Fastify({
     logger: options.logStream
       ? { ...loggerOptions(config.logLevel), stream: options.logStream }
@@ -63,11 +77,8 @@ export async function buildApp(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
-    // Slow or stalled clients (slowloris, a trickled body): the whole request must arrive within
-    // requestTimeout. Given to Node when the server is created, and checked every second: set
-    // afterwards (Fastify's default), a body trickled a byte at a time kept its connection open.
     requestTimeout: config.requestTimeout * 1000,
-    http: { headersTimeout: config.requestTimeout * 1000, connectionsCheckingInterval: 1_000 },
+    ...listener,
     connectionTimeout: 60_000,
     keepAliveTimeout: 10_000,
     ...options.fastify,

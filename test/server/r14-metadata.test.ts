@@ -7,7 +7,7 @@ import type { ConfigInput } from '../../src/core/config.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
-/** The R14 members of the metadata (DPoP's belong to R14.7's own tests). */
+/** The R14 members of the metadata. */
 const R14_KEYS = [
   'registration_endpoint',
   'client_id_metadata_document_supported',
@@ -16,6 +16,7 @@ const R14_KEYS = [
   'authorization_response_iss_parameter_supported',
   'code_challenge_methods_supported',
   'token_endpoint_auth_methods_supported',
+  'dpop_signing_alg_values_supported',
 ] as const;
 
 const DOCUMENTS = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'];
@@ -28,6 +29,7 @@ async function r14Metadata(server: TestServer, path: string): Promise<Record<str
 }
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+const DPOP_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
 
 describe.each(storeKinds)('R14.9 metadata derived from what is enabled on $name', (kind) => {
   let server: TestServer | undefined;
@@ -47,6 +49,7 @@ describe.each(storeKinds)('R14.9 metadata derived from what is enabled on $name'
         authorization_response_iss_parameter_supported: true,
         code_challenge_methods_supported: ['S256'],
         token_endpoint_auth_methods_supported: AUTH_METHODS,
+        dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
       }),
     ],
     [
@@ -60,6 +63,7 @@ describe.each(storeKinds)('R14.9 metadata derived from what is enabled on $name'
         authorization_response_iss_parameter_supported: true,
         code_challenge_methods_supported: ['S256'],
         token_endpoint_auth_methods_supported: AUTH_METHODS,
+        dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
       }),
     ],
     [
@@ -73,6 +77,7 @@ describe.each(storeKinds)('R14.9 metadata derived from what is enabled on $name'
         authorization_response_iss_parameter_supported: false,
         code_challenge_methods_supported: ['S256', 'plain'],
         token_endpoint_auth_methods_supported: AUTH_METHODS,
+        dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
       }),
     ],
   ];

@@ -411,6 +411,31 @@ describe.each(storeKinds)('R14.3 dynamic client registration on $name', (kind) =
     });
   });
 
+  describe('--registration-limit', () => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startServer(kind, {
+        profile: 'rfc',
+        registration: 'open',
+        registrationLimit: 3,
+      });
+    });
+    afterAll(() => server.close());
+
+    it('R14.3: registrations per address are throttled: past the limit 429 slow_down with Retry-After until the window ends', async () => {
+      for (let i = 0; i < 3; i++) expect((await register(server, WEB_APP)).status).toBe(201);
+      const refused = await register(server, WEB_APP);
+      expect(refused.status).toBe(429);
+      expect(refused.body.error).toBe('slow_down');
+      expect(refused.headers.get('retry-after')).toBe('600');
+      const bad = await register(server, { redirect_uris: [] });
+      expect(bad.status).toBe(429);
+      expect((await server.store.listClients()).length).toBe(3);
+      server.advance(600_000);
+      expect((await register(server, WEB_APP)).status).toBe(201);
+    });
+  });
+
   describe('--registration off (the default)', () => {
     let server: TestServer;
     beforeAll(async () => {

@@ -14,7 +14,7 @@ import {
   invalidClientMetadata,
   type ClientMetadata,
 } from '../../core/dynamic-registration.ts';
-import { invalidToken } from '../../core/errors.ts';
+import { invalidToken, throttled } from '../../core/errors.ts';
 import { hashSecret, safeEqual } from '../../core/ids.ts';
 import { isPublicClient } from '../../core/registration.ts';
 import type { ServerContext } from '../context.ts';
@@ -63,6 +63,16 @@ export const registrationEndpoint: RouteModule = {
     });
 
     app.post(REGISTER_PATH, { config: { errorKind: 'token' } }, async (request, reply) => {
+      // Registration abuse: each address may try a bounded number of times per window.
+      if (ctx.config.throttle) {
+        const now = ctx.now();
+        const hit = await ctx.store.hitCounter(
+          `register:${request.ip}`,
+          ctx.config.throttleWindow * 1000,
+          now,
+        );
+        if (hit.count > ctx.config.registrationLimit) throw throttled((hit.resetAt - now) / 1000);
+      }
       if (ctx.config.registration === 'token') {
         const presented = bearerToken(request);
         if (
