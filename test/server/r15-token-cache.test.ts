@@ -16,7 +16,6 @@ import {
   type Instances,
 } from '../helpers/instances.ts';
 import {
-  Browser,
   hiddenField,
   obtainTokens,
   postForm,
