@@ -7,6 +7,7 @@
 import { OAuthError } from './errors.ts';
 import { generateClientId, generateClientSecret, generateOpaque, hashSecret } from './ids.ts';
 import { isLoopbackHost } from './redirect-uri.ts';
+import { hasControlCharacters } from './text.ts';
 import { checkClientInput, isPublicClient, type ClientInput } from './registration.ts';
 import type { Client, ClientType, RegistrationToken, Store } from '../store/types.ts';
 
@@ -61,6 +62,10 @@ function optionalString(body: Record<string, unknown>, name: string): string | u
   const value = body[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw invalidClientMetadata(`${name} must be a string.`);
+  if (hasControlCharacters(value) || value.length > 2000)
+    throw invalidClientMetadata(
+      `${name} must be at most 2000 characters, without control characters.`,
+    );
   return value;
 }
 

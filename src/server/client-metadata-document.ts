@@ -14,6 +14,7 @@ import { OAuthError } from '../core/errors.ts';
 import { generateClientSecret, hashSecret } from '../core/ids.ts';
 import { MAX_METADATA_BYTES, parseClientMetadata } from '../core/dynamic-registration.ts';
 import { isLoopbackHost } from '../core/redirect-uri.ts';
+import { hasControlCharacters } from '../core/text.ts';
 import type { Client, ClientType } from '../store/types.ts';
 import type { ServerContext } from './context.ts';
 import { safeFetch, SafeFetchError } from './safe-fetch.ts';
@@ -54,6 +55,8 @@ const refused = (clientId: string, why: string): OAuthError =>
 /** Draft §3: what a client_id URL must look like before anything is fetched. */
 function checkClientIdUrl(clientId: string): URL {
   if (clientId.length > 2000) throw refused(clientId, 'the URL is longer than 2000 characters.');
+  if (hasControlCharacters(clientId) || /\s/.test(clientId))
+    throw refused(clientId, 'the URL contains spaces or control characters.');
   const url = new URL(clientId);
   if (url.username || url.password)
     throw refused(clientId, 'the URL must not contain a user name or password.');

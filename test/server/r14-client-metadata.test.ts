@@ -237,6 +237,29 @@ describe.each(storeKinds)('R14.4 client ID metadata documents on $name', (kind) 
     }
   });
 
+  it('R14.4: malformed client_id URLs are refused before any fetch: credentials, fragment, no path, dot segments, control characters', async () => {
+    const browser = new Browser(server.url);
+    const host = new URL(docs.base).host;
+    for (const [clientId, why] of [
+      [`http://user:pw@${host}/good.json`, 'the URL must not contain a user name or password.'],
+      [`${docs.base}/good.json#x`, 'the URL must not contain a fragment.'],
+      [`${docs.base}/`, 'the URL must have a path.'],
+      [`${docs.base}/a/../good.json`, 'the URL must not contain . or .. path segments.'],
+      [`${docs.base}/good.json\u0001`, 'the URL contains spaces or control characters.'],
+    ] as const) {
+      const before = [...docs.hits.values()].reduce((a, b) => a + b, 0);
+      const res = await browser.get(authorizeUrl({ clientId, redirectUri: REDIRECT }));
+      expect(res.status, clientId).toBe(400);
+      expect(readErrorPage(await res.text())?.description, clientId).toBe(
+        `The app's client metadata document (${clientId}) cannot be used: ${why}`,
+      );
+      expect(
+        [...docs.hits.values()].reduce((a, b) => a + b, 0),
+        clientId,
+      ).toBe(before);
+    }
+  });
+
   it('R14.4: a metadata-document client_id unknown to the store is 401 invalid_client at the token endpoint', async () => {
     const res = await postForm(server.url, '/oauth/v2/token', {
       grant_type: 'authorization_code',

@@ -62,7 +62,9 @@ describe.each(storeKinds)('R14.3 dynamic client registration on $name', (kind) =
     afterAll(() => server.close());
 
     it('R14.3: a confidential client registers: 201 with client_id, client_secret, client_id_issued_at, registration_access_token, registration_client_uri', async () => {
+      const before = Math.floor(server.now() / 1000);
       const res = await register(server, WEB_APP);
+      const after = Math.floor(server.now() / 1000);
       expect(res.status).toBe(201);
       expect(res.headers.get('cache-control')).toBe('no-store');
       const clientId = String(res.body.client_id);
@@ -71,7 +73,7 @@ describe.each(storeKinds)('R14.3 dynamic client registration on $name', (kind) =
         client_id: clientId,
         client_secret: expect.stringMatching(/^[0-9a-f]{42}$/),
         client_secret_expires_at: 0,
-        client_id_issued_at: Math.floor(server.now() / 1000),
+        client_id_issued_at: expect.any(Number),
         client_name: 'Notes web app',
         redirect_uris: ['https://notes.example.com/callback'],
         token_endpoint_auth_method: 'client_secret_basic',
@@ -80,6 +82,8 @@ describe.each(storeKinds)('R14.3 dynamic client registration on $name', (kind) =
         registration_access_token: expect.stringMatching(/^tgreg_[A-Za-z0-9_-]{43}$/),
         registration_client_uri: `${server.url}/oauth/v2/register/${encodeURIComponent(clientId)}`,
       });
+      expect(res.body.client_id_issued_at).toBeGreaterThanOrEqual(before);
+      expect(res.body.client_id_issued_at).toBeLessThanOrEqual(after);
       const stored = await server.store.findClient(clientId);
       expect(stored?.registration).toBe('dynamic');
       expect(stored?.type).toBe('server');
@@ -231,6 +235,46 @@ describe.each(storeKinds)('R14.3 dynamic client registration on $name', (kind) =
       });
       expect(form.status).toBe(400);
       expect(form.body.error).toBe('invalid_client_metadata');
+      expect((await server.store.listClients()).length).toBe(before);
+    });
+
+    it('R14.3: unknown members are ignored (RFC 7591 §2), however deeply nested', async () => {
+      const res = await register(server, {
+        ...WEB_APP,
+        nested: JSON.parse('['.repeat(500) + ']'.repeat(500)) as unknown,
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.nested).toBeUndefined();
+    });
+
+    it('R14.3: hostile metadata (wrong types, NUL bytes, huge arrays) is a 4xx, never a 5xx, and stores nothing', async () => {
+      const before = (await server.store.listClients()).length;
+      const nul = '\u0000';
+      const bodies: unknown[] = [
+        null,
+        42,
+        { redirect_uris: [42] },
+        { redirect_uris: [null] },
+        { redirect_uris: [{}] },
+        { ...WEB_APP, client_name: 42 },
+        { ...WEB_APP, client_name: `a${nul}b` },
+        { ...WEB_APP, client_uri: `https://a.example.com/${nul}` },
+        { ...WEB_APP, scope: ['a'] },
+        { ...WEB_APP, grant_types: 'authorization_code' },
+        { ...WEB_APP, token_endpoint_auth_method: ['none'] },
+        { redirect_uris: [`https://a.example.com/${nul}`] },
+        { redirect_uris: Array.from({ length: 21 }, (_, i) => `https://a.example.com/${i}`) },
+        { ...WEB_APP, scope: `a${nul}` },
+      ];
+      for (const body of bodies) {
+        const res = await register(server, body);
+        if (res.status === 201) throw new Error(`registered: ${JSON.stringify(body)}`);
+        expect(res.status, JSON.stringify(body).slice(0, 80)).toBeGreaterThanOrEqual(400);
+        expect(res.status, JSON.stringify(body).slice(0, 80)).toBeLessThan(500);
+        expect(['invalid_client_metadata', 'invalid_redirect_uri', 'invalid_request']).toContain(
+          res.body.error,
+        );
+      }
       expect((await server.store.listClients()).length).toBe(before);
     });
 

@@ -10,19 +10,21 @@
  * presented, `ath` (its SHA-256). Server nonces (§8) are not used: the `jti` replay memory and
  * the short `iat` window stand in for them.
  */
-import {
-  createHash,
-  createPublicKey,
-  constants,
-  verify,
-  type JsonWebKey,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { OAuthError } from './errors.ts';
+import {
+  decodeJws,
+  isJwsAlgorithm,
+  isObject,
+  JWS_ALGORITHMS,
+  publicKeyFor,
+  verifySignature,
+  type JwsAlgorithm,
+} from './jws.ts';
 
 /** The JWS algorithms accepted in proofs (`dpop_signing_alg_values_supported`). */
-export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
-export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
+export const DPOP_ALGORITHMS = JWS_ALGORITHMS;
+export type DpopAlgorithm = JwsAlgorithm;
 
 /** How far back a proof's `iat` may lie, by default, in seconds. */
 export const DEFAULT_DPOP_IAT_WINDOW_SECONDS = 60;
@@ -104,17 +106,23 @@ export function createDpopChecker(options: DpopCheckerOptions = {}): DpopChecker
     algorithms: DPOP_ALGORITHMS,
     async check(request) {
       const proof = singleProof(request.proof);
-      const { header, payload, signingInput, signature } = decodeJws(proof);
+      const decoded = decodeJws(proof);
+      if (!decoded) throw invalidDpopProof('The DPoP proof is not a compact JWS.');
+      const { header, payload, signingInput, signature } = decoded;
       if (header.typ !== 'dpop+jwt') throw invalidDpopProof('The proof\'s typ must be "dpop+jwt".');
       const alg = header.alg;
-      if (typeof alg !== 'string' || !(DPOP_ALGORITHMS as readonly string[]).includes(alg))
+      if (!isJwsAlgorithm(alg))
         throw invalidDpopProof(`The proof's alg must be one of ${DPOP_ALGORITHMS.join(', ')}.`);
       const jwk = header.jwk;
       if (!isObject(jwk)) throw invalidDpopProof('The proof must carry its public key as jwk.');
       if (PRIVATE_MEMBERS.some((m) => m in jwk))
         throw invalidDpopProof("The proof's jwk must be a public key.");
-      const key = publicKeyFor(alg as DpopAlgorithm, jwk);
-      if (!verifySignature(alg as DpopAlgorithm, key, signingInput, signature))
+      const key = publicKeyFor(alg, jwk);
+      if (key === 'mismatch') throw invalidDpopProof(`The proof's jwk does not fit alg ${alg}.`);
+      if (key === 'invalid') throw invalidDpopProof("The proof's jwk is not a valid public key.");
+      if (key === 'weak')
+        throw invalidDpopProof("The proof's RSA key must have at least 2048 bits.");
+      if (!verifySignature(alg, key, signingInput, signature))
         throw invalidDpopProof("The proof's signature does not verify.");
 
       const { jti, htm, htu, iat, ath } = payload;
@@ -170,60 +178,6 @@ export function jwkThumbprint(jwk: Readonly<Record<string, unknown>>): string {
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
-/** The key type and curve each algorithm needs. */
-const KEY_SHAPES: Readonly<Record<DpopAlgorithm, { kty: string; crv?: string }>> = {
-  ES256: { kty: 'EC', crv: 'P-256' },
-  ES384: { kty: 'EC', crv: 'P-384' },
-  RS256: { kty: 'RSA' },
-  PS256: { kty: 'RSA' },
-  EdDSA: { kty: 'OKP', crv: 'Ed25519' },
-};
-
-function publicKeyFor(alg: DpopAlgorithm, jwk: Record<string, unknown>): KeyObject {
-  const shape = KEY_SHAPES[alg];
-  if (jwk.kty !== shape.kty || (shape.crv !== undefined && jwk.crv !== shape.crv))
-    throw invalidDpopProof(`The proof's jwk does not fit alg ${alg}.`);
-  let key: KeyObject;
-  try {
-    key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
-  } catch {
-    throw invalidDpopProof("The proof's jwk is not a valid public key.");
-  }
-  if (shape.kty === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
-    throw invalidDpopProof("The proof's RSA key must have at least 2048 bits.");
-  return key;
-}
-
-function verifySignature(
-  alg: DpopAlgorithm,
-  key: KeyObject,
-  signingInput: string,
-  signature: Buffer,
-): boolean {
-  const data = Buffer.from(signingInput);
-  try {
-    switch (alg) {
-      case 'ES256':
-        return verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-      case 'ES384':
-        return verify('sha384', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-      case 'RS256':
-        return verify('sha256', data, key, signature);
-      case 'PS256':
-        return verify(
-          'sha256',
-          data,
-          { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
-          signature,
-        );
-      case 'EdDSA':
-        return verify(null, data, key, signature);
-    }
-  } catch {
-    return false;
-  }
-}
-
 function singleProof(proof: string | readonly string[] | undefined): string {
   if (proof === undefined || proof === '')
     throw invalidDpopProof('A DPoP proof is required (the DPoP header).');
@@ -233,38 +187,6 @@ function singleProof(proof: string | readonly string[] | undefined): string {
   }
   if (proof.length > MAX_PROOF_LENGTH) throw invalidDpopProof('The DPoP proof is too large.');
   return proof;
-}
-
-const B64URL = /^[A-Za-z0-9_-]*$/;
-
-function decodeJws(proof: string): {
-  header: Record<string, unknown>;
-  payload: Record<string, unknown>;
-  signingInput: string;
-  signature: Buffer;
-} {
-  const parts = proof.split('.');
-  if (parts.length !== 3 || !parts.every((p) => B64URL.test(p)))
-    throw invalidDpopProof('The DPoP proof is not a compact JWS.');
-  const [h, p, s] = parts as [string, string, string];
-  const header = parseJson(h);
-  const payload = parseJson(p);
-  return { header, payload, signingInput: `${h}.${p}`, signature: Buffer.from(s, 'base64url') };
-}
-
-function parseJson(part: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidDpopProof('The DPoP proof is not a compact JWS.');
-  }
-  if (!isObject(value)) throw invalidDpopProof('The DPoP proof is not a compact JWS.');
-  return value;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** `htu` and the request URL name the same target, ignoring query and fragment (§4.3 step 9). */

@@ -6,6 +6,7 @@
  * - {@link hasScope}: scope matching of SPEC R7 (`ALL` covers READ/CREATE/UPDATE/DELETE).
  * - {@link requireScopeMiddleware}: a plain `(req, res, next)` middleware.
  * - {@link resourceErrorResponse}: refusals in the profile's shape (SPEC R0, RFC 6750 §3).
+ * - {@link createJwtVerifier}: JWT access tokens (RFC 9068) verified from the issuer's keys.
  * - {@link createDpopChecker}: DPoP proof checks (RFC 9449), used by every verifier for
  *   DPoP-bound tokens.
  * - `@tollgate/resource/fastify`: a Fastify plugin adding `app.requireScope(...)` per route.
@@ -59,6 +60,8 @@ export {
   createTokenVerifier,
   DEFAULT_REMOTE_CACHE_TTL_MS,
   TOKEN_PATTERN,
+  JWT_TOKEN_PATTERN,
+  isTokenFormat,
   type CachedVerifierOptions,
   type CommonVerifierOptions,
   type RemoteVerifierOptions,
@@ -66,6 +69,7 @@ export {
   type TokenVerifier,
   type TokenVerifierOptions,
 } from './verifier.ts';
+export { createJwtVerifier, type JwtVerifierOptions } from './jwt-verifier.ts';
 export { authorizeRequest, type AuthorizeRequestOptions } from './authorize-request.ts';
 export {
   protectedResourceMetadata,

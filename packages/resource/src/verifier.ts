@@ -16,6 +16,15 @@ import { parseAuthorization, type AccessTokenClaims } from './verify.ts';
 /** Tollgate's (and Zoho's) access-token format: `1000.` + 32 hex + `.` + 32 hex. */
 export const TOKEN_PATTERN = /^1000\.[0-9a-f]{32}\.[0-9a-f]{32}$/;
 
+/** A JWT access token (RFC 9068, SPEC R14.8): three base64url parts, at most 8 KB. */
+export const JWT_TOKEN_PATTERN =
+  /^[A-Za-z0-9_-]{1,8192}\.[A-Za-z0-9_-]{1,8192}\.[A-Za-z0-9_-]{1,8192}$/;
+
+/** Whether a token has one of the formats Tollgate issues. */
+export function isTokenFormat(token: string): boolean {
+  return TOKEN_PATTERN.test(token) || (token.length <= 8_192 && JWT_TOKEN_PATTERN.test(token));
+}
+
 /** Checks access tokens. @see RFC 6750 §2.1 */
 export interface TokenVerifier {
   /**
@@ -116,7 +125,7 @@ export function createCachedVerifier(options: CachedVerifierOptions): TokenVerif
   return {
     async verifyAccessToken(authorizationHeader, request) {
       const { scheme, token } = parseAuthorization(authorizationHeader);
-      if (!TOKEN_PATTERN.test(token)) throw invalidToken('The access token is malformed.');
+      if (!isTokenFormat(token)) throw invalidToken('The access token is malformed.');
       const proof = await checkPresentedProof(scheme, token, request, dpop);
       const claims = await resolve(token, createHash('sha256').update(token).digest('hex'));
       if (!claims) throw invalidToken('The access token is invalid or revoked.');

@@ -19,6 +19,9 @@ import { allowedResources, checkResources, narrowResources } from '../../core/re
 import { checkPkceVerifier } from '../checks/check-pkce.ts';
 import { checkGrantDataCentre } from '../checks/check-data-centre.ts';
 import { idTokenFor } from '../id-token.ts';
+import { accessTokenFormat, newAccessToken } from '../access-token.ts';
+import type { AuthenticatedClient } from '../client-auth.ts';
+import type { ServerContext } from '../context.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
 export const authorizationCodeGrant: Grant = {
@@ -36,10 +39,12 @@ export const authorizationCodeGrant: Grant = {
       allowedResources(ctx.config.resources),
     );
     const now = ctx.now();
+    const expiresAt = now + ctx.config.accessTokenTtl * 1000;
     const codeHash = hashSecret(code);
-    if (ctx.isMultiDc)
-      await checkGrantDataCentre(ctx, (await ctx.store.findCode(codeHash))?.zuid, 'code');
-    const accessToken = generateToken();
+    const jwt = accessTokenFormat(ctx, client.client) === 'jwt';
+    const known = ctx.isMultiDc || jwt ? await ctx.store.findCode(codeHash) : undefined;
+    if (ctx.isMultiDc) await checkGrantDataCentre(ctx, known?.zuid, 'code');
+    const accessToken = await accessTokenFor(ctx, client.client, known, requested, dpopJkt, now);
     const refreshToken = generateToken();
     const result = await ctx.store.redeemCode<OAuthError>({
       codeHash,
@@ -76,7 +81,7 @@ export const authorizationCodeGrant: Grant = {
           issue: {
             access: {
               tokenHash: hashSecret(accessToken),
-              expiresAt: now + ctx.config.accessTokenTtl * 1000,
+              expiresAt,
               audience,
               dpopJkt: dpopJkt ?? null,
             },
@@ -128,6 +133,36 @@ export const authorizationCodeGrant: Grant = {
     }
   },
 };
+
+/**
+ * The access token to issue: random, or for the JWT format (SPEC R14.8) signed before the code is
+ * redeemed, from the code as read (its client, person, scopes and resources never change).
+ */
+async function accessTokenFor(
+  ctx: ServerContext,
+  client: AuthenticatedClient['client'],
+  known: AuthorizationCode | undefined,
+  requested: string[],
+  dpopJkt: string | undefined,
+  now: number,
+): Promise<string> {
+  if (!known || known.clientId !== client.clientId) return generateToken();
+  let audience: string[];
+  try {
+    audience = narrowResources(requested, known.resources ?? []);
+  } catch {
+    return generateToken(); // refused inside redeemCode, with its own error
+  }
+  return newAccessToken(ctx, {
+    client,
+    zuid: known.zuid,
+    scopes: known.scopes,
+    audience,
+    dpopJkt,
+    now,
+    expiresAt: now + ctx.config.accessTokenTtl * 1000,
+  });
+}
 
 /** The token request's checks against the code (RFC 6749 §4.1.3, RFC 7636 §4.6), or the refusal. */
 function checkCode(

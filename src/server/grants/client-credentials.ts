@@ -10,7 +10,8 @@ import {
   missingOrgInfo,
   unauthorizedClient,
 } from '../../core/errors.ts';
-import { generateToken, hashSecret } from '../../core/ids.ts';
+import { hashSecret } from '../../core/ids.ts';
+import { newAccessToken } from '../access-token.ts';
 import { traitsOf } from '../../core/profiles.ts';
 import { allowedResources, checkResources } from '../../core/resources.ts';
 import { param, paramValues } from '../params.ts';
@@ -40,14 +41,23 @@ export const clientCredentialsGrant: Grant = {
       allowedResources(ctx.config.resources),
     );
     const now = ctx.now();
-    const accessToken = generateToken();
+    const expiresAt = now + ctx.config.accessTokenTtl * 1000;
+    const accessToken = await newAccessToken(ctx, {
+      client: client.client,
+      zuid: ownerZuid,
+      scopes,
+      audience,
+      dpopJkt,
+      now,
+      expiresAt,
+    });
     const saved = await ctx.store.saveAccessToken(
       {
         tokenHash: hashSecret(accessToken),
         clientId,
         zuid: ownerZuid,
         scopes,
-        expiresAt: now + ctx.config.accessTokenTtl * 1000,
+        expiresAt,
         refreshTokenId: null,
         codeHash: null,
         audience,

@@ -8,6 +8,7 @@ import { isPublicClient } from '../../core/registration.ts';
 import { checkGrantDataCentre } from '../checks/check-data-centre.ts';
 import { allowedResources, checkResources, narrowResources } from '../../core/resources.ts';
 import { paramValues } from '../params.ts';
+import { newAccessToken } from '../access-token.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
 export const refreshTokenGrant: Grant = {
@@ -38,7 +39,21 @@ export const refreshTokenGrant: Grant = {
           : 'The DPoP proof is signed by another key than the refresh token is bound to.',
       );
     const now = ctx.now();
-    const accessToken = generateToken();
+    const expiresAt = now + ctx.config.accessTokenTtl * 1000;
+    // A JWT access token (SPEC R14.8) is signed before the mint, from the token read above;
+    // an unknown token gets a random value and the mint refuses it.
+    const accessToken =
+      known && known.clientId === client.client.clientId
+        ? await newAccessToken(ctx, {
+            client: client.client,
+            zuid: known.zuid,
+            scopes: known.scopes,
+            audience,
+            dpopJkt,
+            now,
+            expiresAt,
+          })
+        : generateToken();
     const rotated = isPublicClient(client.client.type) ? generateToken() : null;
     const result = await ctx.store.mintAccessToken({
       now,
@@ -46,7 +61,7 @@ export const refreshTokenGrant: Grant = {
       clientId: client.client.clientId,
       access: {
         tokenHash: hashSecret(accessToken),
-        expiresAt: now + ctx.config.accessTokenTtl * 1000,
+        expiresAt,
         audience,
         dpopJkt: dpopJkt ?? null,
       },
