@@ -4,7 +4,7 @@
  * plaintext credentials are kept beside the database (mode 0600) so every start can print them.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../core/passwords.ts';
 import { registerConfidentialClient } from '../core/registration.ts';
@@ -16,6 +16,13 @@ import type { DemoCredentials } from '../server/context.ts';
 export type { DemoCredentials };
 
 export const DEMO_EMAIL = 'demo@tollgate.local';
+
+/** Where the demo's credentials are kept: beside a SQLite file (absolute), or nowhere. */
+export function demoCredentialsFile(dbLocation: string): string | undefined {
+  return dbLocation.startsWith('postgres') || dbLocation === ':memory:'
+    ? undefined
+    : resolve(dirname(dbLocation), 'demo-credentials.json');
+}
 
 /** The redirect URI of the demo app: the walkthrough's own callback page. */
 export const demoRedirectUri = (issuer: string): string => `${issuer}/demo/callback`;
@@ -44,10 +51,7 @@ export async function ensureDemo(
   issuer: string,
   now: number,
 ): Promise<DemoCredentials> {
-  const file =
-    dbLocation.startsWith('postgres') || dbLocation === ':memory:'
-      ? undefined
-      : join(dirname(dbLocation), 'demo-credentials.json');
+  const file = demoCredentialsFile(dbLocation);
   const redirectUri = demoRedirectUri(issuer);
   const salesIq = salesIqStoreFor(store);
   if (file && existsSync(file)) {

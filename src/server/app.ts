@@ -24,6 +24,7 @@ import { STYLESHEET } from './ui/layout.ts';
 import { installEmulator } from './emulator/emulator.ts';
 import { registerControlApi } from './emulator/control-api.ts';
 import { loadTlsFiles } from './tls.ts';
+import { noteSignedInUser } from './session.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -113,6 +114,7 @@ export async function buildApp(
   }
 
   const { metrics } = ctx;
+  const requestLogLevel = config.demo ? 'debug' : 'info';
   app.addHook('onResponse', async (request, reply) => {
     if (metrics) {
       // The route pattern, never the raw URL: label values stay few whatever clients send.
@@ -121,7 +123,9 @@ export async function buildApp(
       metrics.requests.inc({ route, method, status: reply.statusCode });
       metrics.latency.observe({ route, method }, reply.elapsedTime / 1000);
     }
-    request.log.info(
+    // With --demo, a person reads the start banner in the same terminal: request lines go one
+    // level down (shown with --log-level debug) instead of burying it (issue 17).
+    request.log[requestLogLevel](
       {
         method: request.method,
         path: request.url.split('?')[0],
@@ -192,6 +196,7 @@ export async function buildApp(
   });
   app.decorateRequest('wireProfile', null);
   app.decorateRequest('redirectTarget', null);
+  app.decorateRequest('signedInUser', null);
   // Text from the wire is checked once, here, after parsing and before any handler: a NUL in
   // the query, the body (form, multipart or JSON) or a path parameter is invalid_request in the
   // route's shape, instead of reaching the database (PostgreSQL refuses it with a 500).
@@ -224,6 +229,8 @@ export async function buildApp(
     }
     const kind =
       request.routeOptions.config.errorKind ?? kindOfUnknownPath(request.url.split('?')[0] ?? '');
+    if ((kind === 'page' || kind === 'authorize') && !isUnavailable(error))
+      await noteSignedInUser(ctx, request);
     return renderError(kind, error, request, reply, ctx.config.profile);
   });
   app.setNotFoundHandler(async (request, reply) => {

@@ -38,7 +38,7 @@ export function sendHtml(reply: FastifyReply, markup: string, status = 200): Fas
 
 /** 404 for a missing app and for someone else's: the answer must not reveal which. */
 export const appNotFound = (): OAuthError =>
-  new OAuthError('invalid_request', 'There is no app with this ID in your console.', {
+  new OAuthError('invalid_request', 'No app with that ID is in your console.', {
     status: 404,
     redirectable: false,
   });

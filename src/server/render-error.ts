@@ -103,19 +103,29 @@ function sendAdminError(reply: FastifyReply, err: OAuthError): FastifyReply {
     .send({ ...jsonBody(err), ...(err.fields ? { problems: err.fields } : {}) });
 }
 
-/** A readable page for a person; never a redirect. */
+/**
+ * A readable page for a person; never a redirect. A page that is not there says so in words (its
+ * error code means nothing to a person); the navigation stays when someone is signed in.
+ */
 function sendErrorPage(reply: FastifyReply, err: OAuthError): FastifyReply {
   setRetryAfter(reply, err);
   const status = err.error === 'slow_down' ? 429 : err.status;
-  const body = html`<div class="card" data-error="${err.error}"><h1>Something is not right</h1>
+  const notFound = status === 404;
+  const body = html`<div class="card" data-error="${err.error}"><h1>${notFound ? 'Not found' : 'Something is not right'}</h1>
 <p class="error">${err.expose ? err.description : `${GENERIC} Please try again.`}</p>
-<p class="muted">Error code: <code>${err.error}</code></p>
+${notFound ? '' : html`<p class="muted">Error code: <code>${err.error}</code></p>`}
 <p><a href="/">Back to the start page</a></p></div>`;
+  const user = reply.request.signedInUser;
+  // Outside the pages (no CSRF plugin) nobody was looked up, so `user` is null there.
+  const csrfToken =
+    user && typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : undefined;
   return reply
     .status(status)
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
-    .send(page({ title: 'Error', body }));
+    .send(
+      page({ title: notFound ? 'Not found' : 'Error', body, signedInAs: user?.email, csrfToken }),
+    );
 }
 
 /** Adds query parameters to a URI, keeping its own query. */

@@ -10,6 +10,13 @@ import type { ServerContext } from './context.ts';
 
 export const SESSION_COOKIE = 'tg_session';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The person signed in, once a page looked (error pages keep their navigation). */
+    signedInUser: User | null;
+  }
+}
+
 export function cookieOptions(ctx: ServerContext): {
   httpOnly: true;
   sameSite: 'lax';
@@ -37,7 +44,9 @@ export async function currentSignIn(
   const session = await ctx.store.findSession(hashSecret(id), ctx.now());
   if (!session) return undefined;
   const user = await ctx.store.findUser(session.zuid);
-  return user && !user.disabled ? { user, signedInAt: session.createdAt } : undefined;
+  if (!user || user.disabled) return undefined;
+  request.signedInUser = user;
+  return { user, signedInAt: session.createdAt };
 }
 
 /** Starts a session for a user, ending the one the browser had (no session fixation). */
@@ -80,4 +89,19 @@ export function safeReturnTo(value: unknown): string {
   )
     return '/';
   return value;
+}
+
+/**
+ * Looks up who is signed in for an error page, when the page's route had not yet (a refused form,
+ * a check before the handler): the page then keeps its navigation. A failed look-up only loses it.
+ */
+export async function noteSignedInUser(ctx: ServerContext, request: FastifyRequest): Promise<void> {
+  // Cookies are parsed for the pages only: elsewhere there is nobody to look up.
+  const cookies = request.cookies as FastifyRequest['cookies'] | undefined;
+  if (request.signedInUser !== null || cookies?.[SESSION_COOKIE] === undefined) return;
+  try {
+    await currentSignIn(ctx, request);
+  } catch {
+    // The error being shown is what matters; the navigation is a convenience.
+  }
 }

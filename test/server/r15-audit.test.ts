@@ -244,7 +244,7 @@ describe.each(storeKinds)('R15.3 audit events on $name', (kind) => {
     expect(html).toContain('<td>Activity App</td>');
     expect(html).toContain('<td>Allowed</td>');
     expect(html).toContain('<td>AaaServer.profile.READ</td>');
-    expect(html).toContain('<a href="/account/activity">Activity</a>');
+    expect(html).toContain('<a class="nav-link" href="/account/activity">Activity</a>');
   });
 
   it('R15.3: /account/activity without a session sends the person to sign in', async () => {

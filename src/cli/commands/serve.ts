@@ -7,11 +7,12 @@ export function register(program: Command): void {
     async (opts: Record<string, unknown>) => {
       const config = configFrom(opts);
       // Loaded here, not at the top, so other commands start without the server and drivers.
-      const [{ openStore }, { listenDataCentres }, { ensureDemo }] = await Promise.all([
-        import('../../store/open-store.ts'),
-        import('../../server/data-centres.ts'),
-        import('../demo.ts'),
-      ]);
+      const [{ openStore }, { listenDataCentres }, { ensureDemo, demoCredentialsFile }] =
+        await Promise.all([
+          import('../../store/open-store.ts'),
+          import('../../server/data-centres.ts'),
+          import('../demo.ts'),
+        ]);
       const store = await openStore(config.db, { statementTimeoutMs: config.dbStatementTimeout });
       let listening;
       try {
@@ -59,6 +60,7 @@ export function register(program: Command): void {
             `  Demo app:   client_id ${demo.clientId}`,
             `              client_secret ${demo.clientSecret}`,
             `              redirect_uri ${demo.redirectUri}`,
+            `  Kept in:    ${demoCredentialsFile(config.db) ?? '(nowhere: this database is not a file)'}`,
             '',
           ].join('\n'),
         );

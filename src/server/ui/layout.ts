@@ -19,6 +19,7 @@ export function page({ title, body, signedInAs, csrfToken }: PageOptions): strin
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title} · Tollgate</title>
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/style.css">
 <script src="/assets/app.js" defer></script>
 </head>
@@ -26,8 +27,8 @@ export function page({ title, body, signedInAs, csrfToken }: PageOptions): strin
 <header class="top"><a class="brand" href="/">Tollgate</a>
 ${
   signedInAs
-    ? html`<nav><a href="/console">Console</a> <a href="/account/connected-apps">Connected apps</a> <a href="/account/activity">Activity</a>
-<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${csrfToken ?? ''}"><button class="link" type="submit">Sign out ${signedInAs}</button></form></nav>`
+    ? html`<nav><a class="nav-link" href="/console">Console</a> <a class="nav-link" href="/account/connected-apps">Connected apps</a> <a class="nav-link" href="/account/activity">Activity</a>
+<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${csrfToken ?? ''}"><button class="nav-link" type="submit">Sign out ${signedInAs}</button></form></nav>`
     : ''
 }
 </header>
@@ -55,7 +56,8 @@ textarea { min-height:5rem; }
 button, .button { display:inline-block; padding:.55rem 1.1rem; border-radius:6px; border:1px solid var(--accent); background:var(--accent); color:#fff; font:inherit; cursor:pointer; text-decoration:none; }
 button.secondary, .button.secondary { background:#fff; color:var(--accent); }
 button.danger { background:var(--bad); border-color:var(--bad); }
-button.link { background:none; border:none; color:var(--accent); padding:0; }
+.nav-link, button.nav-link { background:none; border:none; border-radius:0; padding:0; color:var(--accent); font:inherit; text-decoration:none; cursor:pointer; }
+.nav-link:hover, .nav-link:focus-visible { text-decoration:underline; }
 form.inline { display:inline; }
 .actions { display:flex; gap:.75rem; margin-top:1.25rem; flex-wrap:wrap; }
 .error { color:var(--bad); font-weight:600; }
@@ -80,6 +82,7 @@ fieldset { border:1px solid var(--line); border-radius:6px; margin:.75rem 0; pad
 fieldset legend { font-weight:600; padding:0 .25rem; }
 .scope-list { max-height:18rem; overflow-y:auto; }
 .scope-list label { font-weight:400; display:flex; gap:.5rem; align-items:flex-start; margin:.35rem 0; }
+input[type=checkbox] { width:1.5rem; height:1.5rem; flex:none; margin:0; accent-color:var(--accent); }
 ol.steps { padding-left:1.5rem; }
 ol.steps > li { margin-bottom:1rem; }
 main code { overflow-wrap:anywhere; }
