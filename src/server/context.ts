@@ -34,6 +34,11 @@ export interface ServerContextOptions {
   clock?: EmulatorClock;
   /** The data centre this app serves (default: the first of `--data-centres`, SPEC R13.1). */
   dataCentre?: string;
+  /**
+   * The emulator's faults and request log, shared by every data centre of a process (default: a
+   * new one when `--emulator` is on), so the controls act on all of them, like the clock.
+   */
+  emulator?: Emulator;
 }
 
 export class ServerContext {
@@ -79,7 +84,7 @@ export class ServerContext {
     const clock = options.clock ?? new EmulatorClock();
     this.clock = clock;
     this.now = () => clock.now();
-    this.emulator = config.emulator ? new Emulator() : undefined;
+    this.emulator = config.emulator ? (options.emulator ?? new Emulator()) : undefined;
     this.metrics = config.metrics ? new Metrics({ poolStats: () => store.poolStats() }) : undefined;
     this.audit = new AuditTrail(store, this.now);
     this.dataCentres = dataCentresOf(config);

@@ -1,10 +1,12 @@
 /**
  * Several data centres from one process and one store (SPEC R13.1): one app per data centre,
  * the first on `--port`, the next on `--port`+1, and so on (each on a free port when `--port`
- * is 0). They share the store and the clock; each knows every data centre's URL once all listen.
+ * is 0). They share the store, the clock and the emulator's faults and request log; each knows
+ * every data centre's URL once all listen.
  */
 import type { FastifyInstance } from 'fastify';
 import { EmulatorClock } from '../core/clock.ts';
+import { Emulator } from './emulator/emulator.ts';
 import { dataCentresOf, type Config } from '../core/config.ts';
 import { TollgateError } from '../core/errors.ts';
 import type { Store } from '../store/types.ts';
@@ -33,6 +35,8 @@ export async function listenDataCentres(
   options: BuildAppOptions = {},
 ): Promise<DataCentreApps> {
   const clock = options.clock ?? new EmulatorClock();
+  // One emulator for all: faults and the request log cover every data centre (SPEC R12, R13.1).
+  const emulator = options.emulator ?? (config.emulator ? new Emulator() : undefined);
   const apps: FastifyInstance[] = [];
   const locations: Record<string, string> = {};
   const addresses: Record<string, string> = {};
@@ -42,7 +46,12 @@ export async function listenDataCentres(
   const names = dataCentresOf(config);
   try {
     for (const [i, name] of names.entries()) {
-      const app = await buildApp(config, store, { ...options, clock, dataCentre: name });
+      const app = await buildApp(config, store, {
+        ...options,
+        clock,
+        dataCentre: name,
+        ...(emulator ? { emulator } : {}),
+      });
       apps.push(app);
       const port = config.port === 0 ? 0 : config.port + i;
       let address: string;

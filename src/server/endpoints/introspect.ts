@@ -6,6 +6,7 @@ import { invalidClient } from '../../core/errors.ts';
 import { hashSecret } from '../../core/ids.ts';
 import { formatScopes } from '../../core/scopes.ts';
 import { authenticateClient } from '../client-auth.ts';
+import { tokenBelongsHere } from '../checks/check-data-centre.ts';
 import { param, readParams, requireParams } from '../params.ts';
 import type { RouteModule } from '../routes.ts';
 
@@ -37,6 +38,8 @@ export const introspectEndpoint: RouteModule = {
       const hash = hashSecret(token);
       const now = ctx.now();
       reply.header('cache-control', 'no-store');
+      // A token of another data centre is unknown here, as at Zoho (SPEC R13.1).
+      if (!(await tokenBelongsHere(ctx, hash))) return reply.send({ active: false });
 
       const lookups =
         hint === 'refresh_token'

@@ -8,12 +8,27 @@
 import { invalidClient, invalidRequest } from '../../core/errors.ts';
 import { hashSecret } from '../../core/ids.ts';
 import { authenticateClient, usesBasicAuth } from '../client-auth.ts';
+import { tokenBelongsHere } from '../checks/check-data-centre.ts';
 import { param, readParams, requireParams } from '../params.ts';
 import type { FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import type { RouteModule } from '../routes.ts';
 
 const TOKEN_TYPES = ['refresh_token', 'access_token'];
+
+/**
+ * Revokes a token (of `clientId` when given), unless it belongs to another data centre, where
+ * it is unknown (SPEC R13.1): revoking it there must not end it at home.
+ */
+async function revokeHere(
+  ctx: ServerContext,
+  token: string,
+  clientId?: string,
+): Promise<'refresh' | 'access' | 'unknown'> {
+  const hash = hashSecret(token);
+  if (!(await tokenBelongsHere(ctx, hash))) return 'unknown';
+  return ctx.store.revokeToken(hash, clientId);
+}
 
 /** A revocation that revoked something is an audit event (SPEC R15.3); the token is not in it. */
 async function auditRevocation(
@@ -51,7 +66,7 @@ export const revokeEndpoints: RouteModule = {
       { config: { errorKind: 'token' } },
       async (request, reply) => {
         const [token = ''] = requireParams(readParams(request), ['token']);
-        const outcome = await ctx.store.revokeToken(hashSecret(token));
+        const outcome = await revokeHere(ctx, token);
         await auditRevocation(ctx, request, outcome, null);
         reply.header('cache-control', 'no-store');
         if (outcome === 'unknown')
@@ -83,7 +98,7 @@ export const revokeEndpoints: RouteModule = {
         const given = hint ?? type;
         if (given !== undefined && !TOKEN_TYPES.includes(given))
           throw invalidRequest('token_type_hint must be refresh_token or access_token.');
-        const outcome = await ctx.store.revokeToken(hashSecret(token), client.client.clientId);
+        const outcome = await revokeHere(ctx, token, client.client.clientId);
         await auditRevocation(ctx, request, outcome, client.client.clientId);
         reply.header('cache-control', 'no-store');
         if (outcome === 'unknown')
@@ -98,7 +113,7 @@ export const revokeEndpoints: RouteModule = {
       request.wireProfile = ctx.profileFor(client.client);
       const [token = ''] = requireParams(params, ['token']);
       // A client may revoke only its own tokens; others' are treated as unknown (RFC 7009 §2.1).
-      const outcome = await ctx.store.revokeToken(hashSecret(token), client.client.clientId);
+      const outcome = await revokeHere(ctx, token, client.client.clientId);
       await auditRevocation(ctx, request, outcome, client.client.clientId);
       return reply.header('cache-control', 'no-store').status(200).send('');
     });

@@ -14,6 +14,7 @@ import { hashSecret } from '../../core/ids.ts';
 import { newAccessToken } from '../access-token.ts';
 import { traitsOf } from '../../core/profiles.ts';
 import { allowedResources, checkResources } from '../../core/resources.ts';
+import { checkOwnerDataCentre } from '../checks/check-data-centre.ts';
 import { param, paramValues } from '../params.ts';
 import { checked, tokenResponse, type Grant } from './types.ts';
 
@@ -30,6 +31,7 @@ export const clientCredentialsGrant: Grant = {
     const owner = await ctx.store.findUser(ownerZuid);
     if (!owner || owner.disabled)
       throw unauthorizedClient("The self client's owner account is not active.");
+    await checkOwnerDataCentre(ctx, ownerZuid);
     const soid = param(params, 'soid');
     if (soid === undefined && traitsOf(profile).selfClientSoidRequired) throw missingOrgInfo();
     if (soid !== undefined && !SOID.test(soid))
