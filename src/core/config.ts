@@ -284,9 +284,10 @@ export const CONFIG_SCHEMA = {
     type: 'integer',
     default: 0,
     min: 0,
+    max: 3_600,
     unit: 's',
     description:
-      'How long the SalesIQ-style API remembers a validated access token (0: off). A revoked token stays usable on an instance for at most this long (SPEC R5.6).',
+      'How long a validated access token is remembered in process by user info, introspection and the API (0: off). Revocation stays immediate (SPEC R15.6): every revocation empties the cache of its process, and on PostgreSQL of every instance (LISTEN/NOTIFY); an instance whose listening connection is down does not use its cache. On SQLite, a revocation made by another process (the CLI) is seen within this time.',
   }),
   janitorInterval: option({
     type: 'integer',

@@ -107,6 +107,11 @@ export async function buildApp(
     },
   });
   app.addHook('onClose', async () => janitor.stop());
+  // The cache hears revocations from the store (and, on PostgreSQL, from other instances).
+  if (ctx.tokenCache) {
+    const stopHearing = store.subscribeRevocations(ctx.tokenCache);
+    app.addHook('onClose', async () => stopHearing());
+  }
 
   const { metrics } = ctx;
   const requestLogLevel = config.demo ? 'debug' : 'info';

@@ -6,7 +6,7 @@ import { EmulatorClock } from '../core/clock.ts';
 import { dataCentresOf, type Config } from '../core/config.ts';
 import type { WireProfile } from '../core/profiles.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
-import type { Client, Store, User } from '../store/types.ts';
+import type { AccessTokenInfo, Client, Store, User } from '../store/types.ts';
 import { createDpopChecker, type DpopChecker, type TokenVerifier } from '@tollgate/resource';
 import { hashSecret } from '../core/ids.ts';
 import { createLocalVerifier } from './local-verifier.ts';
@@ -14,6 +14,7 @@ import { KeyRing } from '../core/signing-keys.ts';
 import { Emulator } from './emulator/emulator.ts';
 import { Metrics } from './metrics.ts';
 import { AuditTrail } from './audit.ts';
+import { TokenCache } from './token-cache.ts';
 
 /** The demo user and app that `tollgate serve --demo` creates (the home page walks through them). */
 export interface DemoCredentials {
@@ -53,6 +54,8 @@ export class ServerContext {
   readonly emulator: Emulator | undefined;
   /** Prometheus metrics, when `--metrics` is on (SPEC R15.2). */
   readonly metrics: Metrics | undefined;
+  /** Validated access tokens (SPEC R15.6), when `--token-cache-ttl` is above 0. */
+  readonly tokenCache: TokenCache | undefined;
   /** Audit events: a row and a log line each (SPEC R15.3). */
   readonly audit: AuditTrail;
   /** Local access-token validation, shared by user info and the API (one cache per instance). */
@@ -87,6 +90,10 @@ export class ServerContext {
     this.emulator = config.emulator ? (options.emulator ?? new Emulator()) : undefined;
     this.metrics = config.metrics ? new Metrics({ poolStats: () => store.poolStats() }) : undefined;
     this.audit = new AuditTrail(store, this.now);
+    this.tokenCache =
+      config.tokenCacheTtl > 0
+        ? new TokenCache({ ttlMs: config.tokenCacheTtl * 1000, now: this.now })
+        : undefined;
     this.dataCentres = dataCentresOf(config);
     this.dataCentre = options.dataCentre ?? (this.dataCentres[0] as string);
     const isFirst = this.dataCentre === this.dataCentres[0];
@@ -101,7 +108,7 @@ export class ServerContext {
       store,
       now: this.now,
       dpop: this.dpop,
-      cacheTtlMs: config.tokenCacheTtl * 1000,
+      ...(this.tokenCache ? { cache: this.tokenCache } : {}),
       // A token works only in its data centre, its user's home (SPEC R13.1).
       ...(this.isMultiDc
         ? {
@@ -150,6 +157,13 @@ export class ServerContext {
     } catch {
       // Bookkeeping only: the request it describes has already succeeded.
     }
+  }
+
+  /** An access token by hash, through the validated-token cache when it is on (SPEC R15.6). */
+  findAccessToken(hash: string): Promise<AccessTokenInfo | undefined> {
+    return this.tokenCache
+      ? this.tokenCache.lookup(hash, (h) => this.store.findAccessToken(h))
+      : this.store.findAccessToken(hash);
   }
 
   /** Public base URL, sent as `accounts-server` and in metadata. */

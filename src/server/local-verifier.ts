@@ -1,7 +1,8 @@
 /**
  * Local access-token validation: reads the token from the store Tollgate writes (user info, the
  * SalesIQ-style API, and APIs hosted beside Tollgate on the same database). Revocation is seen
- * at once, unless the optional validation cache is on; then within its lifetime (SPEC R5.6).
+ * at once: inside Tollgate the validation cache is emptied by every revocation (SPEC R15.6); an
+ * API of its own given `cacheTtlMs` sees it within that lifetime (SPEC R5.6).
  */
 import {
   createCachedVerifier,
@@ -9,6 +10,7 @@ import {
   type TokenVerifier,
 } from '@tollgate/resource';
 import type { GrantStore } from '../store/types.ts';
+import type { TokenCache } from './token-cache.ts';
 
 /** Local mode: validation against the Store Tollgate writes. */
 export interface LocalVerifierOptions extends CommonVerifierOptions {
@@ -20,6 +22,11 @@ export interface LocalVerifierOptions extends CommonVerifierOptions {
    * this long (SPEC R5.6); expiry is always checked exactly.
    */
   cacheTtlMs?: number;
+  /**
+   * The server's own cache (SPEC R15.6), which the store empties on every revocation; used
+   * instead of `cacheTtlMs` inside Tollgate.
+   */
+  cache?: TokenCache;
   /** A further condition on a stored token (its data centre, SPEC R13.1); default: none. */
   accept?: (info: { zuid: number; clientId: string }) => Promise<boolean>;
 }
@@ -29,7 +36,9 @@ export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifie
   const { store } = options;
   return createCachedVerifier({
     lookup: async (_token, hash) => {
-      const info = await store.findAccessToken(hash);
+      const info = options.cache
+        ? await options.cache.lookup(hash, (h) => store.findAccessToken(h))
+        : await store.findAccessToken(hash);
       if (info && options.accept && !(await options.accept(info))) return null;
       return info
         ? {

@@ -120,11 +120,12 @@ async function openPostgres(location: string, options: OpenStoreOptions): Promis
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (options.migrate ?? true) await migrateToLatest(db, 'postgres');
   const size = options.poolSize ?? 10;
-  return createKyselyStore(db, 'postgres', () => ({
-    size,
-    inUse: pool.totalCount - pool.idleCount,
-    waiting: pool.waitingCount,
-  }));
+  return createKyselyStore(
+    db,
+    'postgres',
+    () => ({ size, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
+    { connectionString, schema },
+  );
 }
 
 /** Distinct SQL texts kept prepared; the store issues a few dozen, `in (...)` lists add more. */

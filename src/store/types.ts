@@ -49,9 +49,24 @@ export interface Store
   ping(): Promise<void>;
   /** Migrations this code knows that the database has not applied (for /health/ready). */
   pendingMigrations(): Promise<string[]>;
+  /**
+   * Hears every revocation of an access token (SPEC R15.6): those of this process at once, before
+   * the revoking call returns; on PostgreSQL those of every other process too, through
+   * LISTEN/NOTIFY. `listening(false)` says other processes' revocations may be missed now.
+   * Returns a function that stops listening.
+   */
+  subscribeRevocations(listener: RevocationListener): () => Promise<void>;
   /** The connections of the database pool now (metrics, SPEC R15.2). */
   poolStats(): PoolStats;
   close(): Promise<void>;
+}
+
+/** Told of revocations (SPEC R15.6); see `Store.subscribeRevocations`. */
+export interface RevocationListener {
+  /** Some access token may have been revoked: forget every validated token. */
+  revoked(): void;
+  /** Whether revocations by other processes are heard now. */
+  listening(up: boolean): void;
 }
 
 /**

@@ -139,20 +139,18 @@ describe.each(['zoho', 'rfc'] as const)(
   },
 );
 
-describe('R5.6: the server option --token-cache-ttl', () => {
+describe('R15.6: the server option --token-cache-ttl', () => {
   let tollgate: TestServer;
   beforeAll(async () => {
     tollgate = await startServer(kind, { throttle: false, tokenCacheTtl: 5 });
   });
   afterAll(() => tollgate.close());
 
-  it('R5.6: the API keeps accepting a revoked token for at most token-cache-ttl seconds', async () => {
+  it('R15.6: with the cache on, the API refuses a revoked token at once', async () => {
     const mint = await tokenMinter(tollgate, (await tollgate.addUser()).zuid);
     const token = await mint('SalesIQ.portals.READ');
     expect((await call(tollgate.url, '/api/v2/portals', { token })).body.data).toEqual([]);
     await postForm(tollgate.url, `/oauth/v2/token/revoke?token=${token}`, {});
-    expect((await call(tollgate.url, '/api/v2/portals', { token })).body.data).toEqual([]);
-    tollgate.advance(5_000);
     expectRefusal(await call(tollgate.url, '/api/v2/portals', { token }), 'zoho', 'invalid_token');
   });
 });

@@ -146,6 +146,7 @@ describe.each(storeKinds)('tokens on $name', (kind) => {
           lastUsedAt: NOW + 1000,
           rotatedAt: null,
         }),
+        evicted: 0,
       });
       expect(await store.findAccessToken(input.access.tokenHash)).toEqual({
         clientId: client.clientId,

@@ -47,7 +47,7 @@ export const introspectEndpoint: RouteModule = {
           : (['access', 'refresh'] as const);
       for (const kind of lookups) {
         if (kind === 'access') {
-          const at = await ctx.store.findAccessToken(hash);
+          const at = await ctx.findAccessToken(hash);
           if (at && at.expiresAt > now) {
             return reply.send({
               active: true,

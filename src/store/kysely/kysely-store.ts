@@ -10,6 +10,7 @@ import { sql, type Kysely } from 'kysely';
 import type { PoolStats, SqlDialect, Store } from '../types.ts';
 import { createAdminKeyStore } from './admin-keys.ts';
 import { createAuditStore } from './audit.ts';
+import { revocationSignals, type ListenTarget } from './revocations.ts';
 import { createClientStore } from './clients.ts';
 import { createCodeStore } from './codes.ts';
 import { createConsentStore } from './consents.ts';
@@ -50,9 +51,10 @@ export function createKyselyStore(
   db: Kysely<Database>,
   sqlDialect: SqlDialect,
   poolStats: () => PoolStats = () => SQLITE_POOL,
+  listen?: ListenTarget,
 ): KyselyStore {
   const context: SectionContext = { db, sqlDialect };
-  const store: KyselyStore = {
+  const base: Omit<KyselyStore, 'subscribeRevocations'> = {
     sqlDialect,
     db,
     async ping(): Promise<void> {
@@ -81,6 +83,7 @@ export function createKyselyStore(
     ...createAuditStore(context),
     ...createJanitorStore(context),
   };
+  const store: KyselyStore = { ...base, ...revocationSignals(base, db, sqlDialect, listen) };
   kyselyStores.add(store);
   return store;
 }

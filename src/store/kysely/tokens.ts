@@ -236,7 +236,7 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
         );
         // SPEC R5.3: keep only the newest `cap` live access tokens of this refresh token, in one
         // statement: delete from the (cap+1)-th newest live one down (none if there are fewer).
-        await trx
+        const evicted = await trx
           .deleteFrom('access_tokens')
           .where('refresh_token_id', '=', tokenId)
           .where('id', '<=', (eb) =>
@@ -249,8 +249,12 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
               .limit(1)
               .offset(input.accessTokenCap),
           )
-          .execute();
-        return { outcome: 'minted', refreshToken: { ...rt, id: tokenId, lastUsedAt: now } };
+          .executeTakeFirst();
+        return {
+          outcome: 'minted',
+          refreshToken: { ...rt, id: tokenId, lastUsedAt: now },
+          evicted: Number(evicted.numDeletedRows),
+        };
       });
     },
 

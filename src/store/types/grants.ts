@@ -164,7 +164,8 @@ export interface MintAccessTokenInput {
 }
 
 export type MintAccessTokenResult =
-  | { outcome: 'minted'; refreshToken: RefreshToken }
+  /** `evicted`: access tokens of this refresh token deleted past the cap (SPEC R5.3). */
+  | { outcome: 'minted'; refreshToken: RefreshToken; evicted: number }
   | { outcome: 'unknown' }
   | { outcome: 'throttled'; retryAfterMs: number }
   | { outcome: 'reused-rotated' };

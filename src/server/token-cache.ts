@@ -1,0 +1,81 @@
+/**
+ * The validated access-token cache (SPEC R15.6, `--token-cache-ttl`): a token found live in the
+ * store is remembered for a few seconds, so user info and APIs skip the read. Revocation stays
+ * immediate: the store tells this cache of every revocation (in this process before the revoking
+ * call returns; on PostgreSQL from every instance through LISTEN/NOTIFY), and the cache then
+ * forgets everything. While the listening connection is down it is bypassed entirely.
+ */
+import type { AccessTokenInfo, RevocationListener } from '../store/types.ts';
+
+/** Entries before the cache starts over (a few megabytes at most). */
+const DEFAULT_MAX_ENTRIES = 10_000;
+
+interface Entry {
+  info: AccessTokenInfo;
+  until: number;
+}
+
+export interface TokenCacheOptions {
+  ttlMs: number;
+  now: () => number;
+  maxEntries?: number;
+}
+
+/** Validated tokens by hash; a {@link RevocationListener} of the store. */
+export class TokenCache implements RevocationListener {
+  private readonly entries = new Map<string, Entry>();
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private readonly maxEntries: number;
+  /** Bumped by every revocation: a lookup begun before one must not store what it read. */
+  private generation = 0;
+  private hearing = false;
+
+  constructor(options: TokenCacheOptions) {
+    this.ttlMs = options.ttlMs;
+    this.now = options.now;
+    this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  }
+
+  /** Whether the cache is used now (revocations elsewhere are heard). */
+  get active(): boolean {
+    return this.hearing;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  revoked(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
+  listening(up: boolean): void {
+    // Whatever was revoked while deaf is unknown: start empty either way.
+    this.revoked();
+    this.hearing = up;
+  }
+
+  /**
+   * The token's info, from the cache while it is fresh and the cache is active, else from
+   * `read` (the store), remembered when live.
+   */
+  async lookup(
+    hash: string,
+    read: (hash: string) => Promise<AccessTokenInfo | undefined>,
+  ): Promise<AccessTokenInfo | undefined> {
+    if (!this.hearing) return read(hash);
+    const now = this.now();
+    const hit = this.entries.get(hash);
+    if (hit && hit.until > now) return hit.info;
+    if (hit) this.entries.delete(hash);
+    const generation = this.generation;
+    const info = await read(hash);
+    if (info && this.hearing && generation === this.generation && info.expiresAt > now) {
+      if (this.entries.size >= this.maxEntries) this.entries.clear();
+      this.entries.set(hash, { info, until: Math.min(now + this.ttlMs, info.expiresAt) });
+    }
+    return info;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Revocation signals (SPEC R15.6): every store operation that ends an access token's life early
+ * (revocation, a removed app, a deleted client, a disabled user, a cap eviction, a code replay,
+ * a reused rotated refresh token) tells the listeners of its own process at once, before it
+ * returns, and on PostgreSQL sends `NOTIFY` so every other instance hears it too, through a
+ * connection of its own that `LISTEN`s. Instances cache validated tokens only while they hear.
+ */
+import pg from 'pg';
+import { sql, type Kysely } from 'kysely';
+import type { RevocationListener, SqlDialect, Store } from '../types.ts';
+import type { Database } from './schema.ts';
+
+/** The channel every Tollgate instance of a database listens on; the payload is the schema. */
+export const REVOCATION_CHANNEL = 'tollgate_revocations';
+
+/** Reconnection waits of the listening connection, doubled from the first up to the last. */
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5_000;
+
+/** How to open the listening connection (PostgreSQL only). */
+export interface ListenTarget {
+  connectionString: string;
+  schema: string | undefined;
+}
+
+type Revoking = Pick<
+  Store,
+  | 'revokeToken'
+  | 'removeConnectedApp'
+  | 'deleteClient'
+  | 'rotateClientSecret'
+  | 'setUserDisabled'
+  | 'setUserPassword'
+  | 'revokeTokensFromCode'
+  | 'redeemCode'
+  | 'issueTokens'
+  | 'mintAccessToken'
+>;
+
+/** Which results of which operations revoked an access token (or may have). */
+const REVOKED: { [K in keyof Revoking]: (result: Awaited<ReturnType<Revoking[K]>>) => boolean } = {
+  revokeToken: (r) => r !== 'unknown',
+  removeConnectedApp: (r) => r,
+  deleteClient: (r) => r,
+  rotateClientSecret: (r) => r,
+  setUserDisabled: (r) => r,
+  setUserPassword: (r) => r,
+  revokeTokensFromCode: (n) => n > 0,
+  redeemCode: (r) => r.outcome === 'replayed' || (r.outcome === 'issued' && r.evicted > 0),
+  issueTokens: (r) => r.outcome === 'issued' && r.evicted > 0,
+  mintAccessToken: (r) =>
+    r.outcome === 'reused-rotated' || (r.outcome === 'minted' && r.evicted > 0),
+};
+
+/**
+ * The revoking operations of a store, made to signal, and `subscribeRevocations`: spread over
+ * the store `createKyselyStore` builds.
+ */
+export function revocationSignals(
+  store: Omit<Store, 'subscribeRevocations'>,
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  listen: ListenTarget | undefined,
+): Revoking & Pick<Store, 'subscribeRevocations'> {
+  const listeners = new Set<RevocationListener>();
+  const signal = async (): Promise<void> => {
+    for (const listener of listeners) listener.revoked();
+    if (dialect !== 'postgres') return;
+    try {
+      await sql`select pg_notify(${REVOCATION_CHANNEL}, current_schema())`.execute(db);
+    } catch {
+      // The revocation is committed; an instance that misses this hears of it when its
+      // listener reconnects (it empties its cache then) or when the cache entry's time is up.
+    }
+  };
+  const methods = store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const wrapped: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const [name, revoked] of Object.entries(REVOKED) as [string, (r: unknown) => boolean][]) {
+    const original = methods[name] as (...args: unknown[]) => Promise<unknown>;
+    wrapped[name] = async (...args: unknown[]) => {
+      const result = await original(...args);
+      if (revoked(result)) await signal();
+      return result;
+    };
+  }
+  const subscribeRevocations: Store['subscribeRevocations'] = (listener) => {
+    listeners.add(listener);
+    const stopListening =
+      dialect === 'postgres' && listen ? listenForRevocations(listen, listener) : undefined;
+    if (!stopListening) listener.listening(true);
+    return async () => {
+      listeners.delete(listener);
+      await stopListening?.();
+    };
+  };
+  return { ...(wrapped as unknown as Revoking), subscribeRevocations };
+}
+
+/**
+ * Keeps one connection LISTENing, reconnecting with backoff. `listening(false)` as soon as it is
+ * lost, `listening(true)` once LISTEN succeeded again; the listener treats the gap as a
+ * revocation of everything (it may have missed a NOTIFY).
+ */
+function listenForRevocations(
+  target: ListenTarget,
+  listener: RevocationListener,
+): () => Promise<void> {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let wait = RECONNECT_MIN_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const schema = target.schema ?? 'public';
+
+  const lost = (): void => {
+    listener.listening(false);
+    const old = client;
+    client = undefined;
+    old?.removeAllListeners();
+    old?.on('error', () => undefined);
+    void old?.end().catch(() => undefined);
+    if (stopped) return;
+    timer = setTimeout(connect, wait);
+    timer.unref();
+    wait = Math.min(RECONNECT_MAX_MS, wait * 2);
+  };
+
+  const connect = (): void => {
+    if (stopped) return;
+    // Named, so an operator (and the tests) can tell it apart in pg_stat_activity.
+    const c = new pg.Client({
+      connectionString: target.connectionString,
+      application_name: `tollgate-revocations:${schema}`.slice(0, 63),
+    });
+    client = c;
+    c.on('error', () => {
+      if (client === c) lost();
+    });
+    c.on('end', () => {
+      if (client === c) lost();
+    });
+    c.on('notification', (message) => {
+      if (message.channel === REVOCATION_CHANNEL && message.payload === schema) listener.revoked();
+    });
+    c.connect()
+      .then(() => c.query(`listen ${REVOCATION_CHANNEL}`))
+      .then(() => {
+        if (client !== c || stopped) return;
+        wait = RECONNECT_MIN_MS;
+        listener.listening(true);
+      })
+      .catch(() => {
+        if (client === c) lost();
+      });
+  };
+
+  listener.listening(false);
+  connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    const c = client;
+    client = undefined;
+    c?.removeAllListeners();
+    c?.on('error', () => undefined);
+    await c?.end().catch(() => undefined);
+  };
+}
