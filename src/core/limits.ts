@@ -4,11 +4,12 @@
  *
  * - `seed`: SPEC R5 as written (20 refresh tokens per user and client, the 21st evicts the
  *   oldest; 20 live access tokens per refresh token).
- * - `zoho-accounts`: 10 live access tokens per refresh token; `zoho-crm`: 15 (the figures SPEC
- *   R12.4 and issue 12 give for Zoho Accounts' token-limits page and CRM v8's OAuth pages; the
- *   stored copies searched while writing this did not include those two pages, and several
- *   other Zoho product pages say 30, e.g. https://www.zoho.com/fsm/developer/help/api/refresh-token.html,
- *   so the count is also a flag: `--access-tokens-per-refresh`).
+ * - `zoho-accounts`: 10 live access tokens per refresh token, the oldest invalidated past it, as
+ *   Zoho Accounts' token-limits page says (https://zoho.com/accounts/protocol/oauth/token-limits.html).
+ * - `zoho-crm`: 15, the figure SPEC R12.4 and issue 12 give for CRM v8's OAuth pages; no stored
+ *   copy of those pages was found to confirm it, and several other Zoho product pages say 30
+ *   (e.g. https://www.zoho.com/fsm/developer/help/api/refresh-token.html), so the count is also
+ *   a flag: `--access-tokens-per-refresh`.
  * - `zoho-projects`: a user's 21st refresh token is refused with "Access Denied" instead of
  *   evicting the oldest (https://www.zoho.com/projects/help/rest-api/faq/oauth.html).
  */

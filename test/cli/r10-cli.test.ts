@@ -190,6 +190,47 @@ describe('R10 command line', () => {
     expect(meta.code_challenge_methods_supported).toEqual(['S256']);
     expect(await stopGroup(child)).toBe(0);
   });
+
+  it("R14.8: client add --access-token-format jwt stores the app's own format; a bad value exits 2", async () => {
+    const res = run([
+      'client',
+      'add',
+      '--db',
+      db,
+      '--name',
+      'JWT app',
+      '--domain',
+      'https://jwt.example.com',
+      '--redirect-uri',
+      'https://jwt.example.com/cb',
+      '--access-token-format',
+      'jwt',
+      '--json',
+    ]);
+    expect(res.code).toBe(0);
+    const { client_id: clientId } = JSON.parse(res.stdout) as { client_id: string };
+    const { openStore } = await import('../../src/store/open-store.ts');
+    const store = await openStore(db);
+    try {
+      expect((await store.findClient(clientId))?.accessTokenFormat).toBe('jwt');
+    } finally {
+      await store.close();
+    }
+    const bad = run([
+      'client',
+      'add',
+      '--db',
+      db,
+      '--name',
+      'Bad',
+      '--domain',
+      'https://bad.example.com',
+      '--access-token-format',
+      'paseto',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--access-token-format: expected opaque or jwt');
+  });
 });
 
 describe("client commands and the server's environment", () => {

@@ -54,6 +54,33 @@ describe('R12.5 scope catalogues', () => {
     }
   });
 
+  it("R12.5 (issue 12): Mail's four-part organization scopes and People's timesheet scope, as Zoho's pages name them", () => {
+    // https://www.zoho.com/mail/help/api/ and https://www.zoho.com/people/api/scopes.html
+    expect(
+      zoho.parse(
+        'ZohoMail.organization.accounts.READ,ZohoMail.organization.groups.CREATE,ZohoMail.partner.organization.CREATE,ZOHOPEOPLE.timesheet.READ',
+      ),
+    ).toEqual([
+      'ZohoMail.organization.accounts.READ',
+      'ZohoMail.organization.groups.CREATE',
+      'ZohoMail.partner.organization.CREATE',
+      'ZOHOPEOPLE.timesheet.READ',
+    ]);
+    expect(zoho.find('ZohoMail.organization.domains.ALL')?.description).toBe(
+      "Read, create, change and delete the organization's domains in Zoho Mail",
+    );
+    // The three-part forms this catalogue used to list are not Zoho's.
+    expect(rejects(zoho, 'ZohoMail.organization.READ')).toBe('invalid_scope');
+    expect(rejects(zoho, 'ZohoMail.partner.ALL')).toBe('invalid_scope');
+    for (const file of ['mail.json', 'people.json', 'invoice.json', 'inventory.json']) {
+      const data = JSON.parse(
+        readFileSync(new URL(`../../catalogues/zoho/${file}`, import.meta.url), 'utf8'),
+      ) as { source_found_in_search: boolean; checked: string };
+      expect(data.source_found_in_search, file).toBe(true);
+      expect(data.checked.length, file).toBeGreaterThan(80);
+    }
+  });
+
   it('R12.5: the zoho catalogue accepts what Zoho libraries ask for, in any case', () => {
     expect(
       zoho.parse(

@@ -4,6 +4,7 @@
  * package's plugin, reached over HTTP.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,8 +14,10 @@ import {
   jwkThumbprint,
   memoryReplayCheck,
   OAuthError,
+  requireScopeMiddleware,
   tollgateResource,
   type AccessTokenClaims,
+  type AuthorizedRequest,
   type DpopChecker,
 } from '../../src/exports/resource.ts';
 import { dpopKey, type DpopKey } from '../helpers/dpop.ts';
@@ -333,3 +336,67 @@ describe.each(['rfc', 'zoho'] as const)(
     });
   },
 );
+
+describe('R14.7: the Express-style middleware of @tollgate/resource takes DPoP-bound tokens', () => {
+  let server: Server;
+  let base: string;
+  let key: DpopKey;
+  const token = `1000.${'c'.repeat(32)}.${'d'.repeat(32)}`;
+
+  beforeAll(async () => {
+    key = await dpopKey('ES256');
+    const verifier = createCachedVerifier({
+      lookup: async (t) =>
+        t === token
+          ? {
+              userId: 9,
+              clientId: '1000.Y',
+              scopes: ['SalesIQ.operators.READ'],
+              expiresAt: Date.now() + 3_600_000,
+              confirmation: { jkt: key.jkt },
+            }
+          : null,
+      cacheTtlMs: 0,
+      cacheMisses: false,
+    });
+    const guard = requireScopeMiddleware({
+      verifier,
+      scopes: ['SalesIQ.operators.READ'],
+      profile: 'rfc',
+      publicOrigin: 'https://api.example.com',
+    });
+    server = createServer((req, res) =>
+      guard(req, res, () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ jkt: (req as AuthorizedRequest).accessToken?.confirmation?.jkt }));
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('R14.7: htu is the public origin the client called (behind a proxy), not the local address', async () => {
+    const publicUrl = 'https://api.example.com/operators';
+    const ok = await fetch(`${base}/operators`, {
+      headers: {
+        authorization: `DPoP ${token}`,
+        dpop: await key.proof('GET', publicUrl, { accessToken: token }),
+      },
+    });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ jkt: key.jkt });
+    const local = await fetch(`${base}/operators`, {
+      headers: {
+        authorization: `DPoP ${token}`,
+        dpop: await key.proof('GET', `${base}/operators`, { accessToken: token }),
+      },
+    });
+    expect(local.status).toBe(401);
+    expect(await local.json()).toEqual({
+      error: 'invalid_dpop_proof',
+      error_description: 'The proof is for another URL.',
+    });
+  });
+});

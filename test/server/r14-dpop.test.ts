@@ -8,6 +8,7 @@ import { storeKinds } from '../helpers/stores.ts';
 import { authorize, Browser, postForm, startServer, type TestServer } from '../helpers/server.ts';
 import { dpopKey, type DpopKey } from '../helpers/dpop.ts';
 import { answerOnPage } from '../helpers/device.ts';
+import { authorizeRequest, createTokenVerifier, OAuthError } from '../../src/exports/resource.ts';
 
 const ALGS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
 
@@ -471,5 +472,31 @@ describe.each(storeKinds)('R14.7 DPoP on $name', (kind) => {
       token_type: 'DPoP',
       cnf: { jkt: key.jkt },
     });
+  });
+
+  it('R14.7: @tollgate/resource in remote mode reads cnf.jkt from introspection and checks the proof', async () => {
+    const app = await server.addClient();
+    const rs = await server.addClient({ name: 'Resource server' });
+    const verifier = createTokenVerifier({
+      mode: 'remote',
+      issuer: server.url,
+      ...rs,
+      now: () => server.now(),
+    });
+    const res = await exchange(app, await codeFor(app), {
+      dpop: await key.proof('POST', tokenUrl),
+    });
+    const token = String(res.body.access_token);
+    const url = 'https://api.example.com/things';
+    const claims = await authorizeRequest(verifier, '/things', `DPoP ${token}`, [], {
+      request: { method: 'GET', url, dpop: await key.proof('GET', url, { accessToken: token }) },
+    });
+    expect(claims.confirmation).toEqual({ jkt: key.jkt });
+    const refused = await authorizeRequest(verifier, '/things', `Bearer ${token}`, [], {
+      request: { method: 'GET', url, dpop: undefined },
+    }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OAuthError);
+    expect((refused as OAuthError).error).toBe('invalid_token');
+    expect((refused as OAuthError).challenge).toBe('DPoP');
   });
 });

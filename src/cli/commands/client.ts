@@ -39,6 +39,10 @@ export function register(program: Command): void {
         '--dc <names>',
         'Data centres the app is enabled in ("Multi DC"), comma-separated, e.g. us,eu (default: all)',
       )
+      .option(
+        '--access-token-format <format>',
+        "This app's access tokens: opaque (Zoho's format) or jwt (RFC 9068) (default: the server's --access-token-format)",
+      )
       .option('--json', 'Print JSON'),
   ).action(
     async (opts: {
@@ -49,9 +53,13 @@ export function register(program: Command): void {
       profile?: string;
       owner?: string;
       dc?: string;
+      accessTokenFormat?: string;
       db?: string;
       json?: boolean;
     }) => {
+      const format = opts.accessTokenFormat;
+      if (format !== undefined && format !== 'opaque' && format !== 'jwt')
+        throw new UsageError('--access-token-format: expected opaque or jwt');
       await withStore(opts, async (store) => {
         let ownerZuid: number | null = null;
         if (opts.owner !== undefined) {
@@ -75,6 +83,9 @@ export function register(program: Command): void {
             ownerZuid,
             systemClock.now(),
           );
+          // SPEC R14.8: the app's own access-token format overrides the server's.
+          if (format !== undefined)
+            await store.updateClient(created.clientId, { accessTokenFormat: format });
           const redirects = created.redirectUris.length
             ? `\nredirect_uri  ${created.redirectUris.join(' ')}`
             : '';
