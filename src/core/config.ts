@@ -296,7 +296,7 @@ export const CONFIG_SCHEMA = {
     max: 86_400,
     unit: 's',
     description:
-      'How often the janitor deletes expired codes, tokens, sessions and throttle counters (one instance at a time on PostgreSQL).',
+      'How often the janitor deletes expired codes, device codes, tokens, sessions and throttle counters (one instance at a time on PostgreSQL).',
   }),
   auditRetention: option({
     type: 'integer',
