@@ -13,6 +13,8 @@ export type CaseId =
   | 'baseline-post'
   | 'userinfo'
   | 'introspect'
+  | 'userinfo-cached'
+  | 'introspect-cached'
   | 'operators'
   | 'refresh-params'
   | 'refresh-basic'
@@ -25,9 +27,15 @@ export interface CaseSpec {
   server: 'tollgate' | 'baseline';
   /** The baseline it is compared with; none for the baselines themselves. */
   baseline: Baseline | null;
+  /** Extra `tollgate serve` flags; the runner restarts Tollgate when they change between cases. */
+  tollgateArgs?: readonly string[];
   /** Builds the autocannon requests (called once per warm-up and measured run). */
   requests(input: CaseInput): Request[];
 }
+
+/** The validated-token cache (SPEC R15.6) off, and on with a TTL longer than any measured run. */
+export const CACHE_OFF = ['--token-cache-ttl', '0'] as const;
+export const CACHE_ON = ['--token-cache-ttl', '60'] as const;
 
 export interface CaseInput {
   fixtures: Fixtures;
@@ -70,6 +78,32 @@ function post(path: string, build: (req: Request) => Request): Request {
   return { method: 'POST', path, headers: FORM, setupRequest: build };
 }
 
+function userInfoRequests({ fixtures }: CaseInput): Request[] {
+  const next = rotate(fixtures.accessTokens);
+  return [
+    {
+      method: 'GET',
+      path: '/oauth/user/info',
+      setupRequest: (req) => ({
+        ...req,
+        headers: { ...req.headers, authorization: `Zoho-oauthtoken ${next()}` },
+      }),
+    },
+  ];
+}
+
+function introspectRequests({ fixtures }: CaseInput): Request[] {
+  const next = rotate(fixtures.accessTokens);
+  const authorization = basic(fixtures.clientId, fixtures.clientSecret);
+  return [
+    post('/oauth/v2/introspect', (req) => ({
+      ...req,
+      headers: { ...req.headers, authorization },
+      body: form({ token: next() }),
+    })),
+  ];
+}
+
 export const CASES: readonly CaseSpec[] = [
   {
     id: 'baseline-get',
@@ -101,39 +135,19 @@ export const CASES: readonly CaseSpec[] = [
   },
   {
     id: 'userinfo',
-    label: 'GET /oauth/user/info',
+    label: 'GET /oauth/user/info, token cache off',
     server: 'tollgate',
     baseline: 'A',
-    requests: ({ fixtures }) => {
-      const next = rotate(fixtures.accessTokens);
-      return [
-        {
-          method: 'GET',
-          path: '/oauth/user/info',
-          setupRequest: (req) => ({
-            ...req,
-            headers: { ...req.headers, authorization: `Zoho-oauthtoken ${next()}` },
-          }),
-        },
-      ];
-    },
+    tollgateArgs: CACHE_OFF,
+    requests: userInfoRequests,
   },
   {
     id: 'introspect',
-    label: 'POST /oauth/v2/introspect (Basic)',
+    label: 'POST /oauth/v2/introspect (Basic), token cache off',
     server: 'tollgate',
     baseline: 'A',
-    requests: ({ fixtures }) => {
-      const next = rotate(fixtures.accessTokens);
-      const authorization = basic(fixtures.clientId, fixtures.clientSecret);
-      return [
-        post('/oauth/v2/introspect', (req) => ({
-          ...req,
-          headers: { ...req.headers, authorization },
-          body: form({ token: next() }),
-        })),
-      ];
-    },
+    tollgateArgs: CACHE_OFF,
+    requests: introspectRequests,
   },
   {
     id: 'operators',
@@ -213,6 +227,22 @@ export const CASES: readonly CaseSpec[] = [
         })),
       ];
     },
+  },
+  {
+    id: 'userinfo-cached',
+    label: 'GET /oauth/user/info, token cache on',
+    server: 'tollgate',
+    baseline: 'A',
+    tollgateArgs: CACHE_ON,
+    requests: userInfoRequests,
+  },
+  {
+    id: 'introspect-cached',
+    label: 'POST /oauth/v2/introspect (Basic), token cache on',
+    server: 'tollgate',
+    baseline: 'A',
+    tollgateArgs: CACHE_ON,
+    requests: introspectRequests,
   },
 ];
 

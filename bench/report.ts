@@ -73,6 +73,8 @@ export interface BenchReport {
     memoryGb: number;
     loadBefore: number[];
     loadAfter: number[];
+    /** How the processes were placed on CPUs (bench/pinning.ts); absent in older results. */
+    pinning?: string;
   };
   stores: StoreResult[];
   targets: Target[];
@@ -100,6 +102,8 @@ export function renderMarkdown(report: BenchReport, plotPath: string): string {
   lines.push(
     `**Machine:** ${m.nproc} CPUs (${m.cpu}), ${m.memoryGb} GB, Node ${m.node}, ${m.os}. ` +
       `Load average before/after the run: ${m.loadBefore.map(f2).join(' ')} / ${m.loadAfter.map(f2).join(' ')}.`,
+    '',
+    `**CPU pinning:** ${m.pinning ?? 'not recorded (a run from before pinning existed)'}.`,
     '',
     `**Settings:** ${s.connections} connections, ${s.warmupSeconds} s warm-up, ${s.durationSeconds} s measured per case, ` +
       `log level \`${s.logLevel}\`, profile \`${s.profile}\`, no throttles.`,

@@ -31,6 +31,8 @@ export interface RunOptions {
   render: string | undefined;
   /** Run Tollgate with `--emulator` (its request log on every request), to measure what it costs. */
   emulator: boolean;
+  /** Pin the servers and the load generator to separate CPUs with `taskset` (`--no-pin`: do not). */
+  pin: boolean;
 }
 
 function parseSize(raw: string): number {
@@ -58,6 +60,7 @@ export function parseOptions(argv: string[]): RunOptions {
       'no-docs': { type: 'boolean', default: false },
       render: { type: 'string' },
       emulator: { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
     },
   });
   const quick = values.quick ?? false;
@@ -93,6 +96,7 @@ export function parseOptions(argv: string[]): RunOptions {
     docs: !(values['no-docs'] ?? false) && !quick,
     render: values.render,
     emulator: values.emulator ?? false,
+    pin: !(values['no-pin'] ?? false),
   };
 }
 

@@ -11,7 +11,10 @@
  * --cpu-prof (the Tollgate server writes V8 CPU profiles to bench/results/profiles/),
  * --emulator (Tollgate runs with its emulator controls and request log on),
  * --out DIR, --no-docs (do not rewrite BENCHMARKS.md), --render FILE.json (measure nothing: rewrite
- * BENCHMARKS.md and the plot from a results file).
+ * BENCHMARKS.md and the plot from a results file), --no-pin (do not pin processes to CPUs).
+ *
+ * With `taskset` and two or more CPUs, the servers run on CPU 0 and this process (autocannon) on
+ * the last CPU (bench/pinning.ts); the run says which it did.
  *
  * Exits 1 when a case made no requests or saw connection errors or non-2xx answers; speed is
  * reported, never asserted.
@@ -20,7 +23,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, availableParallelism, loadavg, release, totalmem, type as osType } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openStore } from '../src/store/open-store.ts';
-import { caseById, type CaseId, type CaseInput, type CaseSpec } from './cases.ts';
+import { CACHE_OFF, caseById, type CaseId, type CaseInput, type CaseSpec } from './cases.ts';
+import { pinProcesses, type Pinning } from './pinning.ts';
 import { createLocation, parseOptions, type RunOptions, type StoreKind } from './run-options.ts';
 import { countFiller, fillTokens } from './fill-tokens.ts';
 import { mintCodes, seedFixtures, type Fixtures } from './load-tokens.ts';
@@ -46,7 +50,7 @@ const SQLITE_MAX_SIZE = 1_000_000;
 const SCALED_CASES: CaseId[] = ['userinfo', 'refresh-params'];
 const SEED = { users: 50, refreshPerUser: 10, accessTokens: 1000 };
 
-function tollgateArgs(location: string, opts: RunOptions): string[] {
+function tollgateArgs(location: string, opts: RunOptions, extra: readonly string[]): string[] {
   return [
     'serve',
     '--port',
@@ -61,20 +65,26 @@ function tollgateArgs(location: string, opts: RunOptions): string[] {
     '--profile',
     PROFILE,
     ...(opts.emulator ? ['--emulator'] : []),
+    ...extra,
   ];
 }
 
 function startTollgate(
   location: string,
   opts: RunOptions,
+  pinning: Pinning,
   profileName: string,
+  extra: readonly string[] = [],
 ): Promise<ServerProcess> {
   const profileDir = join(opts.outDir, 'profiles');
   if (opts.cpuProf) mkdirSync(profileDir, { recursive: true });
   const nodeFlags = opts.cpuProf
     ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${profileName}.cpuprofile`]
     : [];
-  return startServer(TOLLGATE_MAIN, tollgateArgs(location, opts), { nodeFlags });
+  return startServer(TOLLGATE_MAIN, tollgateArgs(location, opts, extra), {
+    nodeFlags,
+    cpus: pinning.serverCpus,
+  });
 }
 
 /** Finds (or creates) a portal and checks the operators API answers; undefined when it does not exist. */
@@ -118,6 +128,7 @@ function tokensOfFirstUser(fixtures: Fixtures): string[] {
 async function runCases(
   kind: StoreKind,
   opts: RunOptions,
+  pinning: Pinning,
 ): Promise<Pick<StoreResult, 'baselines' | 'cases'>> {
   const loc = await createLocation(kind);
   try {
@@ -126,15 +137,13 @@ async function runCases(
     let tollgate: ServerProcess | undefined;
     try {
       const fixtures = await seedFixtures(store, SEED);
-      baseline = await startServer(BASELINE_MAIN, [
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--log-level',
-        opts.logLevel,
-      ]);
-      tollgate = await startTollgate(loc.location, opts, `${kind}-cases`);
+      baseline = await startServer(
+        BASELINE_MAIN,
+        ['--port', '0', '--host', '127.0.0.1', '--log-level', opts.logLevel],
+        { cpus: pinning.serverCpus },
+      );
+      let serverArgs: readonly string[] = [];
+      tollgate = await startTollgate(loc.location, opts, pinning, `${kind}-cases`, serverArgs);
       const input: CaseInput = { fixtures, codes: [] };
       const run = async (
         spec: CaseSpec,
@@ -182,10 +191,13 @@ async function runCases(
                 fixtures: { ...fixtures, accessTokens: tokensOfFirstUser(fixtures) },
               })
             : spec.requests(input);
-        if (opts.cpuProf) {
-          // One process per case, so each profile holds that case alone.
+        const wanted = spec.tollgateArgs ?? [];
+        if (opts.cpuProf || wanted.join(' ') !== serverArgs.join(' ')) {
+          // A case with other server flags gets its own process; with --cpu-prof every case
+          // does, so each profile holds that case alone.
           await tollgate.stop();
-          tollgate = await startTollgate(loc.location, opts, `${kind}-${id}`);
+          serverArgs = wanted;
+          tollgate = await startTollgate(loc.location, opts, pinning, `${kind}-${id}`, serverArgs);
         }
         const m = await measure(tollgate, requests, opts);
         describe(spec.label, m);
@@ -236,6 +248,7 @@ async function runCases(
 async function runScale(
   kind: StoreKind,
   opts: RunOptions,
+  pinning: Pinning,
 ): Promise<Pick<StoreResult, 'scale' | 'scaleRatios'>> {
   const sizes = opts.sizes.filter((s) => kind === 'postgres' || s <= SQLITE_MAX_SIZE);
   const skipped = opts.sizes.filter((s) => !sizes.includes(s));
@@ -260,7 +273,14 @@ async function runScale(
       process.stdout.write(
         `  store filled to ${formatSize(have)} tokens in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
       );
-      const server = await startTollgate(loc.location, opts, `${kind}-scale-${formatSize(size)}`);
+      // The cache off: the scale runs measure the store's lookups.
+      const server = await startTollgate(
+        loc.location,
+        opts,
+        pinning,
+        `${kind}-scale-${formatSize(size)}`,
+        CACHE_OFF,
+      );
       try {
         for (const id of SCALED_CASES) {
           const spec = caseById(id);
@@ -298,15 +318,17 @@ async function main(): Promise<void> {
     return;
   }
   const started = performance.now();
+  const pinning = pinProcesses(opts.pin);
+  process.stdout.write(`CPU pinning: ${pinning.description}\n`);
   const loadBefore = loadavg();
   const stores: StoreResult[] = [];
   for (const kind of opts.stores) {
     process.stdout.write(`\n${kind}: cases\n`);
-    const cases = await runCases(kind, opts);
+    const cases = await runCases(kind, opts, pinning);
     let scale: Pick<StoreResult, 'scale' | 'scaleRatios'> = { scale: [], scaleRatios: [] };
     if (opts.scale) {
       process.stdout.write(`${kind}: scale\n`);
-      scale = await runScale(kind, opts);
+      scale = await runScale(kind, opts, pinning);
     }
     stores.push({ store: kind, ...cases, ...scale });
   }
@@ -330,6 +352,7 @@ async function main(): Promise<void> {
       memoryGb: Math.round(totalmem() / 1024 ** 3),
       loadBefore,
       loadAfter: loadavg(),
+      pinning: pinning.description,
     },
     stores,
     targets: stores.flatMap(targetsOf),

@@ -26,6 +26,8 @@ export interface StartOptions {
   nodeFlags?: string[];
   /** Seconds to wait for the listening line. */
   timeoutSeconds?: number;
+  /** CPUs to pin the process to (`taskset -c LIST`, which execs node: the pid stays node's). */
+  cpus?: string;
 }
 
 /** Resident set size of a process in bytes (Linux /proc, else `ps`). */
@@ -79,9 +81,10 @@ export async function startServer(
   args: string[],
   options: StartOptions = {},
 ): Promise<ServerProcess> {
+  const nodeArgs = [...(options.nodeFlags ?? []), '--import', 'tsx', script, ...args];
   const child = spawn(
-    process.execPath,
-    [...(options.nodeFlags ?? []), '--import', 'tsx', script, ...args],
+    options.cpus === undefined ? process.execPath : 'taskset',
+    options.cpus === undefined ? nodeArgs : ['-c', options.cpus, process.execPath, ...nodeArgs],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
