@@ -3,6 +3,10 @@
  * what known requests did. Without it, /metrics is 404.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import pg from 'pg';
+import type { KyselyStore } from '../../src/store/kysely/kysely-store.ts';
+import { openStore } from '../../src/store/open-store.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import {
   Browser,
@@ -150,6 +154,59 @@ describe.each(storeKinds)('R15.2 metrics on $name', (kind) => {
     expect(deleted).toBeGreaterThanOrEqual(1);
     const after = await scrape(server);
     expect(after('tollgate_janitor_passes_total{outcome="swept"}')).toBeGreaterThanOrEqual(1);
+  });
+});
+
+const postgres = storeKinds.find((k) => k.name === 'postgres');
+
+describe.runIf(postgres)('R15.2 store errors (PostgreSQL)', () => {
+  it('R15.2: a request that runs past --db-statement-timeout (503) counts as a store error of its route', async () => {
+    // A store whose statements are bounded at 200 ms, as `serve --db-statement-timeout 200` opens.
+    const bounded = {
+      ...postgres!,
+      async open() {
+        const { location, cleanup } = await postgres!.location();
+        const store = await openStore(location, { statementTimeoutMs: 200 });
+        const close = store.close.bind(store);
+        store.close = async () => {
+          await close();
+          await cleanup();
+        };
+        return store;
+      },
+    };
+    const server = await startServer(bounded, { metrics: true, dbStatementTimeout: 200 });
+    // The server's schema, whose clients table another connection then holds locked.
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
+      (server.store as KyselyStore).db,
+    );
+    const locker = new pg.Client({ connectionString: process.env.TEST_PG_URL });
+    await locker.connect();
+    try {
+      expect(rows[0]?.schema).toMatch(/^tg_test_/);
+      await locker.query('begin');
+      await locker.query(`lock table "${rows[0]!.schema}".clients in access exclusive mode`);
+      const before = await scrape(server);
+      const res = await postForm(server.url, '/oauth/v2/token', {
+        grant_type: 'refresh_token',
+        refresh_token: 'x'.repeat(40),
+        client_id: '1000.NOSUCHCLIENTATALL',
+        client_secret: 'y'.repeat(40),
+      });
+      expect(res.status).toBe(503);
+      await locker.query('rollback');
+      const after = await scrape(server);
+      expect(
+        after('tollgate_store_errors_total{route="/oauth/v2/token"}') -
+          before('tollgate_store_errors_total{route="/oauth/v2/token"}'),
+      ).toBe(1);
+      expect(
+        after('tollgate_http_requests_total{route="/oauth/v2/token",method="POST",status="503"}'),
+      ).toBe(1);
+    } finally {
+      await locker.end();
+      await server.close();
+    }
   });
 });
 
