@@ -127,6 +127,13 @@ async function answerConsent(
   const csrfToken = reply.generateCsrf();
   if (body.decision === 'deny') {
     await ctx.store.settleDeviceCode(found.deviceCodeHash, now, { deny: { zuid: user.zuid } });
+    await ctx.audit.record(reply.request, {
+      type: 'consent',
+      outcome: 'failure',
+      zuid: user.zuid,
+      clientId: client.clientId,
+      detail: { decision: 'deny', scopes: found.scopes.join(' '), flow: 'device' },
+    });
     return sendPage(
       reply,
       deviceDonePage({ email: user.email, csrfToken, approved: false, appName: client.name }),
@@ -158,6 +165,12 @@ async function answerConsent(
       status: 400,
       redirectable: false,
     });
+  await ctx.audit.record(reply.request, {
+    type: 'consent',
+    zuid: user.zuid,
+    clientId: client.clientId,
+    detail: { decision: 'accept', scopes: found.scopes.join(' '), flow: 'device' },
+  });
   return sendPage(
     reply,
     deviceDonePage({ email: user.email, csrfToken, approved: true, appName: client.name }),
