@@ -256,6 +256,28 @@ describe.each(storeKinds)('R13.2 Zoho device flow on $name', (kind) => {
     });
   });
 
+  it('R13.2, R15.3: Accept and Deny on the device consent page are audit events of the person', async () => {
+    const app = await s.addClient();
+    const person = await s.addUser();
+    const accepted = (await requestDeviceCode(s, app)).body;
+    await answerOnPage(s.url, person, String(accepted.user_code));
+    const denied = (await requestDeviceCode(s, app)).body;
+    await answerOnPage(s.url, person, String(denied.user_code), 'deny');
+    const events = await s.store.listAuditEvents({
+      zuid: person.zuid,
+      types: ['consent'],
+      limit: 10,
+    });
+    expect(
+      events
+        .map((e) => [e.outcome, e.clientId, e.detail])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ).toEqual([
+      ['failure', app.clientId, { decision: 'deny', scopes: SCOPE, flow: 'device' }],
+      ['success', app.clientId, { decision: 'accept', scopes: SCOPE, flow: 'device' }],
+    ]);
+  });
+
   it('R13.2: the verification page asks a signed-out person to sign in first, and comes back to the code', async () => {
     const res = await new Browser(s.url).get('/oauth/v3/device?user_code=BBBB-BBBB');
     const html = await res.text();

@@ -194,6 +194,19 @@ describe.each(storeKinds)('R13.2 other_dc with two data centres on $name', (kind
     expect(info.status).toBe(200);
   });
 
+  it('R13.1, R13.2: a person of a data centre the app is not enabled in gets an error page, and the device stays pending', async () => {
+    const us = { url: tg.locations.us as string };
+    const app = await tg.createClient({ dataCentres: ['us'] });
+    const person = await tg.createUser({ dc: 'eu' });
+    const started = (await requestDeviceCode(us, app)).body;
+    const html = await answerOnPage(us.url, person, String(started.user_code));
+    expect(html).toContain('data-error="unauthorized_client"');
+    expect(html).toContain('This app is not enabled for accounts of the EU data centre.');
+    expect((await pollZoho(us, app, String(started.device_code))).body).toEqual({
+      error: 'authorization_pending',
+    });
+  });
+
   it('R13.2: a person of us approving a device that polls us gets tokens there', async () => {
     const us = { url: tg.locations.us as string };
     const app = await tg.createClient();

@@ -105,6 +105,7 @@ async function answerUserCode(
 /** The consent page's answer: settles the device code. */
 async function answerConsent(
   ctx: ServerContext,
+  request: FastifyRequest,
   reply: FastifyReply,
   signIn: { user: User; signedInAt: number },
   body: Record<string, unknown>,
@@ -125,15 +126,17 @@ async function answerConsent(
   checkEnabledForUser(ctx, client, user);
   const now = ctx.now();
   const csrfToken = reply.generateCsrf();
-  if (body.decision === 'deny') {
-    await ctx.store.settleDeviceCode(found.deviceCodeHash, now, { deny: { zuid: user.zuid } });
-    await ctx.audit.record(reply.request, {
+  const audit = (decision: 'accept' | 'deny') =>
+    ctx.audit.record(request, {
       type: 'consent',
-      outcome: 'failure',
+      ...(decision === 'deny' ? { outcome: 'failure' as const } : {}),
       zuid: user.zuid,
       clientId: client.clientId,
-      detail: { decision: 'deny', scopes: found.scopes.join(' '), flow: 'device' },
+      detail: { decision, scopes: found.scopes.join(' '), flow: 'device' },
     });
+  if (body.decision === 'deny') {
+    await audit('deny');
+    await ctx.store.settleDeviceCode(found.deviceCodeHash, now, { deny: { zuid: user.zuid } });
     return sendPage(
       reply,
       deviceDonePage({ email: user.email, csrfToken, approved: false, appName: client.name }),
@@ -165,12 +168,7 @@ async function answerConsent(
       status: 400,
       redirectable: false,
     });
-  await ctx.audit.record(reply.request, {
-    type: 'consent',
-    zuid: user.zuid,
-    clientId: client.clientId,
-    detail: { decision: 'accept', scopes: found.scopes.join(' '), flow: 'device' },
-  });
+  await audit('accept');
   return sendPage(
     reply,
     deviceDonePage({ email: user.email, csrfToken, approved: true, appName: client.name }),
@@ -208,7 +206,7 @@ export const devicePageEndpoints: RouteModule = {
         const signIn = await currentSignIn(ctx, request);
         if (!signIn) return signInFirst(reply, VERIFICATION_PATH);
         const body = (request.body ?? {}) as Record<string, unknown>;
-        if (body.decision !== undefined) return answerConsent(ctx, reply, signIn, body);
+        if (body.decision !== undefined) return answerConsent(ctx, request, reply, signIn, body);
         const typed = typeof body.user_code === 'string' ? body.user_code : '';
         return answerUserCode(ctx, reply, signIn, typed);
       },

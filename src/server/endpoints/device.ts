@@ -91,6 +91,7 @@ export const deviceEndpoints: RouteModule = {
           const [grantType = '', code = ''] = requireParams(params, ['grant_type', 'code']);
           if (grantType !== 'device_token') throw unsupportedGrantType(grantType.slice(0, 50));
           const body = await pollDeviceAuthorization(ctx, client, code, request.wireProfile);
+          ctx.metrics?.tokensMinted.inc({ grant: 'device_token' });
           return noStore(reply).send(body);
         },
       );
