@@ -28,6 +28,7 @@ import type { Client } from '../store/types.ts';
 import type { ServerContext } from './context.ts';
 import { tokenResponse, type TokenResponse } from './grants/types.ts';
 import { idTokenFor } from './id-token.ts';
+import { accessTokenFormat, newAccessToken } from './access-token.ts';
 import { param, type Params } from './params.ts';
 
 /** A started device authorization: what the device shows and polls with. */
@@ -162,7 +163,22 @@ async function issueFromApproval(
   dpopJkt: string | undefined,
 ): Promise<TokenResponse> {
   const now = ctx.now();
-  const accessToken = generateToken();
+  const expiresAt = now + ctx.config.accessTokenTtl * 1000;
+  // A JWT access token (SPEC R14.8) is signed before the approval's code is redeemed.
+  const known =
+    accessTokenFormat(ctx, client) === 'jwt' ? await ctx.store.findCode(codeHash) : undefined;
+  const accessToken =
+    known && known.clientId === client.clientId
+      ? await newAccessToken(ctx, {
+          client,
+          zuid: known.zuid,
+          scopes: known.scopes,
+          audience: [],
+          dpopJkt,
+          now,
+          expiresAt,
+        })
+      : generateToken();
   const refreshToken = generateToken();
   const result = await ctx.store.redeemCode<OAuthError>({
     codeHash,
@@ -174,7 +190,7 @@ async function issueFromApproval(
             issue: {
               access: {
                 tokenHash: hashSecret(accessToken),
-                expiresAt: now + ctx.config.accessTokenTtl * 1000,
+                expiresAt,
                 // A DPoP proof with the poll binds the tokens (RFC 9449 §5, SPEC R14.7).
                 dpopJkt: dpopJkt ?? null,
               },

@@ -88,6 +88,19 @@ describe.each(storeKinds)('R14.7 DPoP on $name', (kind) => {
     const res = await fetch(`${server.url}/.well-known/oauth-authorization-server`);
     const metadata = (await res.json()) as Record<string, unknown>;
     expect(metadata.dpop_signing_alg_values_supported).toEqual(ALGS);
+    const oidc = (await (
+      await fetch(`${server.url}/.well-known/openid-configuration`)
+    ).json()) as Record<string, unknown>;
+    expect(oidc.dpop_signing_alg_values_supported).toEqual(ALGS);
+  });
+
+  it('R14.7: in the zoho profile a bad proof is HTTP 200 {"error":"invalid_dpop_proof"}', async () => {
+    const zohoApp = await server.addClient({ profile: 'zoho' });
+    const res = await exchange(zohoApp, await codeFor(zohoApp), {
+      dpop: await key.proof('GET', tokenUrl),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ error: 'invalid_dpop_proof' });
   });
 
   it('R14.7: a code exchanged with a DPoP proof gives token_type DPoP, bound to the key (cnf.jkt)', async () => {

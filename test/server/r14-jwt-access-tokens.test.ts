@@ -16,6 +16,7 @@ import {
 import { storeKinds } from '../helpers/stores.ts';
 import { authorize, Browser, postForm, startServer, type TestServer } from '../helpers/server.ts';
 import { dpopKey } from '../helpers/dpop.ts';
+import { answerOnPage } from '../helpers/device.ts';
 
 const MCP = 'https://mcp.example.com/mcp';
 const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
@@ -141,6 +142,38 @@ describe.each(storeKinds)('R14.8 JWT access tokens on $name', (kind) => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(refused.status).toBe(401);
+  });
+
+  it('R14.8: the device_code and client_credentials grants issue JWT access tokens too', async () => {
+    const app = await server.addClient();
+    const started = await postForm(server.url, '/oauth/v2/device_authorization', {
+      client_id: app.clientId,
+      scope: 'AaaServer.profile.READ',
+    });
+    await answerOnPage(server.url, await server.addUser(), String(started.body.user_code));
+    const device = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: String(started.body.device_code),
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+    });
+    expect(device.status).toBe(200);
+    expect(decodeProtectedHeader(String(device.body.access_token)).typ).toBe('at+jwt');
+    const owner = await server.addUser();
+    const self = await server.addClient({ type: 'self', owner: owner.zuid });
+    const cc = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'client_credentials',
+      client_id: self.clientId,
+      client_secret: self.clientSecret,
+      scope: 'AaaServer.profile.READ',
+    });
+    expect(cc.status).toBe(200);
+    const { payload } = await jwtVerify(
+      String(cc.body.access_token),
+      createRemoteJWKSet(new URL(`${server.url}/oauth/v2/keys`)),
+      { issuer: server.url, typ: 'at+jwt', currentDate: new Date(server.now()) },
+    );
+    expect(payload).toMatchObject({ sub: String(owner.zuid), client_id: self.clientId });
   });
 
   it('R14.8: the refresh grant issues JWT access tokens too', async () => {
