@@ -301,6 +301,18 @@ describe.each(storeKinds)('R14.3 dynamic client registration on $name', (kind) =
       const deleted = await call(server, 'DELETE', uri, { token });
       expect(deleted.status).toBe(204);
       expect(await server.store.findClient(clientId)).toBeUndefined();
+      // SPEC R15.3: registration and deletion are audit events, without any secret.
+      const events = (
+        await server.store.listAuditEvents({
+          types: ['client_created', 'client_deleted'],
+          limit: 1000,
+        })
+      ).filter((e) => e.clientId === clientId);
+      expect(events.map((e) => [e.type, e.actor, e.detail])).toEqual([
+        ['client_deleted', 'registration-access-token', {}],
+        ['client_created', 'dynamic-registration', { registration: 'dynamic', public: false }],
+      ]);
+      expect(JSON.stringify(events)).not.toContain(token);
       const afterDelete = await call(server, 'GET', uri, { token });
       expect(afterDelete.status).toBe(401);
       expect(afterDelete.body.error).toBe('invalid_token');

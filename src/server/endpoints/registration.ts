@@ -87,6 +87,12 @@ export const registrationEndpoint: RouteModule = {
         throw invalidClientMetadata('Send the client metadata as application/json.');
       const parsed = parseClientMetadata(request.body, ctx.issuer);
       const registered = await registerDynamicClient(ctx.store, parsed, ctx.now());
+      await ctx.audit.record(request, {
+        type: 'client_created',
+        clientId: registered.client.clientId,
+        actor: 'dynamic-registration',
+        detail: { registration: 'dynamic', public: registered.clientSecret === undefined },
+      });
       return reply
         .status(201)
         .header('cache-control', 'no-store')
@@ -156,6 +162,11 @@ export const registrationEndpoint: RouteModule = {
     app.delete<Params>(route, { config: { errorKind: 'token' } }, async (request, reply) => {
       const { client } = await authorizedClient(ctx, request, request.params.clientId);
       await ctx.store.deleteClient(client.clientId);
+      await ctx.audit.record(request, {
+        type: 'client_deleted',
+        clientId: client.clientId,
+        actor: 'registration-access-token',
+      });
       return reply.status(204).header('cache-control', 'no-store').send();
     });
   },
