@@ -244,7 +244,9 @@ export async function buildApp(
         resourceCode: 'not_found',
       },
     );
-    return renderError(kindOfUnknownPath(path), err, request, reply, ctx.config.profile);
+    const kind = kindOfUnknownPath(path);
+    if (kind === 'page') await noteSignedInUser(ctx, request);
+    return renderError(kind, err, request, reply, ctx.config.profile);
   });
 
   // Pages for people get cookies and CSRF protection; the protocol endpoints and APIs never read

@@ -3,6 +3,7 @@
  * Lax (not Strict) because the authorization request arrives as a top-level navigation from
  * the app's site and must see the session. A new id is issued at every sign-in.
  */
+import { parse as parseCookies } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { generateOpaque, hashSecret } from '../core/ids.ts';
 import type { User } from '../store/types.ts';
@@ -39,7 +40,7 @@ export async function currentSignIn(
   ctx: ServerContext,
   request: FastifyRequest,
 ): Promise<{ user: User; signedInAt: number } | undefined> {
-  const id = request.cookies[SESSION_COOKIE];
+  const id = sessionCookie(request);
   if (!id || id.length > 100) return undefined;
   const session = await ctx.store.findSession(hashSecret(id), ctx.now());
   if (!session) return undefined;
@@ -96,12 +97,21 @@ export function safeReturnTo(value: unknown): string {
  * a check before the handler): the page then keeps its navigation. A failed look-up only loses it.
  */
 export async function noteSignedInUser(ctx: ServerContext, request: FastifyRequest): Promise<void> {
-  // Cookies are parsed for the pages only: elsewhere there is nobody to look up.
-  const cookies = request.cookies as FastifyRequest['cookies'] | undefined;
-  if (request.signedInUser !== null || cookies?.[SESSION_COOKIE] === undefined) return;
+  if (request.signedInUser !== null || sessionCookie(request) === undefined) return;
   try {
     await currentSignIn(ctx, request);
   } catch {
     // The error being shown is what matters; the navigation is a convenience.
   }
+}
+
+/**
+ * The session cookie's value. The pages parse cookies with their plugin; outside them (a page
+ * that does not exist, answered by the root's not-found handler) the header is read here.
+ */
+function sessionCookie(request: FastifyRequest): string | undefined {
+  const parsed = request.cookies as FastifyRequest['cookies'] | undefined;
+  if (parsed) return parsed[SESSION_COOKIE];
+  const header = request.headers.cookie;
+  return header ? parseCookies(header)[SESSION_COOKIE] : undefined;
 }

@@ -1,7 +1,8 @@
 /**
  * Issue 17, point 10: small defects of the pages. The icon browsers ask for on every page is
  * served; an error page keeps the navigation of a signed-in person; an unknown app says so in
- * words; the navigation links share the "Sign out" button's class.
+ * words; the navigation links share the "Sign out" button's class. A page that does not exist
+ * keeps the navigation too, with Sign out as a link to a page that asks first.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKinds } from '../helpers/stores.ts';
@@ -70,6 +71,28 @@ describe.each(storeKinds)('issue 17 point 10: page defects on $name', (kind) => 
     const out = await browser.post('/logout', { _csrf: hiddenField(page, '_csrf') });
     expect(out.status).toBe(303);
     expect((await browser.get('/console')).status).toBe(303);
+  });
+
+  it('a page that does not exist keeps the navigation when signed in; its Sign out asks first, then works', async () => {
+    const { browser, email } = await signedIn();
+    const res = await browser.get('/nothing-here');
+    expect(res.status).toBe(404);
+    const page = await res.text();
+    expect(page).toContain('<p class="error">There is nothing at GET /nothing-here.</p>');
+    for (const link of nav(email).slice(0, 3)) expect(page).toContain(link);
+    // Outside the pages there is no CSRF token for a form: Sign out is a link to a page that asks.
+    expect(page).toContain(`<a class="nav-link" href="/logout">Sign out ${email}</a>`);
+    const ask = await browser.get('/logout');
+    expect(ask.status).toBe(200);
+    const askPage = await ask.text();
+    expect(askPage).toContain('<h1>Sign out?</h1>');
+    expect((await browser.get('/console')).status).toBe(200);
+    const out = await browser.post('/logout', { _csrf: hiddenField(askPage, '_csrf') });
+    expect(out.status).toBe(303);
+    expect((await browser.get('/console')).status).toBe(303);
+    const after = await browser.get('/logout');
+    expect(after.status).toBe(303);
+    expect(after.headers.get('location')).toBe('/');
   });
 
   it('an error page for someone signed out has no navigation', async () => {

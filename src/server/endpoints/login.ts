@@ -5,8 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import { decoyHash, verifyPassword } from '../../core/passwords.ts';
 import { emailHash } from '../audit.ts';
-import { endSession, safeReturnTo, startSession } from '../session.ts';
-import { loginPage } from '../ui/login-page.ts';
+import { endSession, safeReturnTo, signedInUser, startSession } from '../session.ts';
+import { loginPage, signOutPage } from '../ui/login-page.ts';
 import {
   checkSignInThrottle,
   clearSignInFailures,
@@ -71,6 +71,17 @@ async function register(app: FastifyInstance): Promise<void> {
       return reply.header('cache-control', 'no-store').redirect(returnTo, 303);
     },
   );
+
+  // A page without the Sign out form (a 404 outside the pages) links here; a GET never signs
+  // out by itself, so a link on another site cannot end the session.
+  app.get('/logout', { config: { errorKind: 'page' } }, async (request, reply) => {
+    const user = await signedInUser(ctx, request);
+    if (!user) return reply.redirect('/', 303);
+    return reply
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(signOutPage({ email: user.email, csrfToken: reply.generateCsrf() }));
+  });
 
   app.post(
     '/logout',

@@ -8,6 +8,10 @@ export interface PageOptions {
   body: SafeHtml;
   /** Shown top right when someone is signed in. */
   signedInAs?: string;
+  /**
+   * For the Sign out form. A page that has none (a 404 answered outside the pages) links to
+   * `GET /logout`, which asks before signing out.
+   */
   csrfToken?: string;
 }
 
@@ -28,7 +32,11 @@ export function page({ title, body, signedInAs, csrfToken }: PageOptions): strin
 ${
   signedInAs
     ? html`<nav><a class="nav-link" href="/console">Console</a> <a class="nav-link" href="/account/connected-apps">Connected apps</a> <a class="nav-link" href="/account/activity">Activity</a>
-<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${csrfToken ?? ''}"><button class="nav-link" type="submit">Sign out ${signedInAs}</button></form></nav>`
+${
+  csrfToken === undefined
+    ? html`<a class="nav-link" href="/logout">Sign out ${signedInAs}</a>`
+    : html`<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${csrfToken}"><button class="nav-link" type="submit">Sign out ${signedInAs}</button></form>`
+}</nav>`
     : ''
 }
 </header>

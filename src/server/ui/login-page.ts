@@ -26,3 +26,16 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 </div>`;
   return page({ title: 'Sign in', body });
 }
+
+/** Asks before signing out, for pages that link to sign-out rather than carry its form. */
+export function signOutPage({ email, csrfToken }: { email: string; csrfToken: string }): string {
+  const body = html`<div class="card">
+<h1>Sign out?</h1>
+<p>You are signed in as ${email}.</p>
+<form method="post" action="/logout">
+<input type="hidden" name="_csrf" value="${csrfToken}">
+<div class="actions"><button type="submit">Sign out</button> <a href="/">Stay signed in</a></div>
+</form>
+</div>`;
+  return page({ title: 'Sign out', body, signedInAs: email, csrfToken });
+}
