@@ -121,7 +121,7 @@ try {
       await bare.stop();
     }
     for (const [name, extra] of [
-      ['local mode, no validation cache', []],
+      ['local mode, no validation cache', ['--token-cache-ttl', '0']],
       ['local mode, validation cache 30 s', ['--token-cache-ttl', '30']],
     ] as const) {
       const server = await startServer('src/cli/main.ts', [...tollgateArgs, ...extra]);

@@ -282,12 +282,12 @@ export const CONFIG_SCHEMA = {
   }),
   tokenCacheTtl: option({
     type: 'integer',
-    default: 0,
+    default: 30,
     min: 0,
     max: 3_600,
     unit: 's',
     description:
-      'How long a validated access token is remembered in process by user info, introspection and the API (0: off). Revocation stays immediate (SPEC R15.6): every revocation empties the cache of its process, and on PostgreSQL of every instance (LISTEN/NOTIFY); an instance whose listening connection is down does not use its cache. On SQLite, a revocation made by another process (the CLI) is seen within this time.',
+      'How long a validated access token is remembered in process by user info, introspection and the API (0: off). Revocation stays immediate (SPEC R15.6): every revocation empties the cache of its process; on PostgreSQL that of every instance (LISTEN/NOTIFY), and an instance whose listening connection is down does not use its cache; on SQLite, a commit by any other process (the CLI, a second server on the same file) empties it before the next lookup (PRAGMA data_version).',
   }),
   janitorInterval: option({
     type: 'integer',

@@ -92,7 +92,11 @@ export class ServerContext {
     this.audit = new AuditTrail(store, this.now);
     this.tokenCache =
       config.tokenCacheTtl > 0
-        ? new TokenCache({ ttlMs: config.tokenCacheTtl * 1000, now: this.now })
+        ? new TokenCache({
+            ttlMs: config.tokenCacheTtl * 1000,
+            now: this.now,
+            poll: () => store.pollRevocations(),
+          })
         : undefined;
     this.dataCentres = dataCentresOf(config);
     this.dataCentre = options.dataCentre ?? (this.dataCentres[0] as string);

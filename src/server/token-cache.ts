@@ -2,8 +2,8 @@
  * The validated access-token cache (SPEC R15.6, `--token-cache-ttl`): a token found live in the
  * store is remembered for a few seconds, so user info and APIs skip the read. Revocation stays
  * immediate: the store tells this cache of every revocation (in this process before the revoking
- * call returns; on PostgreSQL from every instance through LISTEN/NOTIFY), and the cache then
- * forgets everything. While the listening connection is down it is bypassed entirely.
+ * call returns; on PostgreSQL from every instance through LISTEN/NOTIFY; on SQLite, any commit by
+ * another process, checked before each lookup), and the cache then forgets everything. While the listening connection is down it is bypassed entirely.
  */
 import type { AccessTokenInfo, RevocationListener } from '../store/types.ts';
 
@@ -19,6 +19,11 @@ export interface TokenCacheOptions {
   ttlMs: number;
   now: () => number;
   maxEntries?: number;
+  /**
+   * Called before every lookup while the cache is used; it calls `revoked()` if a revocation may
+   * have happened unheard (the store's `pollRevocations`: another process on a SQLite file).
+   */
+  poll?: () => void;
 }
 
 /** Validated tokens by hash; a {@link RevocationListener} of the store. */
@@ -27,6 +32,7 @@ export class TokenCache implements RevocationListener {
   private readonly ttlMs: number;
   private readonly now: () => number;
   private readonly maxEntries: number;
+  private readonly poll: (() => void) | undefined;
   /** Bumped by every revocation: a lookup begun before one must not store what it read. */
   private generation = 0;
   private hearing = false;
@@ -35,6 +41,7 @@ export class TokenCache implements RevocationListener {
     this.ttlMs = options.ttlMs;
     this.now = options.now;
     this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.poll = options.poll;
   }
 
   /** Whether the cache is used now (revocations elsewhere are heard). */
@@ -66,6 +73,7 @@ export class TokenCache implements RevocationListener {
     read: (hash: string) => Promise<AccessTokenInfo | undefined>,
   ): Promise<AccessTokenInfo | undefined> {
     if (!this.hearing) return read(hash);
+    this.poll?.();
     const now = this.now();
     const hit = this.entries.get(hash);
     if (hit && hit.until > now) return hit.info;

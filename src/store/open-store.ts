@@ -11,6 +11,7 @@ import { Kysely, PostgresDialect, type SqliteDatabase as KyselySqliteDatabase } 
 import type { Database } from './kysely/schema.ts';
 import { createKyselyStore, isKyselyStore, type KyselyStore } from './kysely/kysely-store.ts';
 import { createKyselySalesIqStore } from './kysely/salesiq-store.ts';
+import { postgresHotReads, sqliteHotReads } from './kysely/hot-reads.ts';
 import { migrateToLatest } from './migrations/index.ts';
 import type { SalesIqStore } from './salesiq-types.ts';
 import { SqliteDialectKeepingErrors } from './sqlite-dialect.ts';
@@ -124,7 +125,7 @@ async function openPostgres(location: string, options: OpenStoreOptions): Promis
     db,
     'postgres',
     () => ({ size, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
-    { connectionString, schema },
+    { listen: { connectionString, schema }, hot: postgresHotReads(pool) },
   );
 }
 
@@ -151,6 +152,23 @@ function withStatementCache(database: SqliteDatabase.Database): KyselySqliteData
       }
       return statement;
     },
+  };
+}
+
+/**
+ * Whether another connection (another process: the CLI, a second server) committed to the file
+ * since the last call. `PRAGMA data_version` changes exactly then, never for this connection's
+ * own commits, and costs a look at the WAL index (a microsecond or so), so the token cache can
+ * ask before every lookup (SPEC R15.6 on SQLite).
+ */
+function commitsElsewhere(database: SqliteDatabase.Database): () => boolean {
+  const dataVersion = database.prepare('PRAGMA data_version').pluck();
+  let last = dataVersion.get();
+  return () => {
+    const now = dataVersion.get();
+    if (now === last) return false;
+    last = now;
+    return true;
   };
 }
 
@@ -185,7 +203,10 @@ async function openSqlite(location: string, options: OpenStoreOptions): Promise<
     dialect: new SqliteDialectKeepingErrors({ database: withStatementCache(database) }, database),
   });
   if (options.migrate ?? true) await migrateToLatest(db, 'sqlite');
-  return createKyselyStore(db, 'sqlite');
+  return createKyselyStore(db, 'sqlite', undefined, {
+    changedElsewhere: commitsElsewhere(database),
+    hot: sqliteHotReads(database),
+  });
 }
 
 /** Opens (and by default migrates) the store at a location. */

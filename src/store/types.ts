@@ -56,6 +56,14 @@ export interface Store
    * Returns a function that stops listening.
    */
   subscribeRevocations(listener: RevocationListener): () => Promise<void>;
+  /**
+   * Tells the listeners now, synchronously, if another process may have revoked a token since
+   * the last call: on SQLite, when any other connection committed to the file (`PRAGMA
+   * data_version`, e.g. `tollgate user disable` run beside the server); a no-op on PostgreSQL,
+   * where NOTIFY does this. Token caches call it before each lookup, so revocation stays
+   * immediate with several processes on one SQLite file.
+   */
+  pollRevocations(): void;
   /** The connections of the database pool now (metrics, SPEC R15.2). */
   poolStats(): PoolStats;
   close(): Promise<void>;

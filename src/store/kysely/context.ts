@@ -5,6 +5,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { SqlDialect } from '../types.ts';
 import type { Database } from './schema.ts';
+import type { HotReads } from './hot-reads.ts';
 
 /** The pool, or a transaction of it: helpers shared by several operations take either. */
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -13,4 +14,6 @@ export type Db = Kysely<Database> | Transaction<Database>;
 export interface SectionContext {
   readonly db: Kysely<Database>;
   readonly sqlDialect: SqlDialect;
+  /** The hot-path reads without the query builder (SPEC R16), when the driver offers them. */
+  readonly hot?: HotReads;
 }

@@ -11,6 +11,7 @@ import type { PoolStats, SqlDialect, Store } from '../types.ts';
 import { createAdminKeyStore } from './admin-keys.ts';
 import { createAuditStore } from './audit.ts';
 import { revocationSignals, type ListenTarget } from './revocations.ts';
+import type { HotReads } from './hot-reads.ts';
 import { createClientStore } from './clients.ts';
 import { createCodeStore } from './codes.ts';
 import { createConsentStore } from './consents.ts';
@@ -35,6 +36,16 @@ export interface KyselyStore extends Store {
 
 const kyselyStores = new WeakSet<Store>();
 
+/** What the driver adds beyond Kysely (open-store.ts builds them). */
+export interface StoreExtras {
+  /** PostgreSQL: where to LISTEN for other instances' revocations (SPEC R15.6). */
+  listen?: ListenTarget;
+  /** SQLite: whether another connection committed since the last call (SPEC R15.6). */
+  changedElsewhere?: () => boolean;
+  /** The hot-path reads without the query builder (SPEC R16). */
+  hot?: HotReads;
+}
+
 /** Whether a Store was built by `createKyselyStore`, so its database can be shared. */
 export function isKyselyStore(store: Store): store is KyselyStore {
   return kyselyStores.has(store);
@@ -51,10 +62,11 @@ export function createKyselyStore(
   db: Kysely<Database>,
   sqlDialect: SqlDialect,
   poolStats: () => PoolStats = () => SQLITE_POOL,
-  listen?: ListenTarget,
+  extras: StoreExtras = {},
 ): KyselyStore {
-  const context: SectionContext = { db, sqlDialect };
-  const base: Omit<KyselyStore, 'subscribeRevocations'> = {
+  const { listen, changedElsewhere, hot } = extras;
+  const context: SectionContext = { db, sqlDialect, ...(hot ? { hot } : {}) };
+  const base: Omit<KyselyStore, 'subscribeRevocations' | 'pollRevocations'> = {
     sqlDialect,
     db,
     async ping(): Promise<void> {
@@ -83,7 +95,10 @@ export function createKyselyStore(
     ...createAuditStore(context),
     ...createJanitorStore(context),
   };
-  const store: KyselyStore = { ...base, ...revocationSignals(base, db, sqlDialect, listen) };
+  const store: KyselyStore = {
+    ...base,
+    ...revocationSignals(base, db, sqlDialect, listen, changedElsewhere),
+  };
   kyselyStores.add(store);
   return store;
 }

@@ -57,11 +57,12 @@ const REVOKED: { [K in keyof Revoking]: (result: Awaited<ReturnType<Revoking[K]>
  * the store `createKyselyStore` builds.
  */
 export function revocationSignals(
-  store: Omit<Store, 'subscribeRevocations'>,
+  store: Omit<Store, 'subscribeRevocations' | 'pollRevocations'>,
   db: Kysely<Database>,
   dialect: SqlDialect,
   listen: ListenTarget | undefined,
-): Revoking & Pick<Store, 'subscribeRevocations'> {
+  changedElsewhere?: () => boolean,
+): Revoking & Pick<Store, 'subscribeRevocations' | 'pollRevocations'> {
   const listeners = new Set<RevocationListener>();
   const signal = async (): Promise<void> => {
     for (const listener of listeners) listener.revoked();
@@ -93,7 +94,11 @@ export function revocationSignals(
       await stopListening?.();
     };
   };
-  return { ...(wrapped as unknown as Revoking), subscribeRevocations };
+  const pollRevocations = (): void => {
+    if (listeners.size === 0 || !changedElsewhere?.()) return;
+    for (const listener of listeners) listener.revoked();
+  };
+  return { ...(wrapped as unknown as Revoking), subscribeRevocations, pollRevocations };
 }
 
 /**

@@ -18,7 +18,7 @@ import type { AuthCodesTable, ClientsTable, RefreshTokensTable, UsersTable } fro
 export const splitList = (s: string): string[] => (s.length === 0 ? [] : s.split(' '));
 export const joinList = (l: readonly string[]): string => l.join(' ');
 
-export function toUser(row: UsersTable): User {
+export function toUser(row: Omit<UsersTable, 'password_hash'>): User {
   return {
     zuid: Number(row.zuid),
     email: row.email,

@@ -125,7 +125,7 @@ export async function writeTokens(
 }
 
 /** The tokens section of the Kysely store. */
-export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore {
+export function createTokenStore({ db, sqlDialect, hot: hotReads }: SectionContext): TokenStore {
   return {
     async issueTokens(input: IssueTokensInput): Promise<IssueTokensResult> {
       const { access } = input;
@@ -268,19 +268,23 @@ export function createTokenStore({ db, sqlDialect }: SectionContext): TokenStore
     },
 
     async findAccessToken(tokenHash: string): Promise<AccessTokenInfo | undefined> {
-      const row = await db
-        .selectFrom('access_tokens')
-        .select([
-          'client_id',
-          'zuid',
-          'scopes',
-          'expires_at',
-          'refresh_token_id',
-          'audience',
-          'dpop_jkt',
-        ])
-        .where('token_hash', '=', tokenHash)
-        .executeTakeFirst();
+      const hot = hotReads?.accessToken(tokenHash);
+      const row =
+        hot !== undefined && hot !== 'busy'
+          ? await hot
+          : await db
+              .selectFrom('access_tokens')
+              .select([
+                'client_id',
+                'zuid',
+                'scopes',
+                'expires_at',
+                'refresh_token_id',
+                'audience',
+                'dpop_jkt',
+              ])
+              .where('token_hash', '=', tokenHash)
+              .executeTakeFirst();
       return (
         row && {
           clientId: row.client_id,

@@ -20,7 +20,7 @@ function generateZuid(): number {
 }
 
 /** The users section of the Kysely store. */
-export function createUserStore({ db }: SectionContext): UserStore {
+export function createUserStore({ db, hot: hotReads }: SectionContext): UserStore {
   return {
     async createUser(user: NewUser, now: number): Promise<CreateUserResult> {
       for (let attempt = 1; attempt <= ZUID_ATTEMPTS; attempt++) {
@@ -62,11 +62,11 @@ export function createUserStore({ db }: SectionContext): UserStore {
     },
 
     async findUser(zuid: number): Promise<User | undefined> {
-      const row = await db
-        .selectFrom('users')
-        .selectAll()
-        .where('zuid', '=', zuid)
-        .executeTakeFirst();
+      const hot = hotReads?.user(zuid);
+      const row =
+        hot !== undefined && hot !== 'busy'
+          ? await hot
+          : await db.selectFrom('users').selectAll().where('zuid', '=', zuid).executeTakeFirst();
       return row && toUser(row);
     },
 
