@@ -84,6 +84,43 @@ describe('R15.3 tollgate audit', () => {
     expect(lines[2]).toContain(new Date(now - 2 * 3600_000).toISOString());
   });
 
+  it('R15.3: client add, rotate-secret and delete on the command line are recorded with actor cli', () => {
+    const add = run([
+      'client',
+      'add',
+      '--db',
+      db,
+      '--name',
+      'From CLI',
+      '--domain',
+      'https://cli.example.com',
+      '--redirect-uri',
+      'https://cli.example.com/cb',
+      '--json',
+    ]);
+    expect(add.code).toBe(0);
+    const id = (JSON.parse(add.stdout) as { client_id: string }).client_id;
+    expect(run(['client', 'rotate-secret', '--db', db, '--client-id', id]).code).toBe(0);
+    expect(run(['client', 'delete', '--db', db, '--client-id', id]).code).toBe(0);
+    const res = run([
+      'audit',
+      '--since',
+      '1h',
+      '--type',
+      'client_created,client_rotated,client_deleted',
+      '--json',
+      '--db',
+      db,
+    ]);
+    expect(res.code).toBe(0);
+    const events = JSON.parse(res.stdout) as Record<string, unknown>[];
+    expect(events.map((e) => [e.type, e.client_id, e.actor, e.outcome])).toEqual([
+      ['client_deleted', id, 'cli', 'success'],
+      ['client_rotated', id, 'cli', 'success'],
+      ['client_created', id, 'cli', 'success'],
+    ]);
+  });
+
   it('R15.3: a bad --since is a usage error (exit 2) naming the flag', () => {
     const res = run(['audit', '--since', 'yesterday', '--db', db]);
     expect(res.code).toBe(2);

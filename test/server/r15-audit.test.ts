@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminKey } from '../../src/core/admin-keys.ts';
 import { emailHash } from '../../src/server/audit.ts';
 import type { AuditEvent } from '../../src/store/types.ts';
+import { answerOnPage, requestDeviceCode } from '../helpers/device.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import {
   authorize,
@@ -107,6 +108,21 @@ describe.each(storeKinds)('R15.3 audit events on $name', (kind) => {
       ['success', app.clientId, { decision: 'accept', scopes: 'AaaServer.profile.READ' }],
       ['failure', app.clientId, { decision: 'deny', scopes: 'AaaServer.profile.READ' }],
     ]);
+  });
+
+  it('R15.3: consents given on the device-flow page are recorded too', async () => {
+    const app = await server.addClient({ name: 'Device App' });
+    const user = await server.addUser();
+    const started = (await requestDeviceCode(server, app)).body;
+    const html = await answerOnPage(server.url, user, String(started.user_code));
+    expect(html).toContain('Device App');
+    const [event] = await eventsOf(user.zuid, 'consent');
+    expect(event).toMatchObject({
+      outcome: 'success',
+      clientId: app.clientId,
+      actor: `user:${user.zuid}`,
+      detail: { decision: 'accept', scopes: 'AaaServer.profile.READ', flow: 'device' },
+    });
   });
 
   it('R15.3: a revoked token and a removed app are recorded; the token is nowhere in them', async () => {

@@ -7,6 +7,7 @@ import {
   registerClient,
   rotateSecret,
 } from '../../core/registration.ts';
+import { recordCliEvent } from '../audit-event.ts';
 import { addDbOption, output, withStore } from '../options.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -83,6 +84,7 @@ export function register(program: Command): void {
             ownerZuid,
             systemClock.now(),
           );
+          await recordCliEvent(store, 'client_created', created.clientId);
           // SPEC R14.8: the app's own access-token format overrides the server's.
           if (format !== undefined)
             await store.updateClient(created.clientId, { accessTokenFormat: format });
@@ -136,6 +138,7 @@ export function register(program: Command): void {
     await withStore(opts, async (store) => {
       if (!(await store.deleteClient(opts.clientId)))
         throw new Error(`no app with client_id ${opts.clientId}`);
+      await recordCliEvent(store, 'client_deleted', opts.clientId);
       output(opts.json, { client_id: opts.clientId, deleted: true }, `Deleted ${opts.clientId}`);
     });
   });
@@ -156,6 +159,7 @@ export function register(program: Command): void {
         throw error;
       }
       if (secret === undefined) throw new Error(`no app with client_id ${opts.clientId}`);
+      await recordCliEvent(store, 'client_rotated', opts.clientId);
       output(
         opts.json,
         { client_id: opts.clientId, client_secret: secret },
