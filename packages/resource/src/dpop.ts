@@ -10,7 +10,7 @@
  * presented, `ath` (its SHA-256). Server nonces (§8) are not used: the `jti` replay memory and
  * the short `iat` window stand in for them.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { OAuthError } from './errors.ts';
 import {
   decodeJws,
@@ -102,6 +102,7 @@ export function createDpopChecker(options: DpopCheckerOptions = {}): DpopChecker
   const now = options.now ?? Date.now;
   const windowMs = (options.iatWindowSeconds ?? DEFAULT_DPOP_IAT_WINDOW_SECONDS) * 1000;
   const replay = options.replay ?? memoryReplayCheck(10_000, now);
+  const importedKeys = new Map<string, KeyObject>();
   return {
     algorithms: DPOP_ALGORITHMS,
     async check(request) {
@@ -117,11 +118,18 @@ export function createDpopChecker(options: DpopCheckerOptions = {}): DpopChecker
       if (!isObject(jwk)) throw invalidDpopProof('The proof must carry its public key as jwk.');
       if (PRIVATE_MEMBERS.some((m) => m in jwk))
         throw invalidDpopProof("The proof's jwk must be a public key.");
-      const key = publicKeyFor(alg, jwk);
+      // A client signs many proofs with one key: its imported form is kept (bounded).
+      const keyId = `${alg}:${JSON.stringify(jwk)}`;
+      const key = importedKeys.get(keyId) ?? publicKeyFor(alg, jwk);
       if (key === 'mismatch') throw invalidDpopProof(`The proof's jwk does not fit alg ${alg}.`);
       if (key === 'invalid') throw invalidDpopProof("The proof's jwk is not a valid public key.");
       if (key === 'weak')
         throw invalidDpopProof("The proof's RSA key must have at least 2048 bits.");
+      if (!importedKeys.has(keyId)) {
+        if (importedKeys.size >= 256)
+          importedKeys.delete(importedKeys.keys().next().value as string);
+        importedKeys.set(keyId, key);
+      }
       if (!verifySignature(alg, key, signingInput, signature))
         throw invalidDpopProof("The proof's signature does not verify.");
 
