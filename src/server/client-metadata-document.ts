@@ -148,6 +148,7 @@ export async function resolveMetadataDocumentClient(
     if (error instanceof OAuthError) throw refused(clientId, error.description);
     throw error;
   }
+  const now = ctx.now();
   const client = await ctx.store.saveMetadataDocumentClient(
     {
       clientId,
@@ -161,9 +162,17 @@ export async function resolveMetadataDocumentClient(
       profile: null,
       clientMetadata: JSON.stringify(parsed.metadata),
     },
-    ctx.now(),
+    now,
   );
   if (!client) throw refused(clientId, 'another app already uses this client_id.');
+  // The upsert keeps the first creation time: a client created just now is a new app (R15.3).
+  if (client.createdAt === now)
+    await ctx.audit.record(null, {
+      type: 'client_created',
+      clientId,
+      actor: 'metadata-document',
+      detail: { registration: 'metadata-document' },
+    });
   const ttl = ttlOf(answer.headers['cache-control']);
   if (ttl > 0) {
     if (cache.size >= CACHE_SIZE) cache.clear();

@@ -157,6 +157,13 @@ describe.each(storeKinds)('R14.4 client ID metadata documents on $name', (kind) 
     expect(tokens.body.token_type).toBe('Bearer');
     // Cached for its max-age: one fetch for the whole flow.
     expect(docs.hits.get('/good.json')).toBe(1);
+    // SPEC R15.3: the new app is an audit event.
+    const created = (
+      await server.store.listAuditEvents({ types: ['client_created'], limit: 1000 })
+    ).filter((e) => e.clientId === clientId);
+    expect(created.map((e) => [e.actor, e.detail])).toEqual([
+      ['metadata-document', { registration: 'metadata-document' }],
+    ]);
   });
 
   it('R14.4: the document is cached for its max-age, re-fetched after it, and never cached under no-store', async () => {
