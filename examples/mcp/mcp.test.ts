@@ -15,71 +15,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  UnauthorizedError,
-  type OAuthClientProvider,
-} from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js';
 import { startTollgate, type TestUser, type TollgateHandle } from '../../src/testing/index.ts';
+import { MemoryProvider } from './provider.ts';
 import { startMcpExample } from './server.ts';
 
 const REDIRECT = 'http://127.0.0.1:45999/callback';
 
-/** An in-memory MCP client provider whose "browser" is the testing handle. */
-class TestProvider implements OAuthClientProvider {
-  information: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  code: string | undefined;
-  authorizationUrl: URL | undefined;
-  constructor(
-    private readonly tollgate: TollgateHandle,
-    private readonly user: TestUser,
-    /** Set: the client identifies itself by this metadata document URL (SPEC R14.4). */
-    readonly clientMetadataUrl?: string,
-  ) {}
-  get redirectUrl(): string {
-    return REDIRECT;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'MCP SDK test client',
-      redirect_uris: [REDIRECT],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  clientInformation(): OAuthClientInformationMixed | undefined {
-    return this.information;
-  }
-  saveClientInformation(information: OAuthClientInformationMixed): void {
-    this.information = information;
-  }
-  tokens(): OAuthTokens | undefined {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens): void {
-    this.saved = tokens;
-  }
-  async redirectToAuthorization(url: URL): Promise<void> {
-    this.authorizationUrl = url;
-    const result = await this.tollgate.openAuthorizationUrl(url.toString(), { user: this.user });
-    if (!('code' in result)) throw new Error(`authorization failed: ${result.error}`);
-    this.code = result.code;
-  }
-  saveCodeVerifier(verifier: string): void {
-    this.verifier = verifier;
-  }
-  codeVerifier(): string {
-    return this.verifier;
-  }
-}
+/** The MCP SDK's client provider, with the testing handle signing in and consenting. */
+const handleProvider = (
+  tollgate: TollgateHandle,
+  user: TestUser,
+  clientMetadataUrl?: string,
+): MemoryProvider =>
+  new MemoryProvider({
+    redirectUri: REDIRECT,
+    clientName: clientMetadataUrl ? 'MCP SDK test client (CIMD)' : 'MCP SDK test client',
+    ...(clientMetadataUrl ? { clientMetadataUrl } : {}),
+    authorize: async (url) => {
+      const result = await tollgate.openAuthorizationUrl(url.toString(), { user });
+      if (!('code' in result)) throw new Error(`authorization failed: ${result.error}`);
+      return result.code;
+    },
+  });
 
 describe('the MCP example (examples/mcp): the official MCP SDK client against Tollgate', () => {
   let tollgate: TollgateHandle;
@@ -108,7 +67,7 @@ describe('the MCP example (examples/mcp): the official MCP SDK client against To
   });
 
   it('R14.2/R14.3: the SDK discovers Tollgate through the resource metadata, registers, authorizes with PKCE and resource, and calls a tool', async () => {
-    const provider = new TestProvider(tollgate, user);
+    const provider = handleProvider(tollgate, user);
     const first = new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider });
     const client = new Client({ name: 'test', version: '1.0.0' });
     await expect(client.connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
@@ -224,7 +183,7 @@ describe('the MCP example (examples/mcp): the official MCP SDK client against To
     await new Promise<void>((resolve) => documents.listen(0, '127.0.0.1', resolve));
     documentUrl = `https://127.0.0.1:${(documents.address() as AddressInfo).port}/client.json`;
     try {
-      const provider = new TestProvider(tollgate, user, documentUrl);
+      const provider = handleProvider(tollgate, user, documentUrl);
       const first = new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider });
       await expect(
         new Client({ name: 'test', version: '1.0.0' }).connect(first),

@@ -9,17 +9,10 @@ import type { Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  UnauthorizedError,
-  type OAuthClientProvider,
-} from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js';
 import { startTollgate, type TestUser, type TollgateHandle } from '../../src/testing/index.ts';
+import { MemoryProvider } from '../../examples/mcp/provider.ts';
 import { startMcpExample } from '../../examples/mcp/server.ts';
 import {
   describeInBrowser,
@@ -30,71 +23,33 @@ import {
   startAppServer,
 } from '../helpers/browser.ts';
 
-/** An MCP client provider whose authorization step is a person in Chromium. */
-class ChromiumProvider implements OAuthClientProvider {
-  information: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  code: string | undefined;
-  sent: URL | undefined;
-  problems: string[] = [];
-  constructor(
-    private readonly chromium: Browser,
-    private readonly user: TestUser,
-    private readonly redirectUri: string,
-  ) {}
-  get redirectUrl(): string {
-    return this.redirectUri;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'MCP SDK in Chromium',
-      redirect_uris: [this.redirectUri],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  clientInformation(): OAuthClientInformationMixed | undefined {
-    return this.information;
-  }
-  saveClientInformation(information: OAuthClientInformationMixed): void {
-    this.information = information;
-  }
-  tokens(): OAuthTokens | undefined {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens): void {
-    this.saved = tokens;
-  }
-  async redirectToAuthorization(url: URL): Promise<void> {
-    this.sent = url;
-    const { context, page, problems } = await newPage(this.chromium);
-    try {
-      await page.goto(url.toString());
-      await fillSignIn(page, this.user.email, this.user.password);
-      await page.getByRole('button', { name: 'Accept' }).waitFor();
-      // The consent page names the app as it registered itself, and says it is unchecked.
-      expect(await page.locator('.app-name').textContent()).toBe('MCP SDK in Chromium');
-      expect(await page.content()).toContain(
-        'This app registered itself; its name has not been checked.',
-      );
-      const back = new URL(this.redirectUri);
-      await Promise.all([
-        page.waitForURL((u) => u.origin === back.origin && u.pathname === back.pathname),
-        page.getByRole('button', { name: 'Accept' }).click(),
-      ]);
-      this.code = new URL(page.url()).searchParams.get('code') ?? undefined;
-      this.problems.push(...problems);
-    } finally {
-      await context.close();
-    }
-  }
-  saveCodeVerifier(verifier: string): void {
-    this.verifier = verifier;
-  }
-  codeVerifier(): string {
-    return this.verifier;
+/** The person's part, in Chromium: sign in, check the consent page, accept; returns the code. */
+async function consentInChromium(
+  chromium: Browser,
+  user: TestUser,
+  url: URL,
+  redirectUri: string,
+  problems: string[],
+): Promise<string> {
+  const { context, page, problems: seen } = await newPage(chromium);
+  try {
+    await page.goto(url.toString());
+    await fillSignIn(page, user.email, user.password);
+    await page.getByRole('button', { name: 'Accept' }).waitFor();
+    // The consent page names the app as it registered itself, and says it is unchecked.
+    expect(await page.locator('.app-name').textContent()).toBe('MCP SDK in Chromium');
+    expect(await page.content()).toContain(
+      'This app registered itself; its name has not been checked.',
+    );
+    const back = new URL(redirectUri);
+    await Promise.all([
+      page.waitForURL((u) => u.origin === back.origin && u.pathname === back.pathname),
+      page.getByRole('button', { name: 'Accept' }).click(),
+    ]);
+    return new URL(page.url()).searchParams.get('code') ?? '';
+  } finally {
+    problems.push(...seen);
+    await context.close();
   }
 }
 
@@ -126,14 +81,19 @@ describeInBrowser('the MCP example with sign-in and consent in Chromium', () => 
 
   it('R14.2/R14.3: the SDK registers, a person signs in and accepts in Chromium, the SDK gets a token for the MCP server and calls a tool', async () => {
     const user = await tollgate.createUser();
-    const provider = new ChromiumProvider(chromium, user, app.redirectUri);
+    const problems: string[] = [];
+    const provider = new MemoryProvider({
+      redirectUri: app.redirectUri,
+      clientName: 'MCP SDK in Chromium',
+      authorize: (url) => consentInChromium(chromium, user, url, app.redirectUri, problems),
+    });
     const first = new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider });
     await expect(
       new Client({ name: 'test', version: '1.0.0' }).connect(first),
     ).rejects.toBeInstanceOf(UnauthorizedError);
     expect(provider.information?.client_id).toMatch(/^1000\.[A-Z0-9]{30}$/);
-    expect(provider.sent?.searchParams.get('resource')).toBe(mcp.url);
-    expect(provider.sent?.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(provider.authorizationUrl?.searchParams.get('resource')).toBe(mcp.url);
+    expect(provider.authorizationUrl?.searchParams.get('code_challenge_method')).toBe('S256');
     expect(provider.code).toMatch(/^1000\./);
 
     await first.finishAuth(provider.code as string);
@@ -150,6 +110,6 @@ describeInBrowser('the MCP example with sign-in and consent in Chromium', () => 
       },
     ]);
     await connected.close();
-    expectNoProblems(provider.problems);
+    expectNoProblems(problems);
   });
 });
