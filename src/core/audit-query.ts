@@ -2,7 +2,7 @@
  * Reading audit events (SPEC R15.3): the `since` of `tollgate audit --since 1h` and of the admin
  * API, and the event types a filter may name. One parser for both, so they accept the same text.
  */
-import type { AuditEventType } from '../store/types.ts';
+import type { AuditEvent, AuditEventType } from '../store/types.ts';
 
 /** Every audit event type, in a stable order. */
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
@@ -45,4 +45,19 @@ export function parseAuditTypes(text: string): AuditEventType[] | undefined {
   return names.every((n) => (AUDIT_EVENT_TYPES as readonly string[]).includes(n))
     ? (names as AuditEventType[])
     : undefined;
+}
+
+/** One audit event as the CLI's `--json` and the admin API show it (snake case, ISO time). */
+export function auditEventJson(event: AuditEvent): Record<string, unknown> {
+  return {
+    id: event.id,
+    at: new Date(event.at).toISOString(),
+    type: event.type,
+    outcome: event.outcome,
+    zuid: event.zuid,
+    client_id: event.clientId,
+    actor: event.actor,
+    ip: event.ip,
+    detail: event.detail,
+  };
 }

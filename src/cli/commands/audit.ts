@@ -4,7 +4,7 @@
  * (exit 2).
  */
 import type { Command } from 'commander';
-import { parseAuditTypes, parseSince } from '../../core/audit-query.ts';
+import { auditEventJson, parseAuditTypes, parseSince } from '../../core/audit-query.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { AuditEvent, AuditQuery } from '../../store/types.ts';
 import { addDbOption, output, withStore } from '../options.ts';
@@ -44,20 +44,6 @@ function queryFrom(opts: AuditOptions, now: number): AuditQuery {
     query.limit = n;
   }
   return query;
-}
-
-function toRow(event: AuditEvent): Record<string, unknown> {
-  return {
-    id: event.id,
-    at: new Date(event.at).toISOString(),
-    type: event.type,
-    outcome: event.outcome,
-    zuid: event.zuid,
-    client_id: event.clientId,
-    actor: event.actor,
-    ip: event.ip,
-    detail: event.detail,
-  };
 }
 
 /** A plain table: one event a line, columns padded to their widest value. */
@@ -101,7 +87,7 @@ export function register(program: Command): void {
     const query = queryFrom(opts, systemClock.now());
     await withStore(opts, async (store) => {
       const events = await store.listAuditEvents(query);
-      output(opts.json, events.map(toRow), table(events));
+      output(opts.json, events.map(auditEventJson), table(events));
     });
   });
 }

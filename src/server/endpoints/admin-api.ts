@@ -22,8 +22,8 @@ import {
   rotateSecret,
   type ClientField,
 } from '../../core/registration.ts';
-import type { AuditEvent, AuditQuery, Client } from '../../store/types.ts';
-import { parseAuditTypes, parseSince } from '../../core/audit-query.ts';
+import type { AuditQuery, Client } from '../../store/types.ts';
+import { auditEventJson, parseAuditTypes, parseSince } from '../../core/audit-query.ts';
 import { notFound, OAuthError } from '../../core/errors.ts';
 import { renderError } from '../render-error.ts';
 import type { RouteModule } from '../routes.ts';
@@ -113,20 +113,6 @@ function readAuditQuery(query: Record<string, unknown>, now: number): AuditQuery
   return out;
 }
 
-function auditToWire(event: AuditEvent): Record<string, unknown> {
-  return {
-    id: event.id,
-    at: new Date(event.at).toISOString(),
-    type: event.type,
-    outcome: event.outcome,
-    zuid: event.zuid,
-    client_id: event.clientId,
-    actor: event.actor,
-    ip: event.ip,
-    detail: event.detail,
-  };
-}
-
 function bodyObject(request: FastifyRequest): Record<string, unknown> {
   const body = request.body ?? {};
   if (typeof body !== 'object' || Array.isArray(body))
@@ -197,7 +183,7 @@ async function register(app: FastifyInstance): Promise<void> {
         const events = await ctx.store.listAuditEvents(readAuditQuery(query, ctx.now()));
         return reply
           .header('cache-control', 'no-store')
-          .send({ audit_events: events.map(auditToWire) });
+          .send({ audit_events: events.map(auditEventJson) });
       });
 
       api.get('/clients', admin, async (request, reply) => {
