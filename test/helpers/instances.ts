@@ -19,8 +19,9 @@ export interface Instances {
   urls: string[];
   apps: FastifyInstance[];
   stores: Store[];
-  /** The schema all instances share. */
+  /** The schema all instances share, and its URL (for a CLI process). */
   schema: string;
+  location: string;
   stop(): Promise<void>;
 }
 
@@ -47,6 +48,7 @@ export async function startInstances(
     apps,
     stores,
     schema,
+    location,
     async stop() {
       for (const app of apps) await app.close();
       for (const store of stores) await store.close();

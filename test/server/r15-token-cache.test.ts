@@ -4,6 +4,8 @@
  * and on PostgreSQL every other instance hears it through LISTEN/NOTIFY; an instance whose
  * listening connection is down does not use its cache.
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminKey } from '../../src/core/admin-keys.ts';
@@ -155,6 +157,8 @@ describe.each(storeKinds)('R15.6 token cache in one process on $name', (kind) =>
 
 const postgres = storeKinds.find((k) => k.name === 'postgres');
 
+const BIN = join(import.meta.dirname, '../../bin/tollgate.js');
+
 /** Waits until `check` holds, polling every 5 ms for at most `boundMs`; returns the time taken. */
 async function within(boundMs: number, check: () => Promise<boolean> | boolean): Promise<number> {
   const started = performance.now();
@@ -206,6 +210,22 @@ describe.runIf(postgres)('R15.6 token cache across instances (PostgreSQL)', () =
       `R15.6 revocation seen by two other instances: p50 ${p50.toFixed(1)} ms, max ${max.toFixed(1)} ms (100 revocations, each including three HTTP calls)`,
     );
     expect(max).toBeLessThan(1_000);
+  });
+
+  it('R15.6: a client deleted by the CLI (another process) is heard by every instance through NOTIFY', async () => {
+    const fx = await grantFixture(tg.stores[a]!);
+    const access = (await fx.exchange(tg.urls[a]!, await fx.code())).body.access_token as string;
+    expect(await userInfo(tg.urls[b]!, access)).toBe(200);
+    expect(await userInfo(tg.urls[c]!, access)).toBe(200);
+    const cli = spawnSync(
+      process.execPath,
+      [BIN, 'client', 'delete', '--db', tg.location, '--client-id', fx.client.clientId],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(cli.stderr).toBe('');
+    expect(cli.status).toBe(0);
+    await within(1_000, async () => (await userInfo(tg.urls[b]!, access)) === 401);
+    await within(1_000, async () => (await userInfo(tg.urls[c]!, access)) === 401);
   });
 
   it('R15.6: the token really is cached on B: deleting its row without a signal leaves B accepting it', async () => {
