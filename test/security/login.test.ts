@@ -120,6 +120,54 @@ describe.each(storeKinds)('attack: sign-in on $name', (kind) => {
     }
   }, 60_000);
 
+  it('R5.5, R5.6: 30 wrong passwords for one account at once get exactly loginLimit checks (401), the rest 429, and then the right password waits too', async () => {
+    const strict = await startServer(kind, { loginLimit: 5, loginAddressLimit: 1000 });
+    try {
+      const user = await strict.addUser();
+      const browser = new Browser(strict.url);
+      const csrf = hiddenField(await (await browser.get('/login')).text(), '_csrf');
+      const attempt = async (password: string): Promise<number> => {
+        const res = await browser.post('/login', {
+          _csrf: csrf,
+          return_to: '/',
+          email: user.email,
+          password,
+        });
+        await res.body?.cancel();
+        return res.status;
+      };
+      const statuses = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => attempt(`wrong-${i}`)),
+      );
+      expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(25);
+      expect(await attempt(user.password)).toBe(429);
+    } finally {
+      await strict.close();
+    }
+  }, 60_000);
+
+  it('R5.5: successful sign-ins do not use up the address limit; failures do', async () => {
+    const strict = await startServer(kind, { loginAddressLimit: 3 });
+    try {
+      const user = await strict.addUser();
+      for (let i = 0; i < 5; i++) {
+        const res = await signIn(new Browser(strict.url), user.email, user.password);
+        await res.body?.cancel();
+        expect(res.status).toBe(303);
+      }
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await signIn(new Browser(strict.url), `nobody${i}@example.com`, 'x');
+        await res.body?.cancel();
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429]);
+    } finally {
+      await strict.close();
+    }
+  }, 60_000);
+
   it('R9: a session id planted before sign-in is not adopted (no session fixation)', async () => {
     const user = await server.addUser();
     const browser = new Browser(server.url);

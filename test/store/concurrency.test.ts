@@ -80,6 +80,24 @@ describe.each(storeKinds)('concurrency on $name', (kind) => {
     expect(await store.peekCounter('login:ada', NOW)).toEqual({ count: N, resetAt: NOW + 600_000 });
   });
 
+  it('R5.6: releaseCounter takes back one hit each, concurrently, never below zero; the window keeps its end', async () => {
+    await times(10, () => store.hitCounter('login:addr:a', 600_000, NOW));
+    await times(4, () => store.releaseCounter('login:addr:a', NOW + 1));
+    expect(await store.peekCounter('login:addr:a', NOW + 1)).toEqual({
+      count: 6,
+      resetAt: NOW + 600_000,
+    });
+    await times(N, () => store.releaseCounter('login:addr:a', NOW + 2));
+    expect(await store.peekCounter('login:addr:a', NOW + 2)).toEqual({
+      count: 0,
+      resetAt: NOW + 600_000,
+    });
+    expect(await store.hitCounter('login:addr:a', 600_000, NOW + 3)).toEqual({
+      count: 1,
+      resetAt: NOW + 600_000,
+    });
+  });
+
   it('R4.5: 50 concurrent rotations of one public-client token mint exactly once; the rest revoke the family', async () => {
     const t = await issueRefresh(store, client.clientId, user.zuid);
     const results = await times(N, (i) =>

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/core/config.ts';
-import { checkSignInThrottle, recordFailedSignIn } from '../../src/server/sign-in-throttle.ts';
+import { reserveSignIn } from '../../src/server/sign-in-throttle.ts';
 import type { KyselyStore } from '../../src/store/kysely/kysely-store.ts';
 import { storeKinds } from '../helpers/stores.ts';
 
@@ -55,9 +55,9 @@ describe.runIf(postgres)('R15.1 janitor under a sign-in flood (PostgreSQL)', () 
               next++;
               const email = `${randomBytes(8).toString('hex')}@flood.test`;
               const ip = `2001:db8:${randomBytes(6).toString('hex').match(/.{4}/g)?.join(':')}::1`;
-              const check = await checkSignInThrottle(throttle, email, ip, now);
+              // Each attempt is counted before its (failing) password check.
+              const check = await reserveSignIn(throttle, email, ip, now);
               if (check.throttled) continue;
-              await recordFailedSignIn(throttle, email, ip, now);
               counted++;
             }
           };

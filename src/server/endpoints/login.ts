@@ -7,11 +7,7 @@ import { decoyHash, verifyPassword } from '../../core/passwords.ts';
 import { emailHash } from '../audit.ts';
 import { endSession, safeReturnTo, signedInUser, startSession } from '../session.ts';
 import { loginPage, signOutPage } from '../ui/login-page.ts';
-import {
-  checkSignInThrottle,
-  clearSignInFailures,
-  recordFailedSignIn,
-} from '../sign-in-throttle.ts';
+import { reserveSignIn, settleSuccessfulSignIn } from '../sign-in-throttle.ts';
 import type { RouteModule } from '../routes.ts';
 
 const WRONG = 'The email or password is not right.';
@@ -43,7 +39,7 @@ async function register(app: FastifyInstance): Promise<void> {
 
       const now = ctx.now();
       const throttle = { store: ctx.store, config: ctx.config };
-      const check = await checkSignInThrottle(throttle, email, request.ip, now);
+      const check = await reserveSignIn(throttle, email, request.ip, now);
       if (check.throttled) {
         ctx.metrics?.throttled.inc({ route: '/login' });
         reply.header('retry-after', String(Math.max(1, Math.ceil(check.retryAfterMs / 1000))));
@@ -52,7 +48,6 @@ async function register(app: FastifyInstance): Promise<void> {
       const user = email ? await ctx.store.findUserByEmail(email) : undefined;
       const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
       if (!user || !ok || user.disabled) {
-        await recordFailedSignIn(throttle, email, request.ip, now);
         await ctx.audit.record(request, {
           type: 'sign_in',
           outcome: 'failure',
@@ -65,7 +60,7 @@ async function register(app: FastifyInstance): Promise<void> {
         });
         return show(401, WRONG);
       }
-      await clearSignInFailures(throttle, email);
+      await settleSuccessfulSignIn(throttle, email, request.ip, now);
       await startSession(ctx, request, reply, user.zuid);
       await ctx.audit.record(request, { type: 'sign_in', zuid: user.zuid });
       return reply.header('cache-control', 'no-store').redirect(returnTo, 303);

@@ -47,6 +47,16 @@ export function createCounterStore({ db }: SectionContext): CounterStore {
       return { count: Number(row.count), resetAt: Number(row.window_end) };
     },
 
+    async releaseCounter(key: string, now: number): Promise<void> {
+      await db
+        .updateTable('counters')
+        .set({ count: sql<number>`counters.count - 1` })
+        .where('key', '=', key)
+        .where('window_end', '>', now)
+        .where('count', '>', 0)
+        .execute();
+    },
+
     async resetCounter(key: string): Promise<void> {
       await db.deleteFrom('counters').where('key', '=', key).execute();
     },

@@ -65,6 +65,11 @@ export interface CounterStore {
    */
   hitCounter(key: string, windowMs: number, now: number): Promise<CounterResult>;
   peekCounter(key: string, now: number): Promise<CounterResult>;
+  /**
+   * Takes back one hit of a live window (never below zero), in one statement: a throttle that
+   * counts an attempt before knowing its outcome gives the count back when it succeeded.
+   */
+  releaseCounter(key: string, now: number): Promise<void>;
   resetCounter(key: string): Promise<void>;
 }
 
