@@ -1,7 +1,7 @@
 /**
  * SPEC R15.7: three instances on one PostgreSQL schema behind a round-robin proxy keep R4.4 (one
- * winner per code), the caps of R5.2 and R5.3 and the throttles of R5.5 exact under 50
- * concurrent requests.
+ * winner per code), the caps of R5.2 and R5.3 and the throttles of R5.5 (refresh, codes,
+ * sign-ins) exact under 50 concurrent requests.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/core/passwords.ts';
@@ -9,7 +9,7 @@ import { hashSecret } from '../../src/core/ids.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { grantFixture, startInstances, type Instances } from '../helpers/instances.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.ts';
-import { authorize, authorizeUrl, Browser } from '../helpers/server.ts';
+import { authorize, authorizeUrl, Browser, hiddenField } from '../helpers/server.ts';
 
 const postgres = storeKinds.find((k) => k.name === 'postgres');
 const CONCURRENT = 50;
@@ -98,5 +98,23 @@ describe.runIf(postgres)('R15.7 three instances behind a round-robin proxy', () 
     expect(results.filter((u) => u.searchParams.get('error') === 'access_denied')).toHaveLength(
       CONCURRENT - 9,
     );
+  });
+
+  it('R15.7: R5.5 holds for sign-ins: 50 wrong passwords for one account at once through the proxy get exactly 10 password checks, the rest 429', async () => {
+    const browser = new Browser(proxy.url);
+    const csrf = hiddenField(await (await browser.get('/login')).text(), '_csrf');
+    const email = `guess-${Math.random().toString(36).slice(2)}@example.com`;
+    const statuses = await burst(async (i) => {
+      const res = await browser.post('/login', {
+        _csrf: csrf,
+        return_to: '/',
+        email,
+        password: `wrong-${i}`,
+      });
+      await res.body?.cancel();
+      return res.status;
+    });
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(CONCURRENT - 10);
   });
 });
