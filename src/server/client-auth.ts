@@ -94,7 +94,13 @@ export async function authenticateClient(
   return { client, method: basic ? 'client_secret_basic' : 'client_secret_post' };
 
   async function fail(): Promise<never> {
-    if (ctx.config.throttle) await ctx.store.hitCounter(throttleKey, throttleWindowMs, now);
+    // The failure is counted by one atomic statement, and the count it returns decides: of many
+    // failures at once (on however many instances), exactly the limit get their answer; the
+    // rest are throttled, as they would have been had they come one after another (SPEC R5.6).
+    if (ctx.config.throttle) {
+      const hit = await ctx.store.hitCounter(throttleKey, throttleWindowMs, now);
+      if (hit.count > ctx.config.clientAuthLimit) throw throttled((hit.resetAt - now) / 1000);
+    }
     if (wrongSecret && client) {
       request.wireProfile = ctx.profileFor(client);
       throw invalidClientSecret();

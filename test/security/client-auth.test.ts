@@ -55,6 +55,20 @@ describe.each(storeKinds)('attack: client authentication on $name', (kind) => {
     });
   });
 
+  it('R5.5, R5.6: 50 wrong secrets at once get exactly 20 invalid_client_secret answers; the other 30 are throttled', async () => {
+    const app = await server.addClient();
+    const answers = await Promise.all(
+      Array.from(
+        { length: 50 },
+        async (_, i) => (await tryRefresh(server, app.clientId, `w${i}`)).body,
+      ),
+    );
+    const tally = (body: unknown): number =>
+      answers.filter((a) => JSON.stringify(a) === JSON.stringify(body)).length;
+    expect(tally({ error: 'invalid_client_secret' })).toBe(20);
+    expect(tally(THROTTLED)).toBe(30);
+  });
+
   it('R5.5: in the rfc profile the throttle is HTTP 429 with Retry-After', async () => {
     const app = await rfc.addClient();
     for (let i = 0; i < 20; i++)

@@ -117,4 +117,24 @@ describe.runIf(postgres)('R15.7 three instances behind a round-robin proxy', () 
     expect(statuses.filter((s) => s === 401)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(CONCURRENT - 10);
   });
+
+  it('R15.7: the client-authentication throttle holds: 50 wrong secrets at once through the proxy get exactly 20 invalid_client_secret answers', async () => {
+    const fx = await grantFixture(tg.stores[0]!);
+    const answers = await burst(async (i) => {
+      const res = await fetch(`${proxy.url}/oauth/v2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: 'x',
+          client_id: fx.client.clientId,
+          client_secret: `wrong-${i}`,
+        }),
+      });
+      return ((await res.json()) as { error?: string }).error;
+    });
+    expect(answers.filter((e) => e === 'invalid_client_secret')).toHaveLength(20);
+    // Zoho's throttled answer (SPEC R0).
+    expect(answers.filter((e) => e === 'Access Denied')).toHaveLength(CONCURRENT - 20);
+  });
 });
