@@ -8,27 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startTollgate, type TollgateHandle } from '../../src/testing/index.ts';
 import { answerOnPage } from '../helpers/device.ts';
+import { jsonExamples } from '../helpers/doc-examples.ts';
 
 const execFileAsync = promisify(execFile);
-
-function examples(): { command: string; expected: string }[] {
-  const text = readFileSync(join(import.meta.dirname, '../../docs/device-flow.md'), 'utf8');
-  const out: { command: string; expected: string }[] = [];
-  for (const [, block = ''] of text.matchAll(/```sh\n([\s\S]*?)```/g)) {
-    const lines = block.replace(/\\\n/g, ' ').split('\n');
-    lines.forEach((line, i) => {
-      const next = lines[i + 1] ?? '';
-      if (line.startsWith('curl') && next.startsWith('# {'))
-        out.push({ command: line, expected: next.slice(2) });
-    });
-  }
-  return out;
-}
 
 describe('R13.2 docs/device-flow.md examples', () => {
   let zoho: TollgateHandle;
@@ -53,7 +38,7 @@ describe('R13.2 docs/device-flow.md examples', () => {
       RFC_CLIENT_ID: rfcApp.clientId,
       RFC_CLIENT_SECRET: rfcApp.clientSecret,
     };
-    const list = examples();
+    const list = jsonExamples('device-flow.md');
     expect(list.length).toBe(7);
     let userCode = '';
     let approved = false;

@@ -4,27 +4,19 @@
  * $ACCESS_TOKEN in the environment. Each answers JSON with the fields the comment under it lists.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKinds } from '../helpers/stores.ts';
 import { authorize, Browser, postForm, startServer, type TestServer } from '../helpers/server.ts';
+import { curlExamples } from '../helpers/doc-examples.ts';
 
-const DOC = readFileSync(join(import.meta.dirname, '../../docs/openid-connect.md'), 'utf8');
 const execFileAsync = promisify(execFile);
 
 function examples(): { command: string; fields: string[] }[] {
-  const out: { command: string; fields: string[] }[] = [];
-  for (const [, block = ''] of DOC.matchAll(/```sh\n([\s\S]*?)```/g)) {
-    const lines = block.split('\n');
-    lines.forEach((line, i) => {
-      if (!line.startsWith('curl')) return;
-      const fields = /^# fields: (.*)$/.exec(lines[i + 1] ?? '')?.[1]?.split(' ') ?? [];
-      out.push({ command: line, fields });
-    });
-  }
-  return out;
+  return curlExamples('openid-connect.md').map((e) => ({
+    command: e.command,
+    fields: /^# fields: (.*)$/.exec(e.comment)?.[1]?.split(' ') ?? [],
+  }));
 }
 
 describe.each(storeKinds.slice(0, 1))('docs/openid-connect.md examples on $name', (kind) => {

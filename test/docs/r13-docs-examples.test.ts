@@ -6,33 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startTollgate, type TollgateHandle } from '../../src/testing/index.ts';
 import { postForm } from '../helpers/server.ts';
+import { jsonExamples } from '../helpers/doc-examples.ts';
 
 const execFileAsync = promisify(execFile);
 const DOCS = ['data-centres.md', 'incremental-authorization.md', 'zoho-fidelity.md'];
-
-interface Example {
-  command: string;
-  expected: string;
-}
-
-function examples(doc: string): Example[] {
-  const text = readFileSync(join(import.meta.dirname, '../../docs', doc), 'utf8');
-  const out: Example[] = [];
-  for (const [, block = ''] of text.matchAll(/```sh\n([\s\S]*?)```/g)) {
-    const lines = block.replace(/\\\n/g, ' ').split('\n');
-    lines.forEach((line, i) => {
-      const next = lines[i + 1] ?? '';
-      if (line.startsWith('curl') && next.startsWith('# {'))
-        out.push({ command: line, expected: next.slice(2) });
-    });
-  }
-  return out;
-}
 
 describe('R13 docs examples', () => {
   let tg: TollgateHandle;
@@ -80,7 +60,7 @@ describe('R13 docs examples', () => {
   afterAll(() => tg.stop());
 
   it.each(DOCS)('R13: every curl example of docs/%s answers as written', async (doc) => {
-    const list = examples(doc);
+    const list = jsonExamples(doc);
     expect(list.length).toBeGreaterThan(0);
     for (const example of list) {
       const expected = JSON.parse(

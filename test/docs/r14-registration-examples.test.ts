@@ -4,15 +4,13 @@
  * (`registration_access_token` -> `$REGISTRATION_ACCESS_TOKEN`), as the document says.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistrationToken } from '../../src/core/dynamic-registration.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { curlExamples } from '../helpers/doc-examples.ts';
 
-const DOC = readFileSync(join(import.meta.dirname, '../../docs/registration.md'), 'utf8');
 const execFileAsync = promisify(execFile);
 
 interface Example {
@@ -22,20 +20,11 @@ interface Example {
 }
 
 function examples(): Example[] {
-  const out: Example[] = [];
-  for (const [, block = ''] of DOC.matchAll(/```sh\n([\s\S]*?)```/g)) {
-    const lines = block.split('\n');
-    lines.forEach((line, i) => {
-      if (!line.startsWith('curl')) return;
-      const next = lines[i + 1] ?? '';
-      out.push({
-        command: line,
-        fields: /^# fields: (.*)$/.exec(next)?.[1]?.split(' ') ?? [],
-        prints: /^# prints: (.*)$/.exec(next)?.[1],
-      });
-    });
-  }
-  return out;
+  return curlExamples('registration.md').map((e) => ({
+    command: e.command,
+    fields: /^# fields: (.*)$/.exec(e.comment)?.[1]?.split(' ') ?? [],
+    prints: /^# prints: (.*)$/.exec(e.comment)?.[1],
+  }));
 }
 
 describe.each(storeKinds.slice(0, 1))('docs/registration.md examples on $name', (kind) => {

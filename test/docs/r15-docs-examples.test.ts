@@ -4,29 +4,14 @@
  * must contain.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminKey } from '../../src/core/admin-keys.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { storeKinds } from '../helpers/stores.ts';
+import { jsonExamples } from '../helpers/doc-examples.ts';
 
 const execFileAsync = promisify(execFile);
-
-function examples(doc: string): { command: string; expected: string }[] {
-  const text = readFileSync(join(import.meta.dirname, '../../docs', doc), 'utf8');
-  const out: { command: string; expected: string }[] = [];
-  for (const [, block = ''] of text.matchAll(/```sh\n([\s\S]*?)```/g)) {
-    const lines = block.replace(/\\\n/g, ' ').split('\n');
-    lines.forEach((line, i) => {
-      const next = lines[i + 1] ?? '';
-      if (line.startsWith('curl') && next.startsWith('# {'))
-        out.push({ command: line, expected: next.slice(2) });
-    });
-  }
-  return out;
-}
 
 describe('R15.3 docs examples', () => {
   let server: TestServer;
@@ -49,7 +34,7 @@ describe('R15.3 docs examples', () => {
   afterAll(() => server.close());
 
   it('R15.3: every curl example of docs/audit.md answers as written', async () => {
-    const list = examples('audit.md');
+    const list = jsonExamples('audit.md');
     expect(list.length).toBe(1);
     for (const example of list) {
       const { stdout } = await execFileAsync('bash', ['-c', example.command], {
