@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import { BEST_EFFORT_WAIT_MS, waitAtMost } from '../store/best-effort.ts';
 import type { AuditEventInput, AuditEventType, Store } from '../store/types.ts';
 
 /** What an endpoint says about an event; time, address and actor are filled in here. */
@@ -36,7 +37,8 @@ export class AuditTrail {
 
   /**
    * Records an event of a request. A failed write is logged and does not fail the request: what
-   * the event describes has already happened.
+   * the event describes has already happened. A write that has not finished within
+   * BEST_EFFORT_WAIT_MS (a frozen database) goes on without holding the answer.
    */
   async record(
     request: FastifyRequest | null,
@@ -57,7 +59,7 @@ export class AuditTrail {
     const logger = log ?? request?.log;
     logger?.info({ audit: event }, 'audit');
     try {
-      await this.store.recordAuditEvent(event);
+      await waitAtMost(this.store.recordAuditEvent(event), BEST_EFFORT_WAIT_MS);
     } catch (error) {
       logger?.warn({ err: error, audit: { type: event.type } }, 'audit event not stored');
     }

@@ -3,7 +3,6 @@
  * Lax (not Strict) because the authorization request arrives as a top-level navigation from
  * the app's site and must see the session. A new id is issued at every sign-in.
  */
-import { parse as parseCookies } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { generateOpaque, hashSecret } from '../core/ids.ts';
 import type { User } from '../store/types.ts';
@@ -112,6 +111,11 @@ export async function noteSignedInUser(ctx: ServerContext, request: FastifyReque
 function sessionCookie(request: FastifyRequest): string | undefined {
   const parsed = request.cookies as FastifyRequest['cookies'] | undefined;
   if (parsed) return parsed[SESSION_COOKIE];
-  const header = request.headers.cookie;
-  return header ? parseCookies(header)[SESSION_COOKIE] : undefined;
+  // Session ids are URL-safe, so the value needs no decoding; the first cookie of the name wins,
+  // as in the cookie plugin.
+  for (const pair of (request.headers.cookie ?? '').split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0 && pair.slice(0, eq).trim() === SESSION_COOKIE) return pair.slice(eq + 1).trim();
+  }
+  return undefined;
 }

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import type { RevocationListener, SqlDialect, Store } from '../types.ts';
 import type { Database } from './schema.ts';
+import { BEST_EFFORT_WAIT_MS, waitAtMost } from '../best-effort.ts';
 
 /** The channel every Tollgate instance of a database listens on; the payload is the schema. */
 export const REVOCATION_CHANNEL = 'tollgate_revocations';
@@ -68,7 +69,10 @@ export function revocationSignals(
     for (const listener of listeners) listener.revoked();
     if (dialect !== 'postgres') return;
     try {
-      await sql`select pg_notify(${REVOCATION_CHANNEL}, current_schema())`.execute(db);
+      await waitAtMost(
+        sql`select pg_notify(${REVOCATION_CHANNEL}, current_schema())`.execute(db),
+        BEST_EFFORT_WAIT_MS,
+      );
     } catch {
       // The revocation is committed; an instance that misses this hears of it when its
       // listener reconnects (it empties its cache then) or when the cache entry's time is up.
