@@ -52,15 +52,23 @@ export function sqliteHotReads(database: SqliteDatabase.Database): HotReads {
   };
 }
 
-/** PostgreSQL: named queries on the pool (prepared once per connection by `pg`). */
+/** PostgreSQL: named queries on pooled clients (prepared once per connection by `pg`). */
 export function postgresHotReads(pool: pg.Pool): HotReads {
   const first = async <R extends pg.QueryResultRow>(
     name: string,
     text: string,
     value: string | number,
   ): Promise<R | undefined> => {
-    const result = await pool.query<R>({ name, text, values: [value] });
-    return result.rows[0];
+    // A client of its own, queried in the promise form, so the bound on every query of a pooled
+    // client (open-store.ts) applies: `pool.query` uses the callback form, which it does not
+    // see, and a frozen server held such a read until the caller gave up.
+    const client = await pool.connect();
+    try {
+      const result = await client.query<R>({ name, text, values: [value] });
+      return result.rows[0];
+    } finally {
+      client.release();
+    }
   };
   return {
     accessToken: (tokenHash) =>
