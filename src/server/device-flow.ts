@@ -26,8 +26,7 @@ import { traitsOf, type WireProfile } from '../core/profiles.ts';
 import { isPublicClient } from '../core/registration.ts';
 import type { Client } from '../store/types.ts';
 import type { ServerContext } from './context.ts';
-import { tokenResponse, type TokenResponse } from './grants/types.ts';
-import { idTokenFor } from './id-token.ts';
+import { issuedFromCode, type TokenResponse } from './grants/types.ts';
 import { accessTokenFormat, newAccessToken } from './access-token.ts';
 import { param, type Params } from './params.ts';
 
@@ -218,18 +217,7 @@ async function issueFromApproval(
       throw throttled(ctx.config.throttleWindow);
     case 'grant-revoked':
       throw invalidGrant('The client was deleted or the user disabled while issuing tokens.');
-    case 'issued': {
-      await ctx.recordUse(result.code.zuid, client.clientId);
-      const idToken = await idTokenFor(ctx, result.code);
-      return {
-        ...tokenResponse(ctx, profile, {
-          accessToken,
-          refreshToken: result.code.offline ? refreshToken : undefined,
-          scopes: result.code.scopes,
-          dpopJkt,
-        }),
-        ...(idToken !== undefined ? { id_token: idToken } : {}),
-      };
-    }
+    case 'issued':
+      return issuedFromCode(ctx, profile, result.code, { accessToken, refreshToken, dpopJkt });
   }
 }

@@ -18,11 +18,10 @@ import { param, paramValues, redirectUriParam, type Params } from '../params.ts'
 import { allowedResources, checkResources, narrowResources } from '../../core/resources.ts';
 import { checkPkceVerifier } from '../checks/check-pkce.ts';
 import { checkGrantDataCentre } from '../checks/check-data-centre.ts';
-import { idTokenFor } from '../id-token.ts';
 import { accessTokenFormat, newAccessToken } from '../access-token.ts';
 import type { AuthenticatedClient } from '../client-auth.ts';
 import type { ServerContext } from '../context.ts';
-import { checked, tokenResponse, type Grant } from './types.ts';
+import { checked, issuedFromCode, type Grant } from './types.ts';
 
 export const authorizationCodeGrant: Grant = {
   grantType: 'authorization_code',
@@ -117,19 +116,8 @@ export const authorizationCodeGrant: Grant = {
       case 'grant-revoked':
         // The client was deleted or the user disabled while this request ran (SPEC R2).
         throw invalidGrant('The client was deleted or the user disabled while issuing tokens.');
-      case 'issued': {
-        await ctx.recordUse(result.code.zuid, client.client.clientId);
-        const idToken = await idTokenFor(ctx, result.code);
-        return {
-          ...tokenResponse(ctx, profile, {
-            accessToken,
-            refreshToken: result.code.offline ? refreshToken : undefined,
-            scopes: result.code.scopes,
-            dpopJkt,
-          }),
-          ...(idToken !== undefined ? { id_token: idToken } : {}),
-        };
-      }
+      case 'issued':
+        return issuedFromCode(ctx, profile, result.code, { accessToken, refreshToken, dpopJkt });
     }
   },
 };

@@ -2,8 +2,10 @@
 import type { FastifyRequest } from 'fastify';
 import { expiryFields, type WireProfile } from '../../core/profiles.ts';
 import { formatScopes } from '../../core/scopes.ts';
+import type { AuthorizationCode } from '../../store/types.ts';
 import type { AuthenticatedClient } from '../client-auth.ts';
 import type { ServerContext } from '../context.ts';
+import { idTokenFor } from '../id-token.ts';
 import type { Params } from '../params.ts';
 
 export interface GrantRequest {
@@ -72,5 +74,28 @@ export function tokenResponse(
     token_type: tokens.dpopJkt ? 'DPoP' : 'Bearer',
     ...expiryFields(profile, ctx.config.accessTokenTtl),
     scope: formatScopes(tokens.scopes),
+  };
+}
+
+/**
+ * The answer to a redeemed code (the code exchange and the device grant, whose approval wrote
+ * one): records the grant's use, and adds the ID token when the code asked for OpenID Connect.
+ */
+export async function issuedFromCode(
+  ctx: ServerContext,
+  profile: WireProfile,
+  code: AuthorizationCode,
+  tokens: { accessToken: string; refreshToken: string; dpopJkt?: string | null | undefined },
+): Promise<TokenResponse> {
+  await ctx.recordUse(code.zuid, code.clientId);
+  const idToken = await idTokenFor(ctx, code);
+  return {
+    ...tokenResponse(ctx, profile, {
+      accessToken: tokens.accessToken,
+      refreshToken: code.offline ? tokens.refreshToken : undefined,
+      scopes: code.scopes,
+      dpopJkt: tokens.dpopJkt,
+    }),
+    ...(idToken !== undefined ? { id_token: idToken } : {}),
   };
 }
