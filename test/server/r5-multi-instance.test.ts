@@ -5,12 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/core/config.ts';
 import { hashSecret } from '../../src/core/ids.ts';
-import { registerConfidentialClient } from '../../src/core/registration.ts';
-import { mintCode } from '../../src/core/codes.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { openStore } from '../../src/store/open-store.ts';
+import { grantFixture } from '../helpers/instances.ts';
 import { storeKinds } from '../helpers/stores.ts';
-import { postForm } from '../helpers/server.ts';
 
 const postgres = storeKinds.find((k) => k.name === 'postgres');
 
@@ -24,54 +22,7 @@ describe.runIf(postgres)('R5.6 several instances on one PostgreSQL database', ()
     try {
       const urls = await Promise.all(apps.map((a) => a.listen({ port: 0, host: '127.0.0.1' })));
       const store = stores[0] as (typeof stores)[number];
-      const now = Date.now();
-      const created = await store.createUser(
-        {
-          email: 'multi@example.com',
-          passwordHash: 'x',
-          firstName: 'M',
-          lastName: 'I',
-          displayName: 'MI',
-        },
-        now,
-      );
-      if (created.outcome !== 'created') throw new Error('multi@example.com exists already');
-      const { user } = created;
-      const { client, clientSecret } = await registerConfidentialClient(
-        store,
-        {
-          name: 'Multi',
-          domain: 'https://m.example.com',
-          redirectUris: ['https://m.example.com/cb'],
-          type: 'server',
-        },
-        null,
-        now,
-      );
-      const code = async (): Promise<string> =>
-        (
-          await mintCode(store, {
-            clientId: client.clientId,
-            zuid: user.zuid,
-            scopes: ['AaaServer.profile.READ'],
-            redirectUri: 'https://m.example.com/cb',
-            offline: true,
-            codeChallenge: null,
-            codeChallengeMethod: null,
-            state: null,
-            lifetimeSeconds: 120,
-            now,
-            throttle: null,
-          })
-        ).code;
-      const exchange = (url: string, c: string) =>
-        postForm(url, '/oauth/v2/token', {
-          grant_type: 'authorization_code',
-          code: c,
-          client_id: client.clientId,
-          client_secret: clientSecret,
-          redirect_uri: 'https://m.example.com/cb',
-        });
+      const { user, client, code, exchange, refresh } = await grantFixture(store);
 
       const shared = await code();
       const races = await Promise.all(
@@ -80,17 +31,9 @@ describe.runIf(postgres)('R5.6 several instances on one PostgreSQL database', ()
       expect(races.filter((r) => r.body.access_token).length).toBe(1);
 
       const first = await exchange(urls[0] as string, await code());
-      const refresh = first.body.refresh_token as string;
-      const form = {
-        grant_type: 'refresh_token',
-        refresh_token: refresh,
-        client_id: client.clientId,
-        client_secret: clientSecret,
-      };
+      const refreshToken = first.body.refresh_token as string;
       const mints = await Promise.all(
-        Array.from({ length: 50 }, (_, i) =>
-          postForm(urls[i % 2] as string, '/oauth/v2/token', form),
-        ),
+        Array.from({ length: 50 }, (_, i) => refresh(urls[i % 2] as string, refreshToken)),
       );
       expect(mints.filter((r) => r.body.access_token).length).toBe(10);
       expect(mints.filter((r) => r.body.error === 'Access Denied').length).toBe(40);
@@ -98,7 +41,7 @@ describe.runIf(postgres)('R5.6 several instances on one PostgreSQL database', ()
       const codes = await Promise.all(Array.from({ length: 30 }, code));
       await Promise.all(codes.map((c, i) => exchange(urls[i % 2] as string, c)));
       expect(await store.countLiveRefreshTokens(user.zuid, client.clientId)).toBe(20);
-      const rt = await store.findRefreshToken(hashSecret(refresh));
+      const rt = await store.findRefreshToken(hashSecret(refreshToken));
       expect(rt).toBeUndefined();
     } finally {
       await Promise.all(apps.map((a) => a.close()));
