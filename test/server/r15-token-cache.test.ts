@@ -17,7 +17,10 @@ import {
   startInstances,
   type Instances,
 } from '../helpers/instances.ts';
+import { s256 } from '../../src/core/pkce.ts';
 import {
+  authorize,
+  Browser,
   hiddenField,
   obtainTokens,
   postForm,
@@ -139,6 +142,51 @@ describe.each(storeKinds)('R15.6 token cache in one process on $name', (kind) =>
     } finally {
       await capped.close();
     }
+  });
+
+  it("R15.6: a public client's refresh-token rotation refuses the old refresh token's cached access token at once", async () => {
+    const app = await server.addClient({ type: 'mobile' });
+    const verifier = 'v'.repeat(50);
+    const redirect = await authorize(new Browser(server.url), await server.addUser(), {
+      clientId: app.clientId,
+      redirectUri: app.redirectUri,
+      accessType: 'offline',
+      codeChallenge: s256(verifier),
+      codeChallengeMethod: 'S256',
+    });
+    const issued = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'authorization_code',
+      code: redirect.searchParams.get('code') ?? '',
+      client_id: app.clientId,
+      redirect_uri: app.redirectUri,
+      code_verifier: verifier,
+    });
+    expect(issued.status).toBe(200);
+    const first = issued.body.access_token as string;
+    expect(await userInfo(server.url, first)).toBe(200);
+    const refreshed = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'refresh_token',
+      refresh_token: issued.body.refresh_token as string,
+      client_id: app.clientId,
+    });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.refresh_token).toEqual(expect.any(String));
+    expect(await userInfo(server.url, first)).toBe(401);
+    expect(await userInfo(server.url, refreshed.body.access_token as string)).toBe(200);
+  });
+
+  it('R15.6: a plain refresh (no rotation, under the cap) ends no token and keeps the cache', async () => {
+    const { client, access, refresh } = await cachedToken();
+    // Deleted behind the cache's back: served only while the cache keeps it.
+    await deleteAccessTokenRow(server.store, hashSecret(access));
+    const res = await postForm(server.url, '/oauth/v2/token', {
+      grant_type: 'refresh_token',
+      refresh_token: refresh,
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+    });
+    expect(res.status).toBe(200);
+    expect(await userInfo(server.url, access)).toBe(200);
   });
 
   it('R15.6: introspection uses the cache and is refused at once after revocation', async () => {

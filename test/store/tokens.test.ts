@@ -147,6 +147,7 @@ describe.each(storeKinds)('tokens on $name', (kind) => {
           rotatedAt: null,
         }),
         evicted: 0,
+        rotatedOut: 0,
       });
       expect(await store.findAccessToken(input.access.tokenHash)).toEqual({
         clientId: client.clientId,
@@ -255,6 +256,8 @@ describe.each(storeKinds)('tokens on $name', (kind) => {
       });
       const result = await store.mintAccessToken(input);
       if (result.outcome !== 'minted') throw new Error(result.outcome);
+      // The old refresh token's one access token ended with it (R15.6 signals on this count).
+      expect(result.rotatedOut).toBe(1);
       const next = await store.findRefreshToken('rotated');
       expect(next).toMatchObject({
         id: result.refreshToken.id,

@@ -49,10 +49,12 @@ const REVOKED: { [K in keyof Revoking]: (result: Awaited<ReturnType<Revoking[K]>
   revokeTokensFromCode: (n) => n > 0,
   redeemCode: (r) => r.outcome === 'replayed' || (r.outcome === 'issued' && r.evicted > 0),
   issueTokens: (r) => r.outcome === 'issued' && r.evicted > 0,
-  // Every mint: besides the cap's deletions (`evicted`), a mint can end access tokens that are
-  // judged at read time (a public client's rotation), which a cached validation would outlive.
-  // The model-based test found one (seed -522794907) once the cache was on by default.
-  mintAccessToken: (r) => r.outcome === 'reused-rotated' || r.outcome === 'minted',
+  // Besides the cap's deletions (`evicted`), a public client's rotation deletes the access
+  // tokens of the old refresh token (`rotatedOut`), which a cached validation would outlive (the
+  // model-based test, seed -522794907). A plain refresh ends nothing: no signal, no NOTIFY.
+  mintAccessToken: (r) =>
+    r.outcome === 'reused-rotated' ||
+    (r.outcome === 'minted' && (r.evicted > 0 || r.rotatedOut > 0)),
 };
 
 /**

@@ -187,13 +187,18 @@ export function createTokenStore({ db, sqlDialect, hot: hotReads }: SectionConte
             return { outcome: 'throttled', retryAfterMs: hit.resetAt - now };
         }
         let tokenId = rt.id;
+        let rotatedOut = 0;
         if (input.rotateTo) {
           await trx
             .updateTable('refresh_tokens')
             .set({ rotated_at: now, last_used_at: now })
             .where('id', '=', rt.id)
             .execute();
-          await trx.deleteFrom('access_tokens').where('refresh_token_id', '=', rt.id).execute();
+          const ended = await trx
+            .deleteFrom('access_tokens')
+            .where('refresh_token_id', '=', rt.id)
+            .executeTakeFirst();
+          rotatedOut = Number(ended.numDeletedRows);
           const row = await trx
             .insertInto('refresh_tokens')
             .values({
@@ -254,6 +259,7 @@ export function createTokenStore({ db, sqlDialect, hot: hotReads }: SectionConte
           outcome: 'minted',
           refreshToken: { ...rt, id: tokenId, lastUsedAt: now },
           evicted: Number(evicted.numDeletedRows),
+          rotatedOut,
         };
       });
     },

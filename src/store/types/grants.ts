@@ -164,8 +164,11 @@ export interface MintAccessTokenInput {
 }
 
 export type MintAccessTokenResult =
-  /** `evicted`: access tokens of this refresh token deleted past the cap (SPEC R5.3). */
-  | { outcome: 'minted'; refreshToken: RefreshToken; evicted: number }
+  /**
+   * `evicted`: access tokens of this refresh token deleted past the cap (SPEC R5.3);
+   * `rotatedOut`: access tokens of the old refresh token deleted by a rotation (public clients).
+   */
+  | { outcome: 'minted'; refreshToken: RefreshToken; evicted: number; rotatedOut: number }
   | { outcome: 'unknown' }
   | { outcome: 'throttled'; retryAfterMs: number }
   | { outcome: 'reused-rotated' };
