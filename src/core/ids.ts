@@ -2,7 +2,7 @@
  * Identifier formats of SPEC R1 (Zoho's shapes, at least 128 bits of CSPRNG entropy each),
  * hashing for storage, and constant-time comparison.
  */
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import crypto, { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 const CLIENT_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -34,8 +34,15 @@ export function generateOpaque(bytes = 32): string {
 }
 
 /** Secrets and tokens are random and long, so an unsalted SHA-256 is a sufficient store hash. */
-export function hashSecret(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+export const hashSecret: (value: string) => string = sha256HexOf();
+
+/** Node's one-shot `crypto.hash` (20.12 and later) where it exists: half the cost of a Hash object. */
+function sha256HexOf(): (value: string) => string {
+  const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string })
+    .hash;
+  return oneShot
+    ? (value) => oneShot('sha256', value, 'hex')
+    : (value) => createHash('sha256').update(value).digest('hex');
 }
 
 /** Constant-time equality of two strings, also when their lengths differ. */
