@@ -122,6 +122,42 @@ describe('R12.5 scope catalogues', () => {
     expect(rejects(zoho, 'ZohoCampaigns.reports.READ')).toBe('invalid_scope');
   });
 
+  it("R12.5 (issue 12): Analytics and Cliq list Zoho's spellings, not invented scopes", () => {
+    // https://www.zoho.com/analytics/api/v2/ (lower-case operations) and
+    // https://www.zoho.com/cliq/help/restapi/v2/ (Organisation with an s).
+    expect(
+      zoho.parse(
+        'ZohoAnalytics.data.READ,zohoanalytics.fullaccess.all,ZohoCliq.organisation.create,ZohoCliq.messages.CREATE',
+      ),
+    ).toEqual([
+      'ZohoAnalytics.data.read',
+      'ZohoAnalytics.fullaccess.all',
+      'ZohoCliq.Organisation.CREATE',
+      'ZohoCliq.Messages.CREATE',
+    ]);
+    for (const gone of [
+      'ZohoAnalytics.org.READ',
+      'ZohoCliq.Buddies.ALL',
+      'ZohoCliq.OrganizationUsers.READ',
+      'ZohoCliq.Webhooks.DELETE',
+    ])
+      expect(rejects(zoho, gone), gone).toBe('invalid_scope');
+    // Every product file either cites a page the search tool found or says what was searched.
+    for (const file of zohoCatalogueFiles()) {
+      const data = JSON.parse(
+        readFileSync(new URL(`../../catalogues/zoho/${file}`, import.meta.url), 'utf8'),
+      ) as { source_found_in_search: boolean; note?: string };
+      if (!data.source_found_in_search) expect(data.note?.length ?? 0, file).toBeGreaterThan(40);
+    }
+    for (const file of ['analytics.json', 'cliq.json', 'campaigns.json']) {
+      const data = JSON.parse(
+        readFileSync(new URL(`../../catalogues/zoho/${file}`, import.meta.url), 'utf8'),
+      ) as { source_found_in_search: boolean; checked: string };
+      expect(data.source_found_in_search, file).toBe(true);
+      expect(data.checked.length, file).toBeGreaterThan(80);
+    }
+  });
+
   it('R12.5: seed knows only AaaServer and SalesIQ; any accepts every well-formed scope', () => {
     const seed = loadScopeCatalogue('seed');
     expect(rejects(seed, 'ZohoCRM.modules.ALL')).toBe('invalid_scope');
