@@ -6,10 +6,16 @@
  *   oldest; 20 live access tokens per refresh token).
  * - `zoho-accounts`: 10 live access tokens per refresh token, the oldest invalidated past it, as
  *   Zoho Accounts' token-limits page says (https://zoho.com/accounts/protocol/oauth/token-limits.html).
- * - `zoho-crm`: 15, the figure SPEC R12.4 and issue 12 give for CRM v8's OAuth pages; no stored
- *   copy of those pages was found to confirm it, and several other Zoho product pages say 30
- *   (e.g. https://www.zoho.com/fsm/developer/help/api/refresh-token.html), so the count is also
- *   a flag: `--access-tokens-per-refresh`.
+ * - `zoho-crm`: 15 live access tokens per refresh token, the 16th invalidating the oldest, as CRM
+ *   v8's Token Validity page says (https://www.zoho.com/crm/developer/docs/api/v8/token-validity.html;
+ *   the copy the search tool found is at zohohelp.com/crm/developer/docs/api/v8/token-validity.html)
+ *   and CRM's "Kaizen #43 - Tokens and Limitations" post repeats
+ *   (https://help.zoho.com/portal/en/community/topic/kaizen-43-tokens-and-limitations). Zoho's
+ *   pages disagree: CRM v3's Token Validity page gives no live cap at all (only 10 new access
+ *   tokens per refresh token in 10 minutes), Vertical Solutions v5 (built on CRM) says the 11th
+ *   deletes the first, and other products' pages say 30 (Zoho FSM:
+ *   https://www.zoho.com/fsm/developer/help/api/refresh-token.html; Workerly, PDF Editor). The
+ *   preset keeps SPEC's 15; `--access-tokens-per-refresh` sets another count.
  * - `zoho-projects`: a user's 21st refresh token is refused with "Access Denied" instead of
  *   evicting the oldest (https://www.zoho.com/projects/help/rest-api/faq/oauth.html).
  */

@@ -1,8 +1,10 @@
 /**
  * Scope grammar, catalogues and matching (SPEC R7, R12.5).
- * Scopes look like `Service.segment(.segment)*.OPERATION`; `X.ALL` grants X's four operations
- * and every deeper scope under X (`ZohoCRM.modules.ALL` grants `ZohoCRM.modules.leads.READ`).
- * Matching ignores case; answers use the catalogue's spelling.
+ * Scopes look like `Service.segment(.segment)*.OPERATION`, where an operation is one word or
+ * several joined by `-` (`READ`, `CREATE-UPDATE`); `X.ALL` grants X's READ, CREATE, UPDATE,
+ * DELETE, WRITE and their composites, and every deeper scope under X (`ZohoCRM.modules.ALL`
+ * grants `ZohoCRM.modules.leads.READ`); the rule and its reason are in @tollgate/resource's
+ * scopes.ts. Matching ignores case; answers use the catalogue's spelling.
  *
  * Catalogues (`--scopes`): `seed` (AaaServer.profile.READ and SalesIQ), `zoho` (the seed plus
  * the documented scopes of Zoho's products, one data file per product in catalogues/zoho/, each
@@ -19,8 +21,14 @@ export interface ScopeEntry {
   description: string;
 }
 
-/** `Service.segment(.segment)*.OPERATION`: at least three parts, each a name (SPEC R12.5). */
-export const SCOPE_GRAMMAR = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)+\.[A-Za-z]+$/;
+/**
+ * `Service.segment(.segment)*.OPERATION` (SPEC R12.5): at least three parts separated by dots;
+ * the service and each segment start with a letter (then letters, digits, `_`, `-`); the
+ * operation is one or more words of letters joined by single `-` (`READ`, `CREATE-UPDATE`), so
+ * `A.b.-READ`, `A.b.READ-`, `A.b.READ--X` and `A.b.READ1` are not scopes.
+ */
+export const SCOPE_GRAMMAR =
+  /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)+\.[A-Za-z]+(-[A-Za-z]+)*$/;
 
 /** Whether a string is a well-formed scope. */
 export const isWellFormedScope = (name: string): boolean =>

@@ -117,7 +117,7 @@ export class ServerContext {
       ...(this.isMultiDc
         ? {
             accept: async (info: { zuid: number }) => {
-              const user = await store.findUser(info.zuid);
+              const user = await this.findUser(info.zuid);
               return user !== undefined && this.homeOf(user) === this.dataCentre;
             },
           }
@@ -127,7 +127,8 @@ export class ServerContext {
     this.tokens = {
       verifyAccessToken: async (header, request) => {
         const claims = await local.verifyAccessToken(header, request);
-        await this.recordUse(claims.userId, claims.clientId);
+        const recording = this.recordUse(claims.userId, claims.clientId);
+        if (recording) await recording;
         return claims;
       },
     };
@@ -149,18 +150,17 @@ export class ServerContext {
    * *Connected apps*. Coarse on purpose: at most one write per grant per minute from this
    * instance, so an API call costs no write; a failed write never fails the request.
    */
-  async recordUse(zuid: number, clientId: string): Promise<void> {
+  recordUse(zuid: number, clientId: string): Promise<void> | undefined {
     const key = `${zuid} ${clientId}`;
     const now = this.now();
     const last = this.usesRecorded.get(key);
-    if (last !== undefined && now - last < USE_RECORD_INTERVAL_MS && now >= last) return;
+    // The common case (recorded within the minute) returns at once, without a promise.
+    if (last !== undefined && now - last < USE_RECORD_INTERVAL_MS && now >= last) return undefined;
     if (this.usesRecorded.size >= USE_RECORD_MEMORY) this.usesRecorded.clear();
     this.usesRecorded.set(key, now);
-    try {
-      await this.store.recordGrantUse(zuid, clientId, now);
-    } catch {
+    return this.store.recordGrantUse(zuid, clientId, now).catch(() => {
       // Bookkeeping only: the request it describes has already succeeded.
-    }
+    });
   }
 
   /** An access token by hash, through the validated-token cache when it is on (SPEC R15.6). */
@@ -168,6 +168,13 @@ export class ServerContext {
     return this.tokenCache
       ? this.tokenCache.lookup(hash, (h) => this.store.findAccessToken(h))
       : this.store.findAccessToken(hash);
+  }
+
+  /** A user by ZUID, through the validated-token cache when it is on (SPEC R15.6). */
+  findUser(zuid: number): Promise<User | undefined> {
+    return this.tokenCache
+      ? this.tokenCache.user(zuid, (z) => this.store.findUser(z))
+      : this.store.findUser(zuid);
   }
 
   /** Public base URL, sent as `accounts-server` and in metadata. */

@@ -57,5 +57,7 @@ export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifie
     cacheTtlMs: options.cacheTtlMs ?? 0,
     // Only live tokens are cached locally: an unknown token can never become valid.
     cacheMisses: false,
+    // The server's cache already answers repeated tokens without a read.
+    coalesce: options.cache === undefined,
   });
 }

@@ -32,11 +32,46 @@ export function helmetHeaders(options: Readonly<HelmetOptions>): Readonly<Record
   return Object.freeze(headers);
 }
 
-/** Sets helmet's headers for `options` on every reply of the app. */
+/**
+ * The headers of a machine-readable answer (token endpoint, user info, the APIs, metadata):
+ * OWASP's REST set, taken from the page set with a CSP that allows nothing. The page-only
+ * policies (script and style sources, cross-origin opener, origin-agent-cluster, DNS prefetch,
+ * download and XSS-filter switches) describe documents a browser renders, and a JSON answer is
+ * none; framing and sniffing stay forbidden on every response.
+ */
+export function apiHeaders(
+  pageHeaders: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
+  const kept = [
+    'cross-origin-resource-policy',
+    'referrer-policy',
+    'strict-transport-security',
+    'x-content-type-options',
+    'x-frame-options',
+  ];
+  const headers: Record<string, string> = {
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  };
+  for (const name of kept) {
+    const value = pageHeaders[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  return Object.freeze(headers);
+}
+
+/** Route kinds (`config.errorKind`) whose answers are JSON for programs, not pages. */
+const API_KINDS = new Set(['token', 'resource', 'admin']);
+
+/**
+ * Sets helmet's headers for `options` on every page, and {@link apiHeaders} on every
+ * protocol and API answer (by the route's `errorKind`); an unmatched path gets the page set.
+ */
 export function addSecurityHeaders(app: FastifyInstance, options: Readonly<HelmetOptions>): void {
-  const headers = helmetHeaders(options);
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
+  const pageHeaders = helmetHeaders(options);
+  const answerHeaders = apiHeaders(pageHeaders);
+  app.addHook('onRequest', (request, reply, done) => {
+    const kind = request.routeOptions.config.errorKind as string | undefined;
+    reply.headers(kind !== undefined && API_KINDS.has(kind) ? answerHeaders : pageHeaders);
     done();
   });
 }

@@ -5,13 +5,13 @@
  * call returns; on PostgreSQL from every instance through LISTEN/NOTIFY; on SQLite, any commit by
  * another process, checked before each lookup), and the cache then forgets everything. While the listening connection is down it is bypassed entirely.
  */
-import type { AccessTokenInfo, RevocationListener } from '../store/types.ts';
+import type { AccessTokenInfo, RevocationListener, User } from '../store/types.ts';
 
 /** Entries before the cache starts over (a few megabytes at most). */
 const DEFAULT_MAX_ENTRIES = 10_000;
 
-interface Entry {
-  info: AccessTokenInfo;
+interface Entry<V> {
+  info: V;
   until: number;
 }
 
@@ -28,7 +28,13 @@ export interface TokenCacheOptions {
 
 /** Validated tokens by hash; a {@link RevocationListener} of the store. */
 export class TokenCache implements RevocationListener {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, Entry<AccessTokenInfo>>();
+  /**
+   * The users of cached tokens, by ZUID (user info reads one per request). A user row changes
+   * only by being disabled or getting a new password, and both are revocations (SPEC R15.6):
+   * they empty this map with the tokens.
+   */
+  private readonly users = new Map<number, Entry<User>>();
   private readonly ttlMs: number;
   private readonly now: () => number;
   private readonly maxEntries: number;
@@ -56,6 +62,7 @@ export class TokenCache implements RevocationListener {
   revoked(): void {
     this.generation++;
     this.entries.clear();
+    this.users.clear();
   }
 
   listening(up: boolean): void {
@@ -85,5 +92,27 @@ export class TokenCache implements RevocationListener {
       this.entries.set(hash, { info, until: Math.min(now + this.ttlMs, info.expiresAt) });
     }
     return info;
+  }
+
+  /**
+   * A user, from the cache while fresh and the cache is active, else from `read` (the store).
+   */
+  async user(
+    zuid: number,
+    read: (zuid: number) => Promise<User | undefined>,
+  ): Promise<User | undefined> {
+    if (!this.hearing) return read(zuid);
+    this.poll?.();
+    const now = this.now();
+    const hit = this.users.get(zuid);
+    if (hit && hit.until > now) return hit.info;
+    if (hit) this.users.delete(zuid);
+    const generation = this.generation;
+    const user = await read(zuid);
+    if (user && this.hearing && generation === this.generation) {
+      if (this.users.size >= this.maxEntries) this.users.clear();
+      this.users.set(zuid, { info: user, until: now + this.ttlMs });
+    }
+    return user;
   }
 }

@@ -33,6 +33,14 @@ describe('R1 identifiers', () => {
     expect(safeEqual('abc', 'abc')).toBe(true);
     expect(safeEqual('abc', 'abd')).toBe(false);
     expect(safeEqual('abc', 'abcd')).toBe(false);
+    expect(safeEqual('', '')).toBe(true);
+    expect(safeEqual('é', 'e')).toBe(false);
+  });
+
+  it('R1: the store hash is SHA-256 in hex (the FIPS 180-2 test vector)', () => {
+    expect(hashSecret('abc')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
   });
 });
 

@@ -108,14 +108,63 @@ describe('R12.5 scope catalogues', () => {
     expect(rejects(zoho, 'ZohoCRM.modules.WRITE')).toBe('invalid_scope');
   });
 
+  it("R12.5 (issue 12): Campaigns lists Zoho's composite operations and no undocumented scopes", () => {
+    const campaigns = zoho.entries.map((e) => e.name).filter((n) => n.startsWith('ZohoCampaigns.'));
+    const ops = ['READ', 'CREATE', 'UPDATE', 'DELETE', 'CREATE-UPDATE', 'WRITE', 'ALL'];
+    expect(campaigns.sort()).toEqual(
+      ['campaign', 'contact'].flatMap((m) => ops.map((op) => `ZohoCampaigns.${m}.${op}`)).sort(),
+    );
+    expect(zoho.parse('ZohoCampaigns.contact.create-update')).toEqual([
+      'ZohoCampaigns.contact.CREATE-UPDATE',
+    ]);
+    // https://www.zoho.com/campaigns/help/developers/access-token.html names no such scopes.
+    expect(rejects(zoho, 'ZohoCampaigns.automation.READ')).toBe('invalid_scope');
+    expect(rejects(zoho, 'ZohoCampaigns.reports.READ')).toBe('invalid_scope');
+  });
+
+  it("R12.5 (issue 12): Analytics and Cliq list Zoho's spellings, not invented scopes", () => {
+    // https://www.zoho.com/analytics/api/v2/ (lower-case operations) and
+    // https://www.zoho.com/cliq/help/restapi/v2/ (Organisation with an s).
+    expect(
+      zoho.parse(
+        'ZohoAnalytics.data.READ,zohoanalytics.fullaccess.all,ZohoCliq.organisation.create,ZohoCliq.messages.CREATE',
+      ),
+    ).toEqual([
+      'ZohoAnalytics.data.read',
+      'ZohoAnalytics.fullaccess.all',
+      'ZohoCliq.Organisation.CREATE',
+      'ZohoCliq.Messages.CREATE',
+    ]);
+    for (const gone of [
+      'ZohoAnalytics.org.READ',
+      'ZohoCliq.Buddies.ALL',
+      'ZohoCliq.OrganizationUsers.READ',
+      'ZohoCliq.Webhooks.DELETE',
+    ])
+      expect(rejects(zoho, gone), gone).toBe('invalid_scope');
+    // Every product file either cites a page the search tool found or says what was searched.
+    for (const file of zohoCatalogueFiles()) {
+      const data = JSON.parse(
+        readFileSync(new URL(`../../catalogues/zoho/${file}`, import.meta.url), 'utf8'),
+      ) as { source_found_in_search: boolean; note?: string };
+      if (!data.source_found_in_search) expect(data.note?.length ?? 0, file).toBeGreaterThan(40);
+    }
+    for (const file of ['analytics.json', 'cliq.json', 'campaigns.json']) {
+      const data = JSON.parse(
+        readFileSync(new URL(`../../catalogues/zoho/${file}`, import.meta.url), 'utf8'),
+      ) as { source_found_in_search: boolean; checked: string };
+      expect(data.source_found_in_search, file).toBe(true);
+      expect(data.checked.length, file).toBeGreaterThan(80);
+    }
+  });
+
   it('R12.5: seed knows only AaaServer and SalesIQ; any accepts every well-formed scope', () => {
     const seed = loadScopeCatalogue('seed');
     expect(rejects(seed, 'ZohoCRM.modules.ALL')).toBe('invalid_scope');
     const any = loadScopeCatalogue('any');
-    expect(any.parse('Acme.widgets.blue.read, ZohoCRM.modules.ALL')).toEqual([
-      'Acme.widgets.blue.read',
-      'ZohoCRM.modules.ALL',
-    ]);
+    expect(
+      any.parse('Acme.widgets.blue.read, ZohoCRM.modules.ALL Acme.widgets.CREATE-UPDATE'),
+    ).toEqual(['Acme.widgets.blue.read', 'ZohoCRM.modules.ALL', 'Acme.widgets.CREATE-UPDATE']);
     for (const bad of [
       'Acme.READ',
       'Acme..widgets.READ',
@@ -123,6 +172,9 @@ describe('R12.5 scope catalogues', () => {
       '.widgets.READ',
       '1x.y.READ',
       'a.b.READ1',
+      'a.b.-READ',
+      'a.b.READ-',
+      'a.b.READ--X',
     ])
       expect(rejects(any, bad), bad).toBe('invalid_scope');
   });
@@ -135,6 +187,16 @@ describe('R12.5 scope catalogues', () => {
     ['ZohoCRM.modules', false],
     ['ZohoCRM modules.ALL', false],
     ['ZohoCRM.modules.ALL.', false],
+    // Composite operations: alphabetic words joined by single dashes.
+    ['ZohoCampaigns.contact.CREATE-UPDATE', true],
+    ['zohocampaigns.campaign.create-update-delete', true],
+    ['A.b.-READ', false],
+    ['A.b.READ-', false],
+    ['A.b.READ--X', false],
+    ['A.b.READ-2', false],
+    ['A.b.2-READ', false],
+    ['A.b.READ_X', false],
+    ['A.-b.READ', false],
   ])('R12.5: the grammar says %s is well-formed: %s', (scope, ok) => {
     expect(isWellFormedScope(scope)).toBe(ok);
   });
@@ -149,6 +211,18 @@ describe('R12.5 scope catalogues', () => {
     [['ZohoCRM.modules.leads.ALL'], 'ZohoCRM.modules.contacts.READ', false],
     [['ZohoCRM.ALL'], 'ZohoCRM.modules.READ', false],
     [['ZohoCRM.modules.leads.READ'], 'ZohoCRM.modules.leads.CREATE', false],
+    // Composite operations match as a whole; ALL covers them when ALL covers every word.
+    [['ZohoCampaigns.contact.CREATE-UPDATE'], 'zohocampaigns.contact.create-update', true],
+    [['ZohoCampaigns.contact.CREATE-UPDATE'], 'ZohoCampaigns.contact.CREATE', false],
+    [['ZohoCampaigns.contact.CREATE-UPDATE'], 'ZohoCampaigns.contact.UPDATE', false],
+    [['ZohoCampaigns.contact.CREATE'], 'ZohoCampaigns.contact.CREATE-UPDATE', false],
+    [['ZohoCampaigns.contact.WRITE'], 'ZohoCampaigns.contact.DELETE', false],
+    [['ZohoCampaigns.contact.ALL'], 'ZohoCampaigns.contact.CREATE-UPDATE', true],
+    [['ZohoCampaigns.contact.ALL'], 'ZohoCampaigns.contact.WRITE', true],
+    [['ZohoCampaigns.contact.ALL'], 'ZohoCampaigns.contact.READ-WRITE', true],
+    [['ZohoCampaigns.contact.ALL'], 'ZohoCampaigns.contact.CREATE-EXPORT', false],
+    [['ZohoCampaigns.contact.ALL'], 'ZohoCampaigns.campaign.CREATE-UPDATE', false],
+    [['ZohoCRM.modules.ALL'], 'ZohoCRM.modules.leads.CREATE-UPDATE', true],
   ])('R12.5: %j grants %s → %s', (granted, required, expected) => {
     expect(hasScope(granted, required)).toBe(expected);
   });

@@ -294,7 +294,13 @@ describe.each(storeKinds)('attack: redirect URI tricks on $name', (kind) => {
         }
         const res = await victim.get(authorizeUrl({ clientId: app.clientId, redirectUri: uri }));
         await res.body?.cancel();
-        if (uri === REGISTERED) return expect(res.status).toBe(302);
+        // An edit can give back the registered URI itself (a '/' replaced by '/'), which must
+        // work. Nothing is returned: fast-check fails a property that returns anything but
+        // undefined or true, and an assertion returns an object (seed 885027109 found this).
+        if (uri === REGISTERED) {
+          expect(res.status).toBe(302);
+          return;
+        }
         expect(res.status, uri).toBe(400);
         expect(res.headers.get('location'), uri).toBeNull();
       }),

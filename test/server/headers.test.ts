@@ -31,6 +31,56 @@ describe.each(storeKinds.slice(0, 1))('security headers on $name', (kind) => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
+  it('protocol and API answers carry the REST set: no framing, no sniffing, a CSP that allows nothing', async () => {
+    const apiPaths = [
+      '/oauth/user/info',
+      '/.well-known/oauth-authorization-server',
+      '/oauth/v2/token',
+    ];
+    for (const path of apiPaths) {
+      const res = await fetch(`${server.url}${path}`, {
+        method: path === '/oauth/v2/token' ? 'POST' : 'GET',
+      });
+      const generic = [
+        'content-type',
+        'content-length',
+        'date',
+        'connection',
+        'keep-alive',
+        'cache-control',
+        'www-authenticate',
+        'vary',
+        'pragma',
+      ];
+      const names: string[] = [];
+      res.headers.forEach((_value, name) => {
+        if (!generic.includes(name)) names.push(name);
+      });
+      expect({ path, names: names.sort() }).toEqual({
+        path,
+        names: [
+          'content-security-policy',
+          'cross-origin-resource-policy',
+          'referrer-policy',
+          'strict-transport-security',
+          'x-content-type-options',
+          'x-frame-options',
+        ],
+      });
+      expect(res.headers.get('content-security-policy')).toBe(
+        "default-src 'none'; frame-ancestors 'none'",
+      );
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+    // Pages (and paths nothing serves) keep the whole document set.
+    for (const path of ['/login', '/no-such-page']) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+
   it('token responses, errors and the consent page are not cached', async () => {
     const app = await server.addClient();
     const err = await postForm(server.url, '/oauth/v2/token', {

@@ -8,7 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { createAdminKey } from '../../src/core/admin-keys.ts';
+import type { KyselyStore } from '../../src/store/kysely/kysely-store.ts';
 import { hashSecret } from '../../src/core/ids.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import {
@@ -69,6 +71,26 @@ describe.each(storeKinds)('R15.6 token cache in one process on $name', (kind) =>
     // The cache is bounded in time: past the TTL the store is read again.
     server.advance(301_000);
     expect(await userInfo(server.url, access)).toBe(401);
+  });
+
+  it('R15.6: the user of a cached token is cached with it, and read again after any revocation', async () => {
+    const { access, t } = await cachedToken();
+    const user = await server.store.findUserByEmail(t.user.email);
+    // Changed behind the cache's back (Tollgate itself never renames a user): not read again.
+    await sql`update users set first_name = 'Renamed' where zuid = ${user!.zuid}`.execute(
+      (server.store as KyselyStore).db,
+    );
+    const before = await fetch(`${server.url}/oauth/user/info`, {
+      headers: { authorization: `Bearer ${access}` },
+    });
+    expect(((await before.json()) as { First_Name: string }).First_Name).toBe(user!.firstName);
+    // A revocation of anything (here another app's token) empties the cache: the row is read.
+    const other = await cachedToken();
+    await postForm(server.url, `/oauth/v2/token/revoke?token=${other.access}`, {});
+    const after = await fetch(`${server.url}/oauth/user/info`, {
+      headers: { authorization: `Bearer ${access}` },
+    });
+    expect(((await after.json()) as { First_Name: string }).First_Name).toBe('Renamed');
   });
 
   it('R15.6: Zoho revocation (/oauth/v2/token/revoke) of a cached access token is refused at once', async () => {

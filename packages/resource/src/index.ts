@@ -3,7 +3,8 @@
  *
  * - {@link createTokenVerifier}: `verifyAccessToken(authorizationHeader)` by RFC 7662
  *   introspection against a Tollgate server, with a bounded cache (default 30 s).
- * - {@link hasScope}: scope matching of SPEC R7 (`ALL` covers READ/CREATE/UPDATE/DELETE).
+ * - {@link hasScope}: scope matching of SPEC R7 and R12.5 (`ALL` covers READ/CREATE/UPDATE/DELETE/
+ *   WRITE and composites of them such as CREATE-UPDATE).
  * - {@link requireScopeMiddleware}: a plain `(req, res, next)` middleware.
  * - {@link resourceErrorResponse}: refusals in the profile's shape (SPEC R0, RFC 6750 §3).
  * - {@link createJwtVerifier}: JWT access tokens (RFC 9068) verified from the issuer's keys.

@@ -23,8 +23,9 @@ export const refreshTokenGrant: Grant = {
       paramValues(request, 'resource'),
       allowedResources(ctx.config.resources),
     );
+    const refreshTokenHash = hashSecret(refreshToken);
     // The granted resources never change within a family, so they are read before minting.
-    const known = await ctx.store.findRefreshToken(hashSecret(refreshToken));
+    const known = await ctx.store.findRefreshToken(refreshTokenHash);
     const audience =
       known && known.clientId === client.client.clientId
         ? narrowResources(requested, known.resources)
@@ -57,7 +58,7 @@ export const refreshTokenGrant: Grant = {
     const rotated = isPublicClient(client.client.type) ? generateToken() : null;
     const result = await ctx.store.mintAccessToken({
       now,
-      refreshTokenHash: hashSecret(refreshToken),
+      refreshTokenHash,
       clientId: client.client.clientId,
       access: {
         tokenHash: hashSecret(accessToken),

@@ -8,7 +8,7 @@ import { toClient } from './rows.ts';
 import type { ClientsTable } from './schema.ts';
 
 /** The clients section of the Kysely store. */
-export function createClientStore({ db }: SectionContext): ClientStore {
+export function createClientStore({ db, hot: hotReads }: SectionContext): ClientStore {
   return {
     async createClient(client: NewClient, now: number): Promise<Client> {
       const row: ClientsTable = {
@@ -32,11 +32,17 @@ export function createClientStore({ db }: SectionContext): ClientStore {
     },
 
     async findClient(clientId: string): Promise<(Client & { secretHash: string }) | undefined> {
-      const row = await db
-        .selectFrom('clients')
-        .selectAll()
-        .where('client_id', '=', clientId)
-        .executeTakeFirst();
+      // Every token, revocation and introspection request reads its client: a prepared read
+      // (SPEC R16), through Kysely only while a transaction holds SQLite's connection.
+      const hot = hotReads?.client(clientId);
+      const row =
+        hot !== undefined && hot !== 'busy'
+          ? await hot
+          : await db
+              .selectFrom('clients')
+              .selectAll()
+              .where('client_id', '=', clientId)
+              .executeTakeFirst();
       return row && { ...toClient(row), secretHash: row.secret_hash };
     },
 

@@ -31,18 +31,24 @@ export async function hitCounterIn(
 }
 
 /** The counters section of the Kysely store. */
-export function createCounterStore({ db }: SectionContext): CounterStore {
+export function createCounterStore({ db, hot: hotReads }: SectionContext): CounterStore {
   return {
     hitCounter(key: string, windowMs: number, now: number): Promise<CounterResult> {
       return hitCounterIn(db, key, windowMs, now);
     },
 
     async peekCounter(key: string, now: number): Promise<CounterResult> {
-      const row = await db
-        .selectFrom('counters')
-        .select(['count', 'window_end'])
-        .where('key', '=', key)
-        .executeTakeFirst();
+      // Client authentication peeks at its throttle on every token request: a prepared read
+      // (SPEC R16), through Kysely only while a transaction holds SQLite's connection.
+      const hot = hotReads?.counter(key);
+      const row =
+        hot !== undefined && hot !== 'busy'
+          ? await hot
+          : await db
+              .selectFrom('counters')
+              .select(['count', 'window_end'])
+              .where('key', '=', key)
+              .executeTakeFirst();
       if (!row || Number(row.window_end) <= now) return { count: 0, resetAt: now };
       return { count: Number(row.count), resetAt: Number(row.window_end) };
     },

@@ -1,13 +1,21 @@
 /**
- * The two reads behind every user-info, introspection and API request (SPEC R16): an access
- * token by hash and a user by ZUID, without the query builder. On SQLite each is a statement
+ * The reads behind every user-info, introspection and API request (SPEC R16), an access token by
+ * hash and a user by ZUID, and behind every token request, a client by id (client
+ * authentication, with its throttle's counter) and a code by hash (the code exchange's read before redeeming), without the
+ * query builder. On SQLite each is a statement
  * prepared once and run synchronously; on PostgreSQL a named query (`pg` prepares it once per
  * connection and afterwards sends only its parameters). The SQL is written out here once and
  * returns the same columns as the Kysely queries it replaces; everything else stays on Kysely.
  */
 import type SqliteDatabase from 'better-sqlite3';
 import type pg from 'pg';
-import type { AccessTokensTable, UsersTable } from './schema.ts';
+import type {
+  AccessTokensTable,
+  AuthCodesTable,
+  ClientsTable,
+  CountersTable,
+  UsersTable,
+} from './schema.ts';
 
 export type AccessTokenRow = Pick<
   AccessTokensTable,
@@ -18,16 +26,44 @@ export type UserRow = Pick<
   'zuid' | 'email' | 'first_name' | 'last_name' | 'display_name' | 'disabled' | 'created_at' | 'dc'
 >;
 
+/** The columns `toClient` reads, and the secret's hash (client authentication compares it). */
+export type ClientRow = Pick<
+  ClientsTable,
+  | 'client_id'
+  | 'secret_hash'
+  | 'name'
+  | 'domain'
+  | 'type'
+  | 'redirect_uris'
+  | 'owner_zuid'
+  | 'profile'
+  | 'created_at'
+  | 'registration'
+  | 'access_token_format'
+  | 'data_centres'
+>;
+
 /** Reads that bypass Kysely; 'busy' means "not now: read through Kysely this time". */
 export interface HotReads {
   accessToken(tokenHash: string): Promise<AccessTokenRow | undefined> | 'busy';
   user(zuid: number): Promise<UserRow | undefined> | 'busy';
+  client(clientId: string): Promise<ClientRow | undefined> | 'busy';
+  code(codeHash: string): Promise<AuthCodesTable | undefined> | 'busy';
+  counter(key: string): Promise<CounterRow | undefined> | 'busy';
 }
+
+export type CounterRow = Pick<CountersTable, 'count' | 'window_end'>;
 
 const ACCESS_TOKEN_SQL = (param: string): string =>
   `select client_id, zuid, scopes, expires_at, refresh_token_id, audience, dpop_jkt from access_tokens where token_hash = ${param}`;
 const USER_SQL = (param: string): string =>
   `select zuid, email, first_name, last_name, display_name, disabled, created_at, dc from users where zuid = ${param}`;
+const CLIENT_SQL = (param: string): string =>
+  `select client_id, secret_hash, name, domain, type, redirect_uris, owner_zuid, profile, created_at, registration, access_token_format, data_centres from clients where client_id = ${param}`;
+const CODE_SQL = (param: string): string =>
+  `select code_hash, client_id, zuid, scopes, redirect_uri, offline, code_challenge, code_challenge_method, state, description, expires_at, created_at, consumed_at, resources, dpop_jkt, nonce, auth_time from auth_codes where code_hash = ${param}`;
+const COUNTER_SQL = (param: string): string =>
+  `select "count", window_end from counters where "key" = ${param}`;
 
 /**
  * SQLite: statements prepared on first use and reused. Kysely runs a transaction over several
@@ -36,19 +72,23 @@ const USER_SQL = (param: string): string =>
  * queues behind the transaction through Kysely as before.
  */
 export function sqliteHotReads(database: SqliteDatabase.Database): HotReads {
-  let token: SqliteDatabase.Statement<[string], AccessTokenRow> | undefined;
-  let user: SqliteDatabase.Statement<[number], UserRow> | undefined;
+  /** One read: its statement is prepared on first use and reused. */
+  const read = <K extends string | number, R>(
+    text: string,
+  ): ((key: K) => Promise<R | undefined> | 'busy') => {
+    let statement: SqliteDatabase.Statement<[K], R> | undefined;
+    return (key) => {
+      if (database.inTransaction) return 'busy';
+      statement ??= database.prepare<[K], R>(text);
+      return Promise.resolve(statement.get(key));
+    };
+  };
   return {
-    accessToken(tokenHash) {
-      if (database.inTransaction) return 'busy';
-      token ??= database.prepare<[string], AccessTokenRow>(ACCESS_TOKEN_SQL('?'));
-      return Promise.resolve(token.get(tokenHash));
-    },
-    user(zuid) {
-      if (database.inTransaction) return 'busy';
-      user ??= database.prepare<[number], UserRow>(USER_SQL('?'));
-      return Promise.resolve(user.get(zuid));
-    },
+    accessToken: read<string, AccessTokenRow>(ACCESS_TOKEN_SQL('?')),
+    user: read<number, UserRow>(USER_SQL('?')),
+    client: read<string, ClientRow>(CLIENT_SQL('?')),
+    code: read<string, AuthCodesTable>(CODE_SQL('?')),
+    counter: read<string, CounterRow>(COUNTER_SQL('?')),
   };
 }
 
@@ -74,5 +114,8 @@ export function postgresHotReads(pool: pg.Pool): HotReads {
     accessToken: (tokenHash) =>
       first<AccessTokenRow>('tollgate_access_token', ACCESS_TOKEN_SQL('$1'), tokenHash),
     user: (zuid) => first<UserRow>('tollgate_user', USER_SQL('$1'), zuid),
+    client: (clientId) => first<ClientRow>('tollgate_client', CLIENT_SQL('$1'), clientId),
+    code: (codeHash) => first<AuthCodesTable>('tollgate_code', CODE_SQL('$1'), codeHash),
+    counter: (key) => first<CounterRow>('tollgate_counter', COUNTER_SQL('$1'), key),
   };
 }
