@@ -13,7 +13,13 @@ import { invalidRequest, OAuthError } from '../core/errors.ts';
 import { catalogueName, loadScopeCatalogue, type ScopeCatalogue } from '../core/scopes.ts';
 import type { Store } from '../store/types.ts';
 import { ServerContext, type ServerContextOptions } from './context.ts';
-import { API_ROUTES, BROWSER_ROUTES, kindOfUnknownPath, ROUTE_MODULES } from './routes.ts';
+import {
+  API_ROUTES,
+  BROWSER_ROUTES,
+  FORM_ROUTES,
+  kindOfUnknownPath,
+  ROUTE_MODULES,
+} from './routes.ts';
 import { metadataEndpoint } from './endpoints/metadata.ts';
 import { loggerOptions } from './logging.ts';
 import { trackConnections } from './connection-drain.ts';
@@ -250,8 +256,9 @@ export async function buildApp(
   });
 
   // Pages for people get cookies and CSRF protection; the protocol endpoints and APIs never read
-  // cookies, so they skip those hooks (and their cost on every request), and take multipart
-  // bodies (SPEC R4.1). Each group is its own encapsulated Fastify context.
+  // cookies, so they skip those hooks (and their cost on every request). The form-post
+  // endpoints take multipart bodies (SPEC R4.1); user info and the JSON APIs do not, and skip
+  // its hooks too. Each group is its own encapsulated Fastify context.
   await app.register(async (pages) => {
     await pages.register(cookie);
     await pages.register(csrf, {
@@ -266,14 +273,17 @@ export async function buildApp(
     });
     for (const route of BROWSER_ROUTES) await pages.register(route.register);
   });
-  await app.register(async (api) => {
-    await api.register(multipart, {
+  await app.register(async (forms) => {
+    await forms.register(multipart, {
       attachFieldsToBody: 'keyValues',
       limits: { fields: 100, fieldSize: 16 * 1024, files: 0, fileSize: 0, parts: 100 },
       onFile: async () => {
         throw invalidRequest('File parts are not accepted.');
       },
     });
+    for (const route of FORM_ROUTES) await forms.register(route.register);
+  });
+  await app.register(async (api) => {
     await api.register(metadataEndpoint(ROUTE_MODULES).register);
     for (const route of API_ROUTES) await api.register(route.register);
   });

@@ -64,10 +64,10 @@ export const BROWSER_ROUTES: readonly RouteModule[] = [
 ];
 
 /**
- * Protocol endpoints (SPEC R4-R6), the SalesIQ-style API, the admin API and static assets: no
- * cookies. The metadata endpoint is added by buildApp over every module.
+ * Protocol endpoints that take form posts (SPEC R4.1: url-encoded or multipart text fields, as
+ * Zoho's SDKs send): no cookies.
  */
-export const API_ROUTES: readonly RouteModule[] = [
+export const FORM_ROUTES: readonly RouteModule[] = [
   tokenEndpoint,
   deviceEndpoints,
   parEndpoint,
@@ -75,6 +75,14 @@ export const API_ROUTES: readonly RouteModule[] = [
   scopeEnhanceEndpoint,
   revokeEndpoints,
   introspectEndpoint,
+];
+
+/**
+ * Reads and JSON APIs (user info, keys, the SalesIQ-style API, the admin API, static assets,
+ * health, metrics): no cookies and no multipart parsing, whose hooks would run on every call.
+ * The metadata endpoint is added by buildApp over every module.
+ */
+export const API_ROUTES: readonly RouteModule[] = [
   userInfoEndpoint,
   serverInfoEndpoint,
   keysEndpoint,
@@ -87,7 +95,11 @@ export const API_ROUTES: readonly RouteModule[] = [
 ];
 
 /** Every module, in order. */
-export const ROUTE_MODULES: readonly RouteModule[] = [...BROWSER_ROUTES, ...API_ROUTES];
+export const ROUTE_MODULES: readonly RouteModule[] = [
+  ...BROWSER_ROUTES,
+  ...FORM_ROUTES,
+  ...API_ROUTES,
+];
 
 /** The kind of answer for a path no route matched: the owner of its longest prefix, else a page. */
 export function kindOfUnknownPath(path: string): ErrorKind {

@@ -37,7 +37,8 @@ export function hasScope(granted: readonly string[], required: string): boolean 
   const dot = want.lastIndexOf('.');
   if (dot <= 0) return granted.some((g) => g.toLowerCase() === want);
   const base = want.slice(0, dot);
-  const allCovers = coveredByAll(want.slice(dot + 1));
+  // Worked out only if an ALL is among the grants (most checks find the scope itself).
+  let allCovers: boolean | undefined;
   return granted.some((g) => {
     const have = g.toLowerCase();
     if (have === want) return true;
@@ -45,6 +46,7 @@ export function hasScope(granted: readonly string[], required: string): boolean 
     const prefix = have.slice(0, -'.all'.length);
     // Needs a service and a segment: `ZohoCRM.ALL` is not a scope that covers a whole service.
     if (!prefix.includes('.')) return false;
+    allCovers ??= coveredByAll(want.slice(dot + 1));
     return (allCovers && base === prefix) || base.startsWith(`${prefix}.`);
   });
 }
