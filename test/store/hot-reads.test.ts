@@ -62,7 +62,9 @@ describe.each(storeKinds)('hot-path reads on $name', (kind) => {
     expect(disabled?.user).toEqual({ ...user, disabled: true });
     // The query-builder fallback (used while a SQLite transaction is open) answers the same.
     const kysely = store as KyselyStore;
-    const plain = createKyselyStore(kysely.db, kysely.sqlDialect);
+    const plain = createKyselyStore(kysely.db, kysely.sqlDialect, undefined, {
+      hotSql: kysely.hotSql,
+    });
     expect(await plain.findAccessTokenWithUser(other.accessHash)).toEqual(disabled);
     // Disabling the user deleted the first token.
     expect(await plain.findAccessTokenWithUser(input.accessHash)).toBeUndefined();
