@@ -16,10 +16,20 @@ const which = process.argv[2] ?? 'userinfo';
 const n = Number(process.argv[3] ?? 20000);
 const dir = mkdtempSync(join(tmpdir(), 'probe-'));
 const store = await openStore(join(dir, 'p.db'));
-const fx = await seedFixtures(store, { users: 10, refreshPerUser: 1, accessTokens: 200 }, Date.now());
+const fx = await seedFixtures(
+  store,
+  { users: 10, refreshPerUser: 1, accessTokens: 200 },
+  Date.now(),
+);
 const cacheTtl = Number(process.env.CACHE_TTL ?? 60);
 const app = await buildApp(
-  parseConfig({ logLevel: 'warn', port: 0, throttle: false, profile: 'rfc', tokenCacheTtl: cacheTtl }),
+  parseConfig({
+    logLevel: 'warn',
+    port: 0,
+    throttle: false,
+    profile: 'rfc',
+    tokenCacheTtl: cacheTtl,
+  }),
   store,
 );
 const bare = Fastify({ logger: { level: 'warn' } });
@@ -60,7 +70,10 @@ async function measure(label: string, run: (i: number) => Promise<number>): Prom
 }
 const rounds = Number(process.env.ROUNDS ?? 3);
 for (let r = 0; r < rounds; r++) {
-  const b = await measure('bare GET', async () => (await bare.inject({ method: 'GET', url: '/x' })).statusCode);
+  const b = await measure(
+    'bare GET',
+    async () => (await bare.inject({ method: 'GET', url: '/x' })).statusCode,
+  );
   const t = await measure(which, one);
   console.log(`  difference ${(t - b).toFixed(1)} µs`);
 }

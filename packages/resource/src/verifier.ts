@@ -21,8 +21,9 @@ export const JWT_TOKEN_PATTERN =
   /^[A-Za-z0-9_-]{1,8192}\.[A-Za-z0-9_-]{1,8192}\.[A-Za-z0-9_-]{1,8192}$/;
 
 /** Node's one-shot `crypto.hash` (20.12 and later) where it exists: half the cost of a Hash. */
-const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string })
-  .hash;
+const oneShotHash = (
+  crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }
+).hash;
 
 /** SHA-256 of a token in lower-case hex: how Tollgate stores tokens, and the cache key. */
 const sha256Hex = (value: string): string =>
