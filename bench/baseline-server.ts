@@ -1,12 +1,13 @@
 /**
  * The baselines of the benchmark: a bare Fastify 5 app in the same kind of process as Tollgate
- * (Node with tsx, the same pino settings and the same one-line-per-request hook), so the ratio of
- * an endpoint to its baseline is what Tollgate adds beyond the HTTP stack.
+ * (compiled JavaScript run by plain node, the same pino settings and the same one-line-per-request
+ * hook), so the ratio of an endpoint to its baseline is what Tollgate adds beyond the HTTP stack.
  *
  * - `GET /baseline/get` answers a small JSON body (baseline A, the limit for GET endpoints).
  * - `POST /baseline/post` parses a url-encoded body and answers a small JSON body (baseline B).
  *
- * Usage: `node --import tsx bench/baseline-server.ts [--port 0] [--host 127.0.0.1] [--log-level warn]`
+ * The bench compiles it first (bench/build.ts, bench/tsconfig.baseline.json). By hand:
+ * `node --import tsx bench/baseline-server.ts [--port 0] [--host 127.0.0.1] [--log-level warn]`
  */
 import Fastify, { LogController } from 'fastify';
 import formbody from '@fastify/formbody';

@@ -16,6 +16,7 @@ import { DEMO_EMAIL } from '../src/cli/demo.ts';
 import { registerConfidentialClient } from '../src/core/registration.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
+import { buildServers } from './build.ts';
 
 const { values } = parseArgs({
   options: {
@@ -62,6 +63,8 @@ async function waitForDemo(server: ServerProcess, token: string): Promise<void> 
   throw new Error('the demo portal did not appear');
 }
 
+// Compiled JavaScript, as users run it (bench/build.ts).
+const servers = buildServers();
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-api-'));
 const db = join(dir, 'tollgate.db');
 const tollgateArgs = [
@@ -78,7 +81,7 @@ const tollgateArgs = [
 const rows: Row[] = [];
 try {
   // First start: creates the demo user, app and portal; then a self client mints the token.
-  const first = await startServer('src/cli/main.ts', tollgateArgs);
+  const first = await startServer(servers.tollgate, tollgateArgs);
   let token = '';
   try {
     for (let i = 0; i < 100 && token === ''; i++) {
@@ -114,7 +117,7 @@ try {
   const headers = { authorization: `Zoho-oauthtoken ${token}` };
 
   for (let round = 0; round < Number(values.rounds); round++) {
-    const bare = await startServer('bench/baseline-server.ts', ['--log-level', 'warn']);
+    const bare = await startServer(servers.baseline, ['--log-level', 'warn']);
     try {
       rows.push(await load('bare Fastify route (GET /baseline/get)', `${bare.url}/baseline/get`));
     } finally {
@@ -124,7 +127,7 @@ try {
       ['local mode, no validation cache', ['--token-cache-ttl', '0']],
       ['local mode, validation cache 30 s', ['--token-cache-ttl', '30']],
     ] as const) {
-      const server = await startServer('src/cli/main.ts', [...tollgateArgs, ...extra]);
+      const server = await startServer(servers.tollgate, [...tollgateArgs, ...extra]);
       try {
         await waitForDemo(server, token);
         rows.push(await load(name, `${server.url}/api/v2/zylker/operators`, headers));

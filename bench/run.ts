@@ -21,7 +21,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, availableParallelism, loadavg, release, totalmem, type as osType } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { openStore } from '../src/store/open-store.ts';
 import { CACHE_OFF, caseById, type CaseId, type CaseInput, type CaseSpec } from './cases.ts';
 import { pinProcesses, type Pinning } from './pinning.ts';
@@ -38,12 +38,13 @@ import {
   type StoreResult,
 } from './report.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
+import { buildServers, type BuiltServers } from './build.ts';
 import { problemsOf, targetsOf, writeDocs } from './run-verdict.ts';
 import { describe, measure } from './measure.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const TOLLGATE_MAIN = join(ROOT, 'src/cli/main.ts');
-const BASELINE_MAIN = join(ROOT, 'bench/baseline-server.ts');
+/** Compiled before the first server starts (bench/build.ts): Tollgate and baseline as JavaScript. */
+let built: BuiltServers | undefined;
+const servers = (): BuiltServers => (built ??= buildServers());
 const PROFILE = 'rfc';
 /** Sizes above this run on PostgreSQL only (SQLite would take most of the 10-minute budget to load them). */
 const SQLITE_MAX_SIZE = 1_000_000;
@@ -81,7 +82,7 @@ function startTollgate(
   const nodeFlags = opts.cpuProf
     ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${profileName}.cpuprofile`]
     : [];
-  return startServer(TOLLGATE_MAIN, tollgateArgs(location, opts, extra), {
+  return startServer(servers().tollgate, tollgateArgs(location, opts, extra), {
     nodeFlags,
     cpus: pinning.serverCpus,
   });
@@ -138,7 +139,7 @@ async function runCases(
     try {
       const fixtures = await seedFixtures(store, SEED);
       baseline = await startServer(
-        BASELINE_MAIN,
+        servers().baseline,
         ['--port', '0', '--host', '127.0.0.1', '--log-level', opts.logLevel],
         { cpus: pinning.serverCpus },
       );
@@ -320,6 +321,11 @@ async function main(): Promise<void> {
     return;
   }
   const started = performance.now();
+  // Before pinning: the compiler may use both CPUs.
+  const { tollgate, baseline } = servers();
+  process.stdout.write(
+    `Servers: compiled JavaScript by plain node, no loader (${relative(process.cwd(), tollgate)}, ${relative(process.cwd(), baseline)})\n`,
+  );
   const pinning = pinProcesses(opts.pin);
   process.stdout.write(`CPU pinning: ${pinning.description}\n`);
   const loadBefore = loadavg();

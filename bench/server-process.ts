@@ -1,14 +1,15 @@
 /**
- * The servers under load run in their own processes (`node --import tsx ...`), apart from the
- * load generator; this starts one, waits for its "listening on URL" line, samples its resident
- * memory, and stops it (SIGTERM, so `--cpu-prof` profiles get written).
+ * The servers under load run in their own processes, apart from the load generator: compiled
+ * JavaScript by plain `node` (bench/build.ts builds it), as users run Tollgate; a `.ts` script
+ * still runs through tsx's loader. This starts one, waits for its "listening on URL" line,
+ * samples its resident memory, and stops it (SIGTERM, so `--cpu-prof` profiles get written).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
-/** The repository root: `--import tsx` resolves from there whatever the caller's folder. */
+/** The repository root: `--import tsx` (for a `.ts` script) resolves from there. */
 const ROOT = resolve(import.meta.dirname, '..');
 
 export interface ServerProcess {
@@ -22,7 +23,7 @@ export interface ServerProcess {
 }
 
 export interface StartOptions {
-  /** Node flags before `--import tsx` (e.g. `--cpu-prof`). */
+  /** Node flags before the script (e.g. `--cpu-prof`). */
   nodeFlags?: string[];
   /** Seconds to wait for the listening line. */
   timeoutSeconds?: number;
@@ -75,13 +76,17 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-/** Spawns `node [flags] --import tsx <script> ...args` and resolves once it prints its URL. */
+/**
+ * Spawns `node [flags] <script> ...args` (a `.ts` script with `--import tsx`) and resolves once
+ * it prints its URL.
+ */
 export async function startServer(
   script: string,
   args: string[],
   options: StartOptions = {},
 ): Promise<ServerProcess> {
-  const nodeArgs = [...(options.nodeFlags ?? []), '--import', 'tsx', script, ...args];
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const nodeArgs = [...(options.nodeFlags ?? []), ...loader, script, ...args];
   const child = spawn(
     options.cpus === undefined ? process.execPath : 'taskset',
     options.cpus === undefined ? nodeArgs : ['-c', options.cpus, process.execPath, ...nodeArgs],

@@ -6,16 +6,42 @@
  */
 import {
   createCachedVerifier,
+  type AccessTokenClaims,
   type CommonVerifierOptions,
   type TokenVerifier,
 } from '@tollgate/resource';
-import type { GrantStore } from '../store/types.ts';
+import type { AccessTokenInfo, GrantStore, User } from '../store/types.ts';
 import type { TokenCache } from './token-cache.ts';
+
+/** A stored token as the verifier reads it: with its user when the read joined it (SPEC R16). */
+type ReadToken = AccessTokenInfo & { user?: User | undefined };
+
+/**
+ * The claims of a locally verified token. `user` is there when the store read joined the token's
+ * user (null: the user row is gone), so user info needs no second read; createCachedVerifier
+ * hands back a copy of the lookup's claims with every field, so it rides along.
+ */
+export interface LocalClaims extends AccessTokenClaims {
+  user?: User | null;
+}
+
+/**
+ * The user a verified token's read brought along: the user, null when the user row is gone, or
+ * undefined when the read did not join it (the caller reads the user).
+ */
+export function joinedUser(claims: AccessTokenClaims): User | null | undefined {
+  return (claims as LocalClaims).user;
+}
 
 /** Local mode: validation against the Store Tollgate writes. */
 export interface LocalVerifierOptions extends CommonVerifierOptions {
   mode: 'local';
   store: Pick<GrantStore, 'findAccessToken'>;
+  /**
+   * Reads a token by hash instead of `store.findAccessToken`: Tollgate's server reads the token
+   * with its user in one statement (`findAccessTokenWithUser`), for user info (SPEC R16).
+   */
+  read?: (hash: string) => Promise<ReadToken | undefined>;
   /**
    * How long a validated token is remembered, in milliseconds (default 0: off, every request
    * reads the store). With a cache, a revoked token stays accepted on this instance for at most
@@ -28,17 +54,18 @@ export interface LocalVerifierOptions extends CommonVerifierOptions {
    */
   cache?: TokenCache;
   /** A further condition on a stored token (its data centre, SPEC R13.1); default: none. */
-  accept?: (info: { zuid: number; clientId: string }) => Promise<boolean>;
+  accept?: (info: ReadToken) => Promise<boolean>;
 }
 
 /** A verifier that reads tokens from the store. @see RFC 6750 §2.1 */
 export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifier {
   const { store } = options;
+  const read = options.read ?? ((hash: string) => store.findAccessToken(hash));
   return createCachedVerifier({
-    lookup: async (_token, hash) => {
-      const info = options.cache
-        ? await options.cache.lookup(hash, (h) => store.findAccessToken(h))
-        : await store.findAccessToken(hash);
+    lookup: async (_token, hash): Promise<LocalClaims | null> => {
+      const info: ReadToken | undefined = options.cache
+        ? await options.cache.lookup(hash, read)
+        : await read(hash);
       if (info && options.accept && !(await options.accept(info))) return null;
       return info
         ? {
@@ -48,6 +75,7 @@ export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifie
             expiresAt: info.expiresAt,
             audience: info.audience,
             ...(info.dpopJkt !== null ? { confirmation: { jkt: info.dpopJkt } } : {}),
+            ...('user' in info ? { user: info.user ?? null } : {}),
           }
         : null;
     },

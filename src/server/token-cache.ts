@@ -73,11 +73,12 @@ export class TokenCache implements RevocationListener {
 
   /**
    * The token's info, from the cache while it is fresh and the cache is active, else from
-   * `read` (the store), remembered when live.
+   * `read` (the store), remembered when live; when `read` joined the token's user
+   * (`AccessTokenWithUser`), the user is remembered too.
    */
-  async lookup(
+  async lookup<I extends AccessTokenInfo>(
     hash: string,
-    read: (hash: string) => Promise<AccessTokenInfo | undefined>,
+    read: (hash: string) => Promise<I | undefined>,
   ): Promise<AccessTokenInfo | undefined> {
     if (!this.hearing) return read(hash);
     this.poll?.();
@@ -90,6 +91,9 @@ export class TokenCache implements RevocationListener {
     if (info && this.hearing && generation === this.generation && info.expiresAt > now) {
       if (this.entries.size >= this.maxEntries) this.entries.clear();
       this.entries.set(hash, { info, until: Math.min(now + this.ttlMs, info.expiresAt) });
+      // A joined read (user info, SPEC R16) brought the user too: keep it beside the token.
+      const user = (info as { user?: User }).user;
+      if (user) this.keepUser(user, now);
     }
     return info;
   }
@@ -109,10 +113,12 @@ export class TokenCache implements RevocationListener {
     if (hit) this.users.delete(zuid);
     const generation = this.generation;
     const user = await read(zuid);
-    if (user && this.hearing && generation === this.generation) {
-      if (this.users.size >= this.maxEntries) this.users.clear();
-      this.users.set(zuid, { info: user, until: now + this.ttlMs });
-    }
+    if (user && this.hearing && generation === this.generation) this.keepUser(user, now);
     return user;
+  }
+
+  private keepUser(user: User, now: number): void {
+    if (this.users.size >= this.maxEntries) this.users.clear();
+    this.users.set(user.zuid, { info: user, until: now + this.ttlMs });
   }
 }

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { KyselyStore } from '../../src/store/kysely/kysely-store.ts';
+import { createKyselyStore, type KyselyStore } from '../../src/store/kysely/kysely-store.ts';
 import type { Client, Store, User } from '../../src/store/types.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { HOUR, NOW, expectIssued, hash, issueInput, newCode, openWithGrant } from './fixtures.ts';
@@ -34,6 +34,39 @@ describe.each(storeKinds)('hot-path reads on $name', (kind) => {
     expect(await store.findAccessToken('0'.repeat(64))).toBeUndefined();
     expect(await store.findUser(user.zuid)).toEqual(user);
     expect(await store.findUser(user.zuid + 1_000_000)).toBeUndefined();
+  });
+
+  it('R16: the joined read answers the access token with its user, and nothing for an unknown token', async () => {
+    const input = issueInput(client.clientId, user.zuid, { scopes: ['AaaServer.profile.READ'] });
+    expectIssued(await store.issueTokens(input));
+    const token = await store.findAccessToken(input.accessHash);
+    expect(await store.findAccessTokenWithUser(input.accessHash)).toEqual({ ...token, user });
+    expect(await store.findAccessTokenWithUser('0'.repeat(64))).toBeUndefined();
+    expect(await store.setUserDisabled(user.zuid, true)).toBe(true);
+    const other = issueInput(client.clientId, user.zuid);
+    // Disabling revoked the grant: a token written afterwards behind its back shows the flag.
+    await (store as KyselyStore).db
+      .insertInto('access_tokens')
+      .values({
+        token_hash: other.accessHash,
+        client_id: client.clientId,
+        zuid: user.zuid,
+        scopes: 'AaaServer.profile.READ',
+        expires_at: NOW + HOUR,
+        refresh_token_id: null,
+        code_hash: null,
+        created_at: NOW,
+      })
+      .execute();
+    const disabled = await store.findAccessTokenWithUser(other.accessHash);
+    expect(disabled?.user).toEqual({ ...user, disabled: true });
+    // The query-builder fallback (used while a SQLite transaction is open) answers the same.
+    const kysely = store as KyselyStore;
+    const plain = createKyselyStore(kysely.db, kysely.sqlDialect);
+    expect(await plain.findAccessTokenWithUser(other.accessHash)).toEqual(disabled);
+    // Disabling the user deleted the first token.
+    expect(await plain.findAccessTokenWithUser(input.accessHash)).toBeUndefined();
+    expect(await plain.findAccessTokenWithUser('0'.repeat(64))).toBeUndefined();
   });
 
   it('R16: the client and code reads answer every stored column, and nothing for unknown keys', async () => {

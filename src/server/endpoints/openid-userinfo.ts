@@ -33,7 +33,7 @@ export const openidUserInfoEndpoint: RouteModule = {
         [OPENID_SCOPE],
         { request: presentedRequest(request, ctx.issuer) },
       );
-      const user = await ctx.findUser(token.userId);
+      const user = await ctx.userOf(token);
       if (!user || user.disabled) throw invalidToken('The account of this token is disabled.');
       return reply
         .header('cache-control', 'no-store')

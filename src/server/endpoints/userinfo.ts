@@ -24,7 +24,7 @@ export const userInfoEndpoint: RouteModule = {
         [PROFILE_SCOPE],
         { request: presentedRequest(request, ctx.issuer) },
       );
-      const user = await ctx.findUser(claims.userId);
+      const user = await ctx.userOf(claims);
       if (!user || user.disabled) throw invalidToken('The account of this token is disabled.');
       return reply.header('cache-control', 'no-store').send({
         First_Name: user.firstName,

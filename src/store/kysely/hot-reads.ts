@@ -1,6 +1,6 @@
 /**
  * The reads behind every user-info, introspection and API request (SPEC R16), an access token by
- * hash and a user by ZUID, and behind every token request, a client by id (client
+ * hash and a user by ZUID (or both in one joined read, for user info), and behind every token request, a client by id (client
  * authentication, with its throttle's counter) and a code by hash (the code exchange's read before redeeming), without the
  * query builder. On SQLite each is a statement
  * prepared once and run synchronously; on PostgreSQL a named query (`pg` prepares it once per
@@ -21,6 +21,17 @@ export type AccessTokenRow = Pick<
   AccessTokensTable,
   'client_id' | 'zuid' | 'scopes' | 'expires_at' | 'refresh_token_id' | 'audience' | 'dpop_jkt'
 >;
+/** The joined read: the token's columns, then its user's, prefixed `user_` (null: no user row). */
+export type AccessTokenUserRow = AccessTokenRow & {
+  user_zuid: number | null;
+  user_email: string | null;
+  user_first_name: string | null;
+  user_last_name: string | null;
+  user_display_name: string | null;
+  user_disabled: number | null;
+  user_created_at: number | null;
+  user_dc: string | null;
+};
 export type UserRow = Pick<
   UsersTable,
   'zuid' | 'email' | 'first_name' | 'last_name' | 'display_name' | 'disabled' | 'created_at' | 'dc'
@@ -47,6 +58,7 @@ export type ClientRow = Pick<
 export interface HotReads {
   accessToken(tokenHash: string): Promise<AccessTokenRow | undefined> | 'busy';
   user(zuid: number): Promise<UserRow | undefined> | 'busy';
+  accessTokenWithUser(tokenHash: string): Promise<AccessTokenUserRow | undefined> | 'busy';
   client(clientId: string): Promise<ClientRow | undefined> | 'busy';
   code(codeHash: string): Promise<AuthCodesTable | undefined> | 'busy';
   counter(key: string): Promise<CounterRow | undefined> | 'busy';
@@ -64,6 +76,13 @@ export type ClientAuthRow = { [K in keyof ClientRow]: ClientRow[K] | null } & {
 
 const ACCESS_TOKEN_SQL = (param: string): string =>
   `select client_id, zuid, scopes, expires_at, refresh_token_id, audience, dpop_jkt from access_tokens where token_hash = ${param}`;
+/** One statement for user info: the token and its user (a left join: the user may be gone). */
+export const ACCESS_TOKEN_USER_SQL = (param: string): string =>
+  `select t.client_id, t.zuid, t.scopes, t.expires_at, t.refresh_token_id, t.audience, t.dpop_jkt, ` +
+  `u.zuid as user_zuid, u.email as user_email, u.first_name as user_first_name, ` +
+  `u.last_name as user_last_name, u.display_name as user_display_name, u.disabled as user_disabled, ` +
+  `u.created_at as user_created_at, u.dc as user_dc ` +
+  `from access_tokens t left join users u on u.zuid = t.zuid where t.token_hash = ${param}`;
 const USER_SQL = (param: string): string =>
   `select zuid, email, first_name, last_name, display_name, disabled, created_at, dc from users where zuid = ${param}`;
 const CLIENT_SQL = (param: string): string =>
@@ -98,6 +117,7 @@ export function sqliteHotReads(database: SqliteDatabase.Database): HotReads {
   return {
     accessToken: read<[string], AccessTokenRow>(ACCESS_TOKEN_SQL('?')),
     user: read<[number], UserRow>(USER_SQL('?')),
+    accessTokenWithUser: read<[string], AccessTokenUserRow>(ACCESS_TOKEN_USER_SQL('?')),
     client: read<[string], ClientRow>(CLIENT_SQL('?')),
     code: read<[string], AuthCodesTable>(CODE_SQL('?')),
     counter: read<[string], CounterRow>(COUNTER_SQL('?')),
@@ -136,6 +156,12 @@ export function postgresHotReads(pool: pg.Pool): HotReads {
     accessToken: (tokenHash) =>
       first<AccessTokenRow>('tollgate_access_token', ACCESS_TOKEN_SQL('$1'), tokenHash),
     user: (zuid) => first<UserRow>('tollgate_user', USER_SQL('$1'), zuid),
+    accessTokenWithUser: (tokenHash) =>
+      first<AccessTokenUserRow>(
+        'tollgate_access_token_user',
+        ACCESS_TOKEN_USER_SQL('$1'),
+        tokenHash,
+      ),
     client: (clientId) => first<ClientRow>('tollgate_client', CLIENT_SQL('$1'), clientId),
     code: (codeHash) => first<AuthCodesTable>('tollgate_code', CODE_SQL('$1'), codeHash),
     counter: (key) => first<CounterRow>('tollgate_counter', COUNTER_SQL('$1'), key),

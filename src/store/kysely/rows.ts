@@ -5,6 +5,7 @@
 import type { WireProfile } from '@tollgate/resource';
 import type {
   AccessTokenFormat,
+  AccessTokenWithUser,
   AuthorizationCode,
   Client,
   ClientRegistration,
@@ -12,6 +13,7 @@ import type {
   RefreshToken,
   User,
 } from '../types.ts';
+import type { AccessTokenUserRow } from './hot-reads.ts';
 import type { AuthCodesTable, ClientsTable, RefreshTokensTable, UsersTable } from './schema.ts';
 
 /** Scopes are stored space-separated, as they travel in OAuth parameters. */
@@ -28,6 +30,32 @@ export function toUser(row: Omit<UsersTable, 'password_hash'>): User {
     disabled: row.disabled === 1,
     createdAt: Number(row.created_at),
     dc: row.dc ?? null,
+  };
+}
+
+/** The joined read of user info: a token and its user (undefined when the user row is gone). */
+export function toAccessTokenWithUser(row: AccessTokenUserRow): AccessTokenWithUser {
+  return {
+    clientId: row.client_id,
+    zuid: Number(row.zuid),
+    scopes: splitList(row.scopes),
+    expiresAt: Number(row.expires_at),
+    refreshTokenId: row.refresh_token_id === null ? null : Number(row.refresh_token_id),
+    audience: splitList(row.audience ?? ''),
+    dpopJkt: row.dpop_jkt ?? null,
+    user:
+      row.user_zuid === null
+        ? undefined
+        : toUser({
+            zuid: row.user_zuid,
+            email: row.user_email ?? '',
+            first_name: row.user_first_name ?? '',
+            last_name: row.user_last_name ?? '',
+            display_name: row.user_display_name ?? '',
+            disabled: Number(row.user_disabled),
+            created_at: row.user_created_at ?? 0,
+            dc: row.user_dc,
+          }),
   };
 }
 

@@ -2,9 +2,9 @@
  * Users (SPEC R1): accounts, their ZUIDs, and disabling, which ends everything they hold.
  */
 import { randomInt } from 'node:crypto';
-import type { CreateUserResult, NewUser, User, UserStore } from '../types.ts';
+import type { AccessTokenWithUser, CreateUserResult, NewUser, User, UserStore } from '../types.ts';
 import type { SectionContext } from './context.ts';
-import { toUser } from './rows.ts';
+import { toAccessTokenWithUser, toUser } from './rows.ts';
 import type { UsersTable } from './schema.ts';
 
 /** A new ZUID collides with an existing one about once in 4 billion; 6 draws are plenty. */
@@ -68,6 +68,36 @@ export function createUserStore({ db, hot: hotReads }: SectionContext): UserStor
           ? await hot
           : await db.selectFrom('users').selectAll().where('zuid', '=', zuid).executeTakeFirst();
       return row && toUser(row);
+    },
+
+    async findAccessTokenWithUser(tokenHash: string): Promise<AccessTokenWithUser | undefined> {
+      const hot = hotReads?.accessTokenWithUser(tokenHash);
+      const row =
+        hot !== undefined && hot !== 'busy'
+          ? await hot
+          : await db
+              .selectFrom('access_tokens as t')
+              .leftJoin('users as u', 'u.zuid', 't.zuid')
+              .select([
+                't.client_id',
+                't.zuid',
+                't.scopes',
+                't.expires_at',
+                't.refresh_token_id',
+                't.audience',
+                't.dpop_jkt',
+                'u.zuid as user_zuid',
+                'u.email as user_email',
+                'u.first_name as user_first_name',
+                'u.last_name as user_last_name',
+                'u.display_name as user_display_name',
+                'u.disabled as user_disabled',
+                'u.created_at as user_created_at',
+                'u.dc as user_dc',
+              ])
+              .where('t.token_hash', '=', tokenHash)
+              .executeTakeFirst();
+      return row && toAccessTokenWithUser(row);
     },
 
     async listUsers(): Promise<User[]> {

@@ -3,6 +3,7 @@
  * and operators' admin keys.
  */
 import type { WireProfile } from '@tollgate/resource';
+import type { AccessTokenInfo } from './grants.ts';
 import type { CounterResult } from './sessions.ts';
 
 export type ClientType = 'server' | 'client' | 'mobile' | 'self';
@@ -17,6 +18,14 @@ export interface User {
   createdAt: number;
   /** Home data centre (SPEC R13.1); null: the server's first. */
   dc: string | null;
+}
+
+/**
+ * An access token read together with its user in one statement (SPEC R16): `user` is undefined
+ * when the user row is gone.
+ */
+export interface AccessTokenWithUser extends AccessTokenInfo {
+  user: User | undefined;
 }
 
 export interface NewUser {
@@ -87,6 +96,11 @@ export interface UserStore {
   createUser(user: NewUser, now: number): Promise<CreateUserResult>;
   findUserByEmail(email: string): Promise<(User & { passwordHash: string }) | undefined>;
   findUser(zuid: number): Promise<User | undefined>;
+  /**
+   * An access token by hash with its user, in one read (user info, SPEC R16); undefined when the
+   * token is unknown.
+   */
+  findAccessTokenWithUser(tokenHash: string): Promise<AccessTokenWithUser | undefined>;
   listUsers(): Promise<User[]>;
   setUserDisabled(zuid: number, disabled: boolean): Promise<boolean>;
   setUserPassword(zuid: number, passwordHash: string): Promise<boolean>;
