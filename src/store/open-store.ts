@@ -192,6 +192,9 @@ function openSqliteDatabase(location: string): SqliteDatabase.Database {
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
+    // Savepoints (group commit) journal the pages they change; keep that journal in memory
+    // rather than in a temporary file.
+    database.pragma('temp_store = MEMORY');
     // A write lock needs the file, its journal and its folder writable: fail now, not at the
     // first sign-in.
     database.exec('BEGIN IMMEDIATE');

@@ -112,7 +112,9 @@ function lane(hot: HotSql, maxMembers: number): { add(member: Member): void } {
         for (const [n, member] of members.entries()) {
           await q.savepoint(n);
           try {
-            outcomes.push({ ok: true, value: await member.work(q) });
+            const value = await member.work(q);
+            await q.release(n);
+            outcomes.push({ ok: true, value });
           } catch (error) {
             // If even the rollback fails, the transaction is lost (the database ended it, or
             // the connection is gone): every member fails, with this member's own error.
