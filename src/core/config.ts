@@ -316,6 +316,13 @@ export const CONFIG_SCHEMA = {
     description:
       'Longest a PostgreSQL statement or a wait for a pooled connection may take; past it the request is answered 503.',
   }),
+  groupCommit: option<'on' | 'off'>({
+    type: 'string',
+    default: 'on',
+    values: ['on', 'off'],
+    description:
+      'Group commit (SPEC R16): refreshes and code exchanges that arrive together run in one database transaction, each in its own savepoint with its own outcome, answered after the one commit; caps and throttles stay exact. Off: one transaction each.',
+  }),
   metrics: option({
     type: 'boolean',
     default: false,

@@ -72,14 +72,22 @@ export async function authenticateClient(
   const now = ctx.now();
   const throttleKey = `clientauth:${clientId.slice(0, 64)}`;
   const throttleWindowMs = ctx.config.loginWindow * 1000;
+  const lookupable = isLookupableClientId(clientId, ctx.config);
+  let client: Awaited<ReturnType<typeof ctx.store.findClient>>;
   if (ctx.config.throttle) {
-    const seen = await ctx.store.peekCounter(throttleKey, now);
-    if (seen.count >= ctx.config.clientAuthLimit) throw throttled((seen.resetAt - now) / 1000);
+    // The client and its throttle's count in one read; a throttled client is refused before its
+    // secret is checked.
+    const found = await ctx.store.findClientForAuth(
+      lookupable ? clientId : undefined,
+      throttleKey,
+      now,
+    );
+    if (found.throttle.count >= ctx.config.clientAuthLimit)
+      throw throttled((found.throttle.resetAt - now) / 1000);
+    client = found.client;
+  } else {
+    client = lookupable ? await ctx.store.findClient(clientId) : undefined;
   }
-
-  const client = isLookupableClientId(clientId, ctx.config)
-    ? await ctx.store.findClient(clientId)
-    : undefined;
   // Hash and compare even for an unknown client, so timing does not tell the two apart.
   const expected = client?.secretHash ?? hashSecret(`decoy:${clientId}`);
   const secretOk = secret !== undefined && safeEqual(hashSecret(secret), expected);

@@ -12,6 +12,7 @@ import type { Database } from './kysely/schema.ts';
 import { createKyselyStore, isKyselyStore, type KyselyStore } from './kysely/kysely-store.ts';
 import { createKyselySalesIqStore } from './kysely/salesiq-store.ts';
 import { postgresHotReads, sqliteHotReads } from './kysely/hot-reads.ts';
+import { postgresHotSql, sqliteHotSql } from './kysely/hot-sql.ts';
 import { migrateToLatest } from './migrations/index.ts';
 import type { SalesIqStore } from './salesiq-types.ts';
 import { SqliteDialectKeepingErrors } from './sqlite-dialect.ts';
@@ -34,6 +35,11 @@ export interface OpenStoreOptions {
    * pass false, so a mistyped `--db` is an error rather than a new, empty database.
    */
   create?: boolean;
+  /**
+   * Run refreshes and code exchanges that arrive together in one transaction, each in its own
+   * savepoint (default true; SPEC R16, `--group-commit`).
+   */
+  groupCommit?: boolean;
 }
 
 /** The default of `statementTimeoutMs` (and of `--db-statement-timeout`). */
@@ -125,7 +131,12 @@ async function openPostgres(location: string, options: OpenStoreOptions): Promis
     db,
     'postgres',
     () => ({ size, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
-    { listen: { connectionString, schema }, hot: postgresHotReads(pool) },
+    {
+      listen: { connectionString, schema },
+      hot: postgresHotReads(pool),
+      hotSql: postgresHotSql(pool),
+      groupCommit: options.groupCommit ?? true,
+    },
   );
 }
 
@@ -206,6 +217,8 @@ async function openSqlite(location: string, options: OpenStoreOptions): Promise<
   return createKyselyStore(db, 'sqlite', undefined, {
     changedElsewhere: commitsElsewhere(database),
     hot: sqliteHotReads(database),
+    hotSql: sqliteHotSql(database, db),
+    groupCommit: options.groupCommit ?? true,
   });
 }
 

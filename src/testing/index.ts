@@ -70,7 +70,10 @@ export async function startTollgate(options: StartTollgateOptions = {}): Promise
     if (error instanceof ConfigError) throw usage(`option '${error.option}': ${error.problem}.`);
     throw error;
   }
-  const store = await openStore(config.db, { statementTimeoutMs: config.dbStatementTimeout });
+  const store = await openStore(config.db, {
+    statementTimeoutMs: config.dbStatementTimeout,
+    groupCommit: config.groupCommit === 'on',
+  });
   let listening: DataCentreApps;
   try {
     listening = await listenDataCentres(config, store, '127.0.0.1');

@@ -62,7 +62,9 @@ describe.each(storeKinds)('hot-path reads on $name', (kind) => {
     expect(disabled?.user).toEqual({ ...user, disabled: true });
     // The query-builder fallback (used while a SQLite transaction is open) answers the same.
     const kysely = store as KyselyStore;
-    const plain = createKyselyStore(kysely.db, kysely.sqlDialect);
+    const plain = createKyselyStore(kysely.db, kysely.sqlDialect, undefined, {
+      hotSql: kysely.hotSql,
+    });
     expect(await plain.findAccessTokenWithUser(other.accessHash)).toEqual(disabled);
     // Disabling the user deleted the first token.
     expect(await plain.findAccessTokenWithUser(input.accessHash)).toBeUndefined();
@@ -109,6 +111,36 @@ describe.each(storeKinds)('hot-path reads on $name', (kind) => {
     expect(await store.peekCounter(key, NOW + 60_000)).toEqual({ count: 0, resetAt: NOW + 60_000 });
   });
 
+  it("R16: client authentication's one read answers the client and its throttle's count", async () => {
+    const key = `clientauth:${client.clientId}`;
+    const stored = await store.findClient(client.clientId);
+    expect(stored).toBeDefined();
+    expect(await store.findClientForAuth(client.clientId, key, NOW)).toEqual({
+      client: stored,
+      throttle: { count: 0, resetAt: NOW },
+    });
+    await store.hitCounter(key, 60_000, NOW);
+    await store.hitCounter(key, 60_000, NOW + 1);
+    expect(await store.findClientForAuth(client.clientId, key, NOW + 2)).toEqual({
+      client: stored,
+      throttle: { count: 2, resetAt: NOW + 60_000 },
+    });
+    // An unknown client, or none looked up, still has its throttle counted.
+    expect(await store.findClientForAuth(`${client.clientId}X`, key, NOW + 2)).toEqual({
+      client: undefined,
+      throttle: { count: 2, resetAt: NOW + 60_000 },
+    });
+    expect(await store.findClientForAuth(undefined, key, NOW + 2)).toEqual({
+      client: undefined,
+      throttle: { count: 2, resetAt: NOW + 60_000 },
+    });
+    // Once the window has ended, the count starts again.
+    expect(await store.findClientForAuth(client.clientId, key, NOW + 60_000)).toEqual({
+      client: stored,
+      throttle: { count: 0, resetAt: NOW + 60_000 },
+    });
+  });
+
   it("R16: a read during another operation's open transaction never sees its uncommitted delete", async () => {
     const input = issueInput(client.clientId, user.zuid);
     expectIssued(await store.issueTokens(input));
@@ -139,6 +171,7 @@ describe.each(storeKinds)('hot-path reads on $name', (kind) => {
     const found = store.findUser(user.zuid);
     const foundCode = store.findCode(code.codeHash);
     const foundClient = store.findClient(client.clientId);
+    const authClient = store.findClientForAuth(client.clientId, 'clientauth:x', NOW);
     // Give the reads time to answer from inside the transaction, if they (wrongly) could.
     await sleep(100);
     release();
@@ -147,5 +180,6 @@ describe.each(storeKinds)('hot-path reads on $name', (kind) => {
     expect((await found)?.zuid).toBe(user.zuid);
     expect((await foundCode)?.codeHash).toBe(code.codeHash);
     expect((await foundClient)?.clientId).toBe(client.clientId);
+    expect((await authClient).client?.clientId).toBe(client.clientId);
   });
 });

@@ -13,7 +13,10 @@ export function register(program: Command): void {
           import('../../server/data-centres.ts'),
           import('../demo.ts'),
         ]);
-      const store = await openStore(config.db, { statementTimeoutMs: config.dbStatementTimeout });
+      const store = await openStore(config.db, {
+        statementTimeoutMs: config.dbStatementTimeout,
+        groupCommit: config.groupCommit === 'on',
+      });
       let listening;
       try {
         listening = await listenDataCentres(config, store, config.host);

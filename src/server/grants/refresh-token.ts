@@ -71,6 +71,8 @@ export const refreshTokenGrant: Grant = {
         ? { limit: ctx.config.refreshMintLimit, windowMs: ctx.config.throttleWindow * 1000 }
         : null,
       rotateTo: rotated === null ? null : hashSecret(rotated),
+      // Whose token it is, read above: PostgreSQL takes the grant lock without reading it again.
+      ...(known && known.clientId === client.client.clientId ? { zuid: known.zuid } : {}),
     });
     switch (result.outcome) {
       case 'unknown':

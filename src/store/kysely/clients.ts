@@ -4,11 +4,29 @@
  */
 import type { Client, ClientStore, ClientUpdate, NewClient } from '../types.ts';
 import type { SectionContext } from './context.ts';
+import { counterResult } from './counters.ts';
 import { toClient } from './rows.ts';
 import type { ClientsTable } from './schema.ts';
 
 /** The clients section of the Kysely store. */
 export function createClientStore({ db, hot: hotReads }: SectionContext): ClientStore {
+  const findClient = async (
+    clientId: string,
+  ): Promise<(Client & { secretHash: string }) | undefined> => {
+    // Every token, revocation and introspection request reads its client: a prepared read
+    // (SPEC R16), through Kysely only while a transaction holds SQLite's connection.
+    const hot = hotReads?.client(clientId);
+    const row =
+      hot !== undefined && hot !== 'busy'
+        ? await hot
+        : await db
+            .selectFrom('clients')
+            .selectAll()
+            .where('client_id', '=', clientId)
+            .executeTakeFirst();
+    return row && { ...toClient(row), secretHash: row.secret_hash };
+  };
+
   return {
     async createClient(client: NewClient, now: number): Promise<Client> {
       const row: ClientsTable = {
@@ -31,19 +49,32 @@ export function createClientStore({ db, hot: hotReads }: SectionContext): Client
       return toClient(row);
     },
 
-    async findClient(clientId: string): Promise<(Client & { secretHash: string }) | undefined> {
-      // Every token, revocation and introspection request reads its client: a prepared read
-      // (SPEC R16), through Kysely only while a transaction holds SQLite's connection.
-      const hot = hotReads?.client(clientId);
-      const row =
-        hot !== undefined && hot !== 'busy'
-          ? await hot
-          : await db
-              .selectFrom('clients')
-              .selectAll()
-              .where('client_id', '=', clientId)
-              .executeTakeFirst();
-      return row && { ...toClient(row), secretHash: row.secret_hash };
+    findClient,
+
+    async findClientForAuth(clientId: string | undefined, counterKey: string, now: number) {
+      // With throttles on, every token request reads its client and its throttle counter: one
+      // statement instead of two (one round trip less on PostgreSQL).
+      const hot = hotReads?.clientAuth(clientId ?? null, counterKey);
+      if (hot !== undefined && hot !== 'busy') {
+        const row = await hot;
+        const throttle = counterResult(
+          row.throttle_count === null || row.throttle_window_end === null
+            ? undefined
+            : { count: row.throttle_count, window_end: row.throttle_window_end },
+          now,
+        );
+        if (row.client_id === null) return { client: undefined, throttle };
+        // A matched client's NOT NULL columns are all set (the nulls come from the outer join).
+        const found = row as typeof row & ClientsTable;
+        return { client: { ...toClient(found), secretHash: found.secret_hash }, throttle };
+      }
+      const counter = await db
+        .selectFrom('counters')
+        .select(['count', 'window_end'])
+        .where('key', '=', counterKey)
+        .executeTakeFirst();
+      const client = clientId === undefined ? undefined : await findClient(clientId);
+      return { client, throttle: counterResult(counter, now) };
     },
 
     async listClients(ownerZuid?: number): Promise<Client[]> {

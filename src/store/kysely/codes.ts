@@ -12,7 +12,7 @@ import type {
 import type { Db, SectionContext } from './context.ts';
 import { lockGrant } from './locks.ts';
 import { joinList, toCode } from './rows.ts';
-import { writeTokens } from './tokens.ts';
+import { grantOf, redeemIn } from './grant-writes.ts';
 
 /** Writes a code (the pool's or a transaction's: a device approval writes one in its own). */
 export async function insertCode(db: Db, code: AuthorizationCode): Promise<void> {
@@ -41,7 +41,13 @@ export async function insertCode(db: Db, code: AuthorizationCode): Promise<void>
 }
 
 /** The codes section of the Kysely store. */
-export function createCodeStore({ db, sqlDialect, hot: hotReads }: SectionContext): CodeStore {
+export function createCodeStore({
+  db,
+  sqlDialect,
+  hot: hotReads,
+  hotSql,
+  writes,
+}: SectionContext): CodeStore {
   return {
     async saveCode(code: AuthorizationCode): Promise<void> {
       await insertCode(db, code);
@@ -80,53 +86,8 @@ export function createCodeStore({ db, sqlDialect, hot: hotReads }: SectionContex
     },
 
     async redeemCode<R>(input: RedeemCodeInput<R>): Promise<RedeemCodeResult<R>> {
-      const { codeHash, now } = input;
-      return db.transaction().execute(async (trx): Promise<RedeemCodeResult<R>> => {
-        // Read without a lock to learn whose grant it is, then take the grant lock BEFORE the
-        // code row's: client deletion and user disabling take the client or user row first and
-        // the codes after, so this order cannot deadlock with them.
-        const seen = await trx
-          .selectFrom('auth_codes')
-          .selectAll()
-          .where('code_hash', '=', codeHash)
-          .executeTakeFirst();
-        if (!seen) return { outcome: 'unknown' };
-        if (seen.consumed_at !== null) return { outcome: 'replayed', code: toCode(seen) };
-        const live = await lockGrant(trx, sqlDialect, Number(seen.zuid), seen.client_id);
-        const consumed = await trx
-          .updateTable('auth_codes')
-          .set({ consumed_at: now })
-          .where('code_hash', '=', codeHash)
-          .where('consumed_at', 'is', null)
-          .returningAll()
-          .executeTakeFirst();
-        // Another exchange consumed it while this one waited for the lock; it has committed.
-        if (!consumed) return { outcome: 'replayed', code: toCode(seen) };
-        const code = toCode(consumed);
-        const decision = input.decide(code);
-        if ('refuse' in decision) return { outcome: 'refused', code, reason: decision.refuse };
-        if (!live) return { outcome: 'grant-revoked', reason: 'client-deleted-or-user-disabled' };
-        const written = await writeTokens(trx, {
-          now,
-          access: {
-            tokenHash: decision.issue.access.tokenHash,
-            expiresAt: decision.issue.access.expiresAt,
-            clientId: code.clientId,
-            zuid: code.zuid,
-            scopes: code.scopes,
-            codeHash,
-            audience: decision.issue.access.audience ?? [],
-            dpopJkt: decision.issue.access.dpopJkt ?? null,
-          },
-          refresh: decision.issue.refresh,
-          refreshTokenCap: decision.issue.refreshTokenCap,
-          ...(decision.issue.refreshTokenOverflow
-            ? { refreshTokenOverflow: decision.issue.refreshTokenOverflow }
-            : {}),
-        });
-        if (written === 'refresh-cap-reached') return { outcome: written, code };
-        return { outcome: 'issued', code, ...written };
-      });
+      const grant = writes.lanes === 1 ? undefined : await grantOf(hotSql.direct, input);
+      return writes.run((q) => redeemIn(q, sqlDialect, input), grant);
     },
 
     async revokeTokensFromCode(codeHash: string): Promise<number> {

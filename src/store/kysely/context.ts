@@ -6,6 +6,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { SqlDialect } from '../types.ts';
 import type { Database } from './schema.ts';
 import type { HotReads } from './hot-reads.ts';
+import type { HotSql } from './hot-sql.ts';
+import type { GrantWriter } from './group-commit.ts';
 
 /** The pool, or a transaction of it: helpers shared by several operations take either. */
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -16,4 +18,8 @@ export interface SectionContext {
   readonly sqlDialect: SqlDialect;
   /** The hot-path reads without the query builder (SPEC R16), when the driver offers them. */
   readonly hot?: HotReads;
+  /** Statements without the query builder (SPEC R16), for the hot writes and their reads. */
+  readonly hotSql: HotSql;
+  /** Runs the token endpoint's write transactions, with group commit when it is on. */
+  readonly writes: GrantWriter;
 }

@@ -30,6 +30,15 @@ export async function hitCounterIn(
   return { count: Number(row.count), resetAt: Number(row.window_end) };
 }
 
+/** A counter's row as the throttles see it: an ended window counts nothing. */
+export function counterResult(
+  row: { count: number; window_end: number } | undefined,
+  now: number,
+): CounterResult {
+  if (!row || Number(row.window_end) <= now) return { count: 0, resetAt: now };
+  return { count: Number(row.count), resetAt: Number(row.window_end) };
+}
+
 /** The counters section of the Kysely store. */
 export function createCounterStore({ db, hot: hotReads }: SectionContext): CounterStore {
   return {
@@ -49,8 +58,7 @@ export function createCounterStore({ db, hot: hotReads }: SectionContext): Count
               .select(['count', 'window_end'])
               .where('key', '=', key)
               .executeTakeFirst();
-      if (!row || Number(row.window_end) <= now) return { count: 0, resetAt: now };
-      return { count: Number(row.count), resetAt: Number(row.window_end) };
+      return counterResult(row, now);
     },
 
     async releaseCounter(key: string, now: number): Promise<void> {

@@ -62,9 +62,17 @@ export interface HotReads {
   client(clientId: string): Promise<ClientRow | undefined> | 'busy';
   code(codeHash: string): Promise<AuthCodesTable | undefined> | 'busy';
   counter(key: string): Promise<CounterRow | undefined> | 'busy';
+  /** Client authentication's one read with throttles on: the client and its throttle counter. */
+  clientAuth(clientId: string | null, counterKey: string): Promise<ClientAuthRow> | 'busy';
 }
 
 export type CounterRow = Pick<CountersTable, 'count' | 'window_end'>;
+
+/** A client's columns (null when there is no such client) and its throttle counter's. */
+export type ClientAuthRow = { [K in keyof ClientRow]: ClientRow[K] | null } & {
+  throttle_count: number | null;
+  throttle_window_end: number | null;
+};
 
 const ACCESS_TOKEN_SQL = (param: string): string =>
   `select client_id, zuid, scopes, expires_at, refresh_token_id, audience, dpop_jkt from access_tokens where token_hash = ${param}`;
@@ -83,6 +91,9 @@ const CODE_SQL = (param: string): string =>
   `select code_hash, client_id, zuid, scopes, redirect_uri, offline, code_challenge, code_challenge_method, state, description, expires_at, created_at, consumed_at, resources, dpop_jkt, nonce, auth_time from auth_codes where code_hash = ${param}`;
 const COUNTER_SQL = (param: string): string =>
   `select "count", window_end from counters where "key" = ${param}`;
+// One row always (from the one-row subquery); a null client id matches no client.
+const CLIENT_AUTH_SQL = (clientParam: string, keyParam: string): string =>
+  `select c.client_id, c.secret_hash, c.name, c.domain, c.type, c.redirect_uris, c.owner_zuid, c.profile, c.created_at, c.registration, c.access_token_format, c.data_centres, k."count" as throttle_count, k.window_end as throttle_window_end from (select 1 as one) q left join clients c on c.client_id = ${clientParam} left join counters k on k."key" = ${keyParam}`;
 
 /**
  * SQLite: statements prepared on first use and reused. Kysely runs a transaction over several
@@ -92,24 +103,35 @@ const COUNTER_SQL = (param: string): string =>
  */
 export function sqliteHotReads(database: SqliteDatabase.Database): HotReads {
   /** One read: its statement is prepared on first use and reused. */
-  const read = <K extends string | number, R>(
+  const read = <P extends unknown[], R>(
     text: string,
-  ): ((key: K) => Promise<R | undefined> | 'busy') => {
-    let statement: SqliteDatabase.Statement<[K], R> | undefined;
-    return (key) => {
+  ): ((...params: P) => Promise<R | undefined> | 'busy') => {
+    let statement: SqliteDatabase.Statement<P, R> | undefined;
+    return (...params) => {
       if (database.inTransaction) return 'busy';
-      statement ??= database.prepare<[K], R>(text);
-      return Promise.resolve(statement.get(key));
+      statement ??= database.prepare<P, R>(text);
+      return Promise.resolve(statement.get(...params));
     };
   };
+  const clientAuth = read<[string | null, string], ClientAuthRow>(CLIENT_AUTH_SQL('?', '?'));
   return {
-    accessToken: read<string, AccessTokenRow>(ACCESS_TOKEN_SQL('?')),
-    user: read<number, UserRow>(USER_SQL('?')),
-    accessTokenWithUser: read<string, AccessTokenUserRow>(ACCESS_TOKEN_USER_SQL('?')),
-    client: read<string, ClientRow>(CLIENT_SQL('?')),
-    code: read<string, AuthCodesTable>(CODE_SQL('?')),
-    counter: read<string, CounterRow>(COUNTER_SQL('?')),
+    accessToken: read<[string], AccessTokenRow>(ACCESS_TOKEN_SQL('?')),
+    user: read<[number], UserRow>(USER_SQL('?')),
+    accessTokenWithUser: read<[string], AccessTokenUserRow>(ACCESS_TOKEN_USER_SQL('?')),
+    client: read<[string], ClientRow>(CLIENT_SQL('?')),
+    code: read<[string], AuthCodesTable>(CODE_SQL('?')),
+    counter: read<[string], CounterRow>(COUNTER_SQL('?')),
+    clientAuth: (clientId, counterKey) => {
+      const row = clientAuth(clientId, counterKey);
+      return row === 'busy' ? row : row.then(oneRow);
+    },
   };
+}
+
+/** The row of a query that always answers one. */
+function oneRow<R>(row: R | undefined): R {
+  if (row === undefined) throw new Error('A one-row query answered no row.');
+  return row;
 }
 
 /** PostgreSQL: named queries on pooled clients (prepared once per connection by `pg`). */
@@ -117,14 +139,14 @@ export function postgresHotReads(pool: pg.Pool): HotReads {
   const first = async <R extends pg.QueryResultRow>(
     name: string,
     text: string,
-    value: string | number,
+    ...values: (string | number | null)[]
   ): Promise<R | undefined> => {
     // A client of its own, queried in the promise form, so the bound on every query of a pooled
     // client (open-store.ts) applies: `pool.query` uses the callback form, which it does not
     // see, and a frozen server held such a read until the caller gave up.
     const client = await pool.connect();
     try {
-      const result = await client.query<R>({ name, text, values: [value] });
+      const result = await client.query<R>({ name, text, values });
       return result.rows[0];
     } finally {
       client.release();
@@ -143,5 +165,12 @@ export function postgresHotReads(pool: pg.Pool): HotReads {
     client: (clientId) => first<ClientRow>('tollgate_client', CLIENT_SQL('$1'), clientId),
     code: (codeHash) => first<AuthCodesTable>('tollgate_code', CODE_SQL('$1'), codeHash),
     counter: (key) => first<CounterRow>('tollgate_counter', COUNTER_SQL('$1'), key),
+    clientAuth: (clientId, counterKey) =>
+      first<ClientAuthRow>(
+        'tollgate_client_auth',
+        CLIENT_AUTH_SQL('$1', '$2'),
+        clientId,
+        counterKey,
+      ).then(oneRow),
   };
 }

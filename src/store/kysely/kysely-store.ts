@@ -12,6 +12,8 @@ import { createAdminKeyStore } from './admin-keys.ts';
 import { createAuditStore } from './audit.ts';
 import { revocationSignals, type ListenTarget } from './revocations.ts';
 import type { HotReads } from './hot-reads.ts';
+import type { HotSql } from './hot-sql.ts';
+import { grantWriter } from './group-commit.ts';
 import { createClientStore } from './clients.ts';
 import { createCodeStore } from './codes.ts';
 import { createConsentStore } from './consents.ts';
@@ -32,6 +34,8 @@ import { createUserStore } from './users.ts';
 /** A Store built by `createKyselyStore`, whose database the SalesIQ store and tests reach. */
 export interface KyselyStore extends Store {
   readonly db: Kysely<Database>;
+  /** The executor of the hot write transactions (grant-writes.ts), for tests. */
+  readonly hotSql: HotSql;
 }
 
 const kyselyStores = new WeakSet<Store>();
@@ -44,12 +48,22 @@ export interface StoreExtras {
   changedElsewhere?: () => boolean;
   /** The hot-path reads without the query builder (SPEC R16). */
   hot?: HotReads;
+  /** The executor of the hot write transactions (SPEC R16). */
+  hotSql: HotSql;
+  /** Run concurrent refreshes and code exchanges in one transaction (default true). */
+  groupCommit?: boolean;
 }
 
 /** Whether a Store was built by `createKyselyStore`, so its database can be shared. */
 export function isKyselyStore(store: Store): store is KyselyStore {
   return kyselyStores.has(store);
 }
+
+/**
+ * Group-commit batches that may run at once on PostgreSQL, each on a pooled connection (of 10 by
+ * default), so one batch's round trips and fsync do not hold up every other grant's.
+ */
+const POSTGRES_GROUP_COMMIT_LANES = 4;
 
 /** SQLite's one connection, never held across an await (better-sqlite3 is synchronous). */
 const SQLITE_POOL: PoolStats = Object.freeze({ size: 1, inUse: 0, waiting: 0 });
@@ -62,13 +76,18 @@ export function createKyselyStore(
   db: Kysely<Database>,
   sqlDialect: SqlDialect,
   poolStats: () => PoolStats = () => SQLITE_POOL,
-  extras: StoreExtras = {},
+  extras: StoreExtras,
 ): KyselyStore {
-  const { listen, changedElsewhere, hot } = extras;
-  const context: SectionContext = { db, sqlDialect, ...(hot ? { hot } : {}) };
+  const { listen, changedElsewhere, hot, hotSql } = extras;
+  const writes = grantWriter(hotSql, {
+    groupCommit: extras.groupCommit ?? true,
+    lanes: sqlDialect === 'postgres' ? POSTGRES_GROUP_COMMIT_LANES : 1,
+  });
+  const context: SectionContext = { db, sqlDialect, hotSql, writes, ...(hot ? { hot } : {}) };
   const base: Omit<KyselyStore, 'subscribeRevocations' | 'pollRevocations'> = {
     sqlDialect,
     db,
+    hotSql,
     async ping(): Promise<void> {
       await sql`select 1`.execute(db);
     },

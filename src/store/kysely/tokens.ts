@@ -1,7 +1,8 @@
 /**
  * Access and refresh tokens (SPEC R4-R5): issuing with the refresh-token cap, the refresh grant's
- * throttle, rotation and access-token cap, and revocation with its cascades. Every transaction
- * that writes or deletes tokens of a user and client takes `lockGrant` first (see locks.ts).
+ * throttle, rotation and access-token cap (those two in grant-writes.ts, without the query
+ * builder, SPEC R16), and revocation with its cascades. Every transaction that writes or deletes
+ * tokens of a user and client takes `lockGrant` first (see locks.ts).
  */
 import type { Transaction } from 'kysely';
 import type {
@@ -16,48 +17,15 @@ import type {
   TokenStore,
 } from '../types.ts';
 import type { Db, SectionContext } from './context.ts';
-import { hitCounterIn } from './counters.ts';
+import { findRefreshRow, grantName, grantOf, issueTokensIn, mintIn } from './grant-writes.ts';
 import { lockGrant } from './locks.ts';
-import { joinList, splitList, toRefreshToken } from './rows.ts';
+import { joinList, splitList } from './rows.ts';
 import type { Database } from './schema.ts';
 
 /** Deletes refresh tokens (a non-empty list of ids) with the access tokens minted from them. */
 async function deleteRefreshTokens(trx: Transaction<Database>, ids: number[]): Promise<void> {
   await trx.deleteFrom('access_tokens').where('refresh_token_id', 'in', ids).execute();
   await trx.deleteFrom('refresh_tokens').where('id', 'in', ids).execute();
-}
-
-/** Deletes the oldest live refresh tokens of a user and client beyond the cap (SPEC R5.2). */
-async function evictOldRefreshTokens(
-  trx: Transaction<Database>,
-  zuid: number,
-  clientId: string,
-  cap: number,
-): Promise<number> {
-  const live = await trx
-    .selectFrom('refresh_tokens')
-    .select('id')
-    .where('zuid', '=', zuid)
-    .where('client_id', '=', clientId)
-    .where('rotated_at', 'is', null)
-    .orderBy('id', 'desc')
-    .execute();
-  const doomed = live.slice(cap).map((r) => Number(r.id));
-  if (doomed.length === 0) return 0;
-  const families = await trx
-    .selectFrom('refresh_tokens')
-    .select('family_id')
-    .where('id', 'in', doomed)
-    .execute();
-  const familyIds = families.map((f) => f.family_id);
-  const familyRows = await trx
-    .selectFrom('refresh_tokens')
-    .select('id')
-    .where('family_id', 'in', familyIds)
-    .execute();
-  const ids = familyRows.map((r) => Number(r.id));
-  await deleteRefreshTokens(trx, ids);
-  return doomed.length;
 }
 
 async function insertAccessToken(db: Db, token: NewAccessToken, now: number): Promise<void> {
@@ -78,190 +46,28 @@ async function insertAccessToken(db: Db, token: NewAccessToken, now: number): Pr
     .execute();
 }
 
-/**
- * Writes an access token and, optionally, its refresh token, evicting refresh tokens past the
- * cap; the caller holds the grant lock (issueTokens, redeemCode).
- */
-export async function writeTokens(
-  trx: Transaction<Database>,
-  input: IssueTokensInput,
-): Promise<{ refreshTokenId: number | null; evicted: number } | 'refresh-cap-reached'> {
-  const { access, refresh, now } = input;
-  let refreshTokenId: number | null = null;
-  let evicted = 0;
-  if (refresh && input.refreshTokenOverflow === 'refuse') {
-    const held = await trx
-      .selectFrom('refresh_tokens')
-      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
-      .where('zuid', '=', access.zuid)
-      .where('client_id', '=', access.clientId)
-      .where('rotated_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    if (Number(held.n) >= input.refreshTokenCap) return 'refresh-cap-reached';
-  }
-  if (refresh) {
-    const row = await trx
-      .insertInto('refresh_tokens')
-      .values({
-        token_hash: refresh.tokenHash,
-        client_id: access.clientId,
-        zuid: access.zuid,
-        scopes: joinList(access.scopes),
-        family_id: refresh.familyId,
-        code_hash: access.codeHash,
-        created_at: now,
-        last_used_at: null,
-        rotated_at: null,
-        resources: refresh.resources?.length ? joinList(refresh.resources) : null,
-        dpop_jkt: refresh.dpopJkt ?? null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    refreshTokenId = Number(row.id);
-    evicted = await evictOldRefreshTokens(trx, access.zuid, access.clientId, input.refreshTokenCap);
-  }
-  await insertAccessToken(trx, { ...access, refreshTokenId }, now);
-  return { refreshTokenId, evicted };
-}
-
 /** The tokens section of the Kysely store. */
-export function createTokenStore({ db, sqlDialect, hot: hotReads }: SectionContext): TokenStore {
+export function createTokenStore({
+  db,
+  sqlDialect,
+  hot: hotReads,
+  hotSql,
+  writes,
+}: SectionContext): TokenStore {
   return {
-    async issueTokens(input: IssueTokensInput): Promise<IssueTokensResult> {
-      const { access } = input;
-      return db.transaction().execute(async (trx): Promise<IssueTokensResult> => {
-        if (!(await lockGrant(trx, sqlDialect, access.zuid, access.clientId)))
-          return { outcome: 'grant-revoked', reason: 'client-deleted-or-user-disabled' };
-        if (access.codeHash !== null) {
-          // A replay of the code may have revoked it between consumeCode and now (RFC 6749 §4.1.2).
-          const code = await trx
-            .selectFrom('auth_codes')
-            .select('code_hash')
-            .where('code_hash', '=', access.codeHash)
-            .executeTakeFirst();
-          if (!code) return { outcome: 'grant-revoked', reason: 'code-revoked' };
-        }
-        const written = await writeTokens(trx, input);
-        if (written === 'refresh-cap-reached') return { outcome: written };
-        return { outcome: 'issued', ...written };
-      });
+    issueTokens(input: IssueTokensInput): Promise<IssueTokensResult> {
+      const grant = grantName(input.access.zuid, input.access.clientId);
+      return writes.run((q) => issueTokensIn(q, sqlDialect, input), grant);
     },
 
     async mintAccessToken(input: MintAccessTokenInput): Promise<MintAccessTokenResult> {
-      const { now } = input;
-      return db.transaction().execute(async (trx): Promise<MintAccessTokenResult> => {
-        const findToken = () =>
-          trx
-            .selectFrom('refresh_tokens')
-            .selectAll()
-            .where('token_hash', '=', input.refreshTokenHash)
-            .where('client_id', '=', input.clientId)
-            .executeTakeFirst();
-        const unlocked = await findToken();
-        if (!unlocked) return { outcome: 'unknown' };
-        // On SQLite this transaction runs alone, and a refresh token only exists while its client
-        // and user do (deleting either deletes it), so the first read is final. On PostgreSQL take
-        // the grant lock, then read again: a concurrent request may have rotated or revoked it.
-        let found: typeof unlocked | undefined = unlocked;
-        if (sqlDialect === 'postgres') {
-          if (!(await lockGrant(trx, sqlDialect, Number(unlocked.zuid), unlocked.client_id)))
-            return { outcome: 'unknown' };
-          found = await findToken();
-          if (!found) return { outcome: 'unknown' };
-        }
-        const rt = toRefreshToken({ ...found, id: Number(found.id) });
-        if (rt.rotatedAt !== null) {
-          // A rotated token came back: someone holds a stolen copy. End the whole family.
-          const family = await trx
-            .selectFrom('refresh_tokens')
-            .select('id')
-            .where('family_id', '=', rt.familyId)
-            .execute();
-          const ids = family.map((r) => Number(r.id));
-          await deleteRefreshTokens(trx, ids);
-          return { outcome: 'reused-rotated' };
-        }
-        if (input.throttle) {
-          const hit = await hitCounterIn(trx, `mint:${rt.id}`, input.throttle.windowMs, now);
-          if (hit.count > input.throttle.limit)
-            return { outcome: 'throttled', retryAfterMs: hit.resetAt - now };
-        }
-        let tokenId = rt.id;
-        let rotatedOut = 0;
-        if (input.rotateTo) {
-          await trx
-            .updateTable('refresh_tokens')
-            .set({ rotated_at: now, last_used_at: now })
-            .where('id', '=', rt.id)
-            .execute();
-          const ended = await trx
-            .deleteFrom('access_tokens')
-            .where('refresh_token_id', '=', rt.id)
-            .executeTakeFirst();
-          rotatedOut = Number(ended.numDeletedRows);
-          const row = await trx
-            .insertInto('refresh_tokens')
-            .values({
-              token_hash: input.rotateTo,
-              client_id: rt.clientId,
-              zuid: rt.zuid,
-              scopes: joinList(rt.scopes),
-              family_id: rt.familyId,
-              code_hash: found.code_hash,
-              created_at: now,
-              last_used_at: now,
-              rotated_at: null,
-              resources: found.resources ?? null,
-              dpop_jkt: found.dpop_jkt ?? null,
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow();
-          tokenId = Number(row.id);
-        } else {
-          await trx
-            .updateTable('refresh_tokens')
-            .set({ last_used_at: now })
-            .where('id', '=', rt.id)
-            .execute();
-        }
-        await insertAccessToken(
-          trx,
-          {
-            tokenHash: input.access.tokenHash,
-            clientId: rt.clientId,
-            zuid: rt.zuid,
-            scopes: rt.scopes,
-            expiresAt: input.access.expiresAt,
-            refreshTokenId: tokenId,
-            codeHash: null,
-            audience: input.access.audience ?? [],
-            dpopJkt: input.access.dpopJkt ?? null,
-          },
-          now,
-        );
-        // SPEC R5.3: keep only the newest `cap` live access tokens of this refresh token, in one
-        // statement: delete from the (cap+1)-th newest live one down (none if there are fewer).
-        const evicted = await trx
-          .deleteFrom('access_tokens')
-          .where('refresh_token_id', '=', tokenId)
-          .where('id', '<=', (eb) =>
-            eb
-              .selectFrom('access_tokens')
-              .select('id')
-              .where('refresh_token_id', '=', tokenId)
-              .where('expires_at', '>', now)
-              .orderBy('id', 'desc')
-              .limit(1)
-              .offset(input.accessTokenCap),
-          )
-          .executeTakeFirst();
-        return {
-          outcome: 'minted',
-          refreshToken: { ...rt, id: tokenId, lastUsedAt: now },
-          evicted: Number(evicted.numDeletedRows),
-          rotatedOut,
-        };
-      });
+      const grant =
+        writes.lanes === 1
+          ? undefined
+          : input.zuid !== undefined
+            ? grantName(input.zuid, input.clientId)
+            : await grantOf(hotSql.direct, input);
+      return writes.run((q) => mintIn(q, sqlDialect, input), grant);
     },
 
     async saveAccessToken(token: NewAccessToken, now: number): Promise<SaveAccessTokenResult> {
@@ -327,13 +133,8 @@ export function createTokenStore({ db, sqlDialect, hot: hotReads }: SectionConte
       });
     },
 
-    async findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
-      const row = await db
-        .selectFrom('refresh_tokens')
-        .selectAll()
-        .where('token_hash', '=', tokenHash)
-        .executeTakeFirst();
-      return row && toRefreshToken({ ...row, id: Number(row.id) });
+    findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
+      return findRefreshRow(hotSql.direct, tokenHash);
     },
 
     async revokeToken(

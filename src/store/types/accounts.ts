@@ -4,6 +4,7 @@
  */
 import type { WireProfile } from '@tollgate/resource';
 import type { AccessTokenInfo } from './grants.ts';
+import type { CounterResult } from './sessions.ts';
 
 export type ClientType = 'server' | 'client' | 'mobile' | 'self';
 
@@ -108,6 +109,15 @@ export interface UserStore {
 export interface ClientStore {
   createClient(client: NewClient, now: number): Promise<Client>;
   findClient(clientId: string): Promise<(Client & { secretHash: string }) | undefined>;
+  /**
+   * Client authentication's read with throttles on (SPEC R5.6, R16): the client (none for an
+   * undefined id) and the count of its throttle key, in one statement where the store can.
+   */
+  findClientForAuth(
+    clientId: string | undefined,
+    counterKey: string,
+    now: number,
+  ): Promise<{ client: (Client & { secretHash: string }) | undefined; throttle: CounterResult }>;
   listClients(ownerZuid?: number): Promise<Client[]>;
   updateClient(clientId: string, update: ClientUpdate): Promise<Client | undefined>;
   rotateClientSecret(clientId: string, secretHash: string): Promise<boolean>;

@@ -161,6 +161,11 @@ export interface MintAccessTokenInput {
   throttle: { limit: number; windowMs: number } | null;
   /** For public clients: rotate the refresh token to this new one (RFC 9700 §4.14). */
   rotateTo: string | null;
+  /**
+   * The token's user, when the caller read the token before (`findRefreshToken`): PostgreSQL
+   * then takes the grant lock without reading it first. A wrong value costs a read, no more.
+   */
+  zuid?: number;
 }
 
 export type MintAccessTokenResult =
