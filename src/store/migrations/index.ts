@@ -15,6 +15,7 @@ import { standardsMigration } from './009-standards.ts';
 import { deviceMigration } from './010-device.ts';
 import { registrationMigration } from './013-registration.ts';
 import { dpopProofsMigration } from './014-dpop-proofs.ts';
+import { tokenIndexesMigration } from './015-token-indexes.ts';
 import type { SqlDialect } from '../types.ts';
 
 export function migrations(dialect: SqlDialect): Record<string, Migration> {
@@ -31,6 +32,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '010-device': deviceMigration(),
     '013-registration': registrationMigration(),
     '014-dpop-proofs': dpopProofsMigration(),
+    '015-token-indexes': tokenIndexesMigration(),
   };
 }
 
