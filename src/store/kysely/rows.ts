@@ -5,6 +5,7 @@
 import type { WireProfile } from '@tollgate/resource';
 import type {
   AccessTokenFormat,
+  AccessTokenInfo,
   AccessTokenWithUser,
   AuthorizationCode,
   Client,
@@ -13,7 +14,7 @@ import type {
   RefreshToken,
   User,
 } from '../types.ts';
-import type { AccessTokenUserRow } from './hot-reads.ts';
+import type { AccessTokenRow, AccessTokenUserRow } from './hot-reads.ts';
 import type { AuthCodesTable, ClientsTable, RefreshTokensTable, UsersTable } from './schema.ts';
 
 /** Scopes are stored space-separated, as they travel in OAuth parameters. */
@@ -33,8 +34,8 @@ export function toUser(row: Omit<UsersTable, 'password_hash'>): User {
   };
 }
 
-/** The joined read of user info: a token and its user (undefined when the user row is gone). */
-export function toAccessTokenWithUser(row: AccessTokenUserRow): AccessTokenWithUser {
+/** An access token's row as the Store's AccessTokenInfo. */
+export function toAccessTokenInfo(row: AccessTokenRow): AccessTokenInfo {
   return {
     clientId: row.client_id,
     zuid: Number(row.zuid),
@@ -43,6 +44,13 @@ export function toAccessTokenWithUser(row: AccessTokenUserRow): AccessTokenWithU
     refreshTokenId: row.refresh_token_id === null ? null : Number(row.refresh_token_id),
     audience: splitList(row.audience ?? ''),
     dpopJkt: row.dpop_jkt ?? null,
+  };
+}
+
+/** The joined read of user info: a token and its user (undefined when the user row is gone). */
+export function toAccessTokenWithUser(row: AccessTokenUserRow): AccessTokenWithUser {
+  return {
+    ...toAccessTokenInfo(row),
     user:
       row.user_zuid === null
         ? undefined

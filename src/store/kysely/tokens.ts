@@ -19,7 +19,7 @@ import type {
 import type { Db, SectionContext } from './context.ts';
 import { findRefreshRow, grantName, grantOf, issueTokensIn, mintIn } from './grant-writes.ts';
 import { lockGrant } from './locks.ts';
-import { joinList, splitList } from './rows.ts';
+import { joinList, splitList, toAccessTokenInfo } from './rows.ts';
 import type { Database } from './schema.ts';
 
 /** Deletes refresh tokens (a non-empty list of ids) with the access tokens minted from them. */
@@ -97,17 +97,7 @@ export function createTokenStore({
               ])
               .where('token_hash', '=', tokenHash)
               .executeTakeFirst();
-      return (
-        row && {
-          clientId: row.client_id,
-          zuid: Number(row.zuid),
-          scopes: splitList(row.scopes),
-          expiresAt: Number(row.expires_at),
-          refreshTokenId: row.refresh_token_id === null ? null : Number(row.refresh_token_id),
-          audience: splitList(row.audience ?? ''),
-          dpopJkt: row.dpop_jkt ?? null,
-        }
-      );
+      return row && toAccessTokenInfo(row);
     },
 
     async addRefreshTokenScopes(
