@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import { expect } from 'vitest';
 import { parseConfig, type ConfigInput } from '../../src/core/config.ts';
 import { mintCode } from '../../src/core/codes.ts';
 import { registerConfidentialClient } from '../../src/core/registration.ts';
@@ -125,4 +126,18 @@ export async function deleteAccessTokenRow(store: Store, tokenHash: string): Pro
   await sql`delete from access_tokens where token_hash = ${tokenHash}`.execute(
     (store as KyselyStore).db,
   );
+}
+
+/**
+ * Calls user info with a token: 200 when it was accepted (the profile came back), 401 when it
+ * was refused (the zoho profile answers refusals with HTTP 200 and an error body, SPEC R0).
+ */
+export async function cacheProbe(url: string, token: string): Promise<200 | 401> {
+  const res = await fetch(`${url}/oauth/user/info`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const body = (await res.json()) as Record<string, unknown>;
+  if (res.status === 200 && typeof body.ZUID === 'number') return 200;
+  expect(body).toMatchObject({ error: { code: 1003 } });
+  return 401;
 }

@@ -14,6 +14,7 @@ import type { KyselyStore } from '../../src/store/kysely/kysely-store.ts';
 import { hashSecret } from '../../src/core/ids.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import {
+  cacheProbe as userInfo,
   deleteAccessTokenRow,
   grantFixture,
   startInstances,
@@ -29,20 +30,6 @@ import {
   startServer,
   type TestServer,
 } from '../helpers/server.ts';
-
-/**
- * Calls user info with a token: 200 when it was accepted (the profile came back), 401 when it
- * was refused (the zoho profile answers refusals with HTTP 200 and an error body, SPEC R0).
- */
-async function userInfo(url: string, token: string): Promise<200 | 401> {
-  const res = await fetch(`${url}/oauth/user/info`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  const body = (await res.json()) as Record<string, unknown>;
-  if (res.status === 200 && typeof body.ZUID === 'number') return 200;
-  expect(body).toMatchObject({ error: { code: 1003 } });
-  return 401;
-}
 
 describe.each(storeKinds)('R15.6 token cache in one process on $name', (kind) => {
   let server: TestServer;

@@ -12,25 +12,11 @@ import { parseConfig } from '../../src/core/config.ts';
 import { hashSecret } from '../../src/core/ids.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/types.ts';
-import { deleteAccessTokenRow } from '../helpers/instances.ts';
+import { cacheProbe as userInfo, deleteAccessTokenRow } from '../helpers/instances.ts';
 import { obtainTokens, postForm, startServer, type TestServer } from '../helpers/server.ts';
 import { storeKinds, type StoreKind } from '../helpers/stores.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/tollgate.js');
-
-/**
- * Calls user info with a token: 200 when it was accepted (the profile came back), 401 when it
- * was refused (the zoho profile answers refusals with HTTP 200 and error 1003, SPEC R0).
- */
-async function userInfo(url: string, token: string): Promise<200 | 401> {
-  const res = await fetch(`${url}/oauth/user/info`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  const body = (await res.json()) as Record<string, unknown>;
-  if (res.status === 200 && typeof body.ZUID === 'number') return 200;
-  expect(body).toMatchObject({ error: { code: 1003 } });
-  return 401;
-}
 
 /** A token validated once (so cached), for a new user of a new app. */
 async function cachedToken(server: TestServer) {
