@@ -52,6 +52,8 @@ export class TokenCache implements RevocationListener {
   /** Bumped by every revocation: a lookup begun before one must not store what it read. */
   private generation = 0;
   private hearing = false;
+  /** Polled in this run of the event loop's microtasks (see `pollOnce`). */
+  private polled = false;
 
   constructor(options: TokenCacheOptions) {
     this.ttlMs = options.ttlMs;
@@ -92,7 +94,7 @@ export class TokenCache implements RevocationListener {
     read: (hash: string) => Promise<I | undefined>,
   ): Promise<AccessTokenInfo | undefined> {
     if (!this.hearing) return read(hash);
-    this.poll?.();
+    this.pollOnce();
     const now = this.now();
     const hit = this.entries.get(hash);
     if (hit && hit.until > now) return hit.info;
@@ -117,7 +119,7 @@ export class TokenCache implements RevocationListener {
     read: (zuid: number) => Promise<User | undefined>,
   ): Promise<User | undefined> {
     if (!this.hearing) return read(zuid);
-    this.poll?.();
+    this.pollOnce();
     const now = this.now();
     const hit = this.users.get(zuid);
     if (hit && hit.until > now) return hit.info;
@@ -138,7 +140,7 @@ export class TokenCache implements RevocationListener {
     read: (clientId: string) => Promise<ClientWithSecret | undefined>,
   ): Promise<ClientWithSecret | undefined> {
     if (!this.hearing) return read(clientId);
-    this.poll?.();
+    this.pollOnce();
     const now = this.now();
     const hit = this.clients.get(clientId);
     if (hit && hit.until > now) return hit.info;
@@ -152,6 +154,22 @@ export class TokenCache implements RevocationListener {
       this.clients.set(clientId, { info: Object.freeze(client), until: now + this.ttlMs });
     }
     return client;
+  }
+
+  /**
+   * Calls `poll` once per pass of Node's tick and microtask queues: a request's lookups that
+   * follow one another without waiting for I/O (client, then token, then user, all from the
+   * cache) share one poll. The flag is cleared (nextTick) before control returns to the event
+   * loop, so every request handled while it is set was read from its socket before the poll ran,
+   * and a commit by another process that finished before a request was sent is still seen.
+   */
+  private pollOnce(): void {
+    if (this.poll === undefined || this.polled) return;
+    this.poll();
+    this.polled = true;
+    process.nextTick(() => {
+      this.polled = false;
+    });
   }
 
   private keepUser(user: User, now: number): void {
