@@ -20,7 +20,7 @@
  * reported, never asserted.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, availableParallelism, loadavg, release, totalmem, type as osType } from 'node:os';
+import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { join, relative } from 'node:path';
 import { openStore } from '../src/store/open-store.ts';
 import { CACHE_OFF, caseById, type CaseId, type CaseInput, type CaseSpec } from './cases.ts';
@@ -353,7 +353,8 @@ async function main(): Promise<void> {
       sizes: opts.sizes,
     },
     machine: {
-      nproc: availableParallelism(),
+      // The machine's CPUs: this process is pinned to one by now, so availableParallelism() says 1.
+      nproc: cpuList.length,
       cpu: cpuList[0]?.model.trim() ?? 'unknown',
       node: process.version,
       os: `${osType()} ${release()}`,

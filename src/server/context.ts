@@ -19,7 +19,7 @@ import { KeyRing } from '../core/signing-keys.ts';
 import { Emulator } from './emulator/emulator.ts';
 import { Metrics } from './metrics.ts';
 import { AuditTrail } from './audit.ts';
-import { TokenCache } from './token-cache.ts';
+import { TokenCache, type ClientWithSecret } from './token-cache.ts';
 
 /** The demo user and app that `tollgate serve --demo` creates (the home page walks through them). */
 export interface DemoCredentials {
@@ -175,6 +175,16 @@ export class ServerContext {
     return this.tokenCache
       ? this.tokenCache.lookup(hash, (h) => this.store.findAccessToken(h))
       : this.store.findAccessToken(hash);
+  }
+
+  /**
+   * A client with its secret hash, for client authentication, through the cache when it is on
+   * (SPEC R16): every write of a client row empties it, as a revocation does (SPEC R15.6).
+   */
+  findClient(clientId: string): Promise<ClientWithSecret | undefined> {
+    return this.tokenCache
+      ? this.tokenCache.client(clientId, (id) => this.store.findClient(id))
+      : this.store.findClient(clientId);
   }
 
   /** A user by ZUID, through the validated-token cache when it is on (SPEC R15.6). */

@@ -1,13 +1,17 @@
 /**
  * The validated access-token cache (SPEC R15.6, `--token-cache-ttl`): a token found live in the
- * store is remembered for a few seconds, so user info and APIs skip the read. Revocation stays
+ * store is remembered for a few seconds, so user info and APIs skip the read; so are the users of
+ * cached tokens and the clients that authenticate (SPEC R16; a client write signals too). Revocation stays
  * immediate: the store tells this cache of every revocation (in this process before the revoking
  * call returns; on PostgreSQL from every instance through LISTEN/NOTIFY; on SQLite, any commit by
  * another process, checked before the lookups of each batch of requests: see {@link
  * TokenCache.arrived}), and the cache then forgets everything. While the listening connection is
  * down it is bypassed entirely.
  */
-import type { AccessTokenInfo, RevocationListener, User } from '../store/types.ts';
+import type { AccessTokenInfo, Client, RevocationListener, User } from '../store/types.ts';
+
+/** A client as client authentication reads it: with the hash of its secret. */
+export type ClientWithSecret = Client & { secretHash: string };
 
 /** Entries before the cache starts over (a few megabytes at most). */
 const DEFAULT_MAX_ENTRIES = 10_000;
@@ -39,6 +43,12 @@ export class TokenCache implements RevocationListener {
    * they empty this map with the tokens.
    */
   private readonly users = new Map<number, Entry<User>>();
+  /**
+   * Clients by id, for client authentication (SPEC R16). Every store operation that writes a
+   * client row (secret rotation, deletion, any edit) signals like a revocation, so a changed
+   * client is read again at once, in every process.
+   */
+  private readonly clients = new Map<string, Entry<ClientWithSecret>>();
   private readonly ttlMs: number;
   private readonly now: () => number;
   private readonly maxEntries: number;
@@ -110,6 +120,7 @@ export class TokenCache implements RevocationListener {
     this.generation++;
     this.entries.clear();
     this.users.clear();
+    this.clients.clear();
   }
 
   listening(up: boolean): void {
@@ -162,6 +173,32 @@ export class TokenCache implements RevocationListener {
     const user = await read(zuid);
     if (user && this.hearing && generation === this.generation) this.keepUser(user, now);
     return user;
+  }
+
+  /**
+   * A client with its secret hash, from the cache while fresh and the cache is active, else from
+   * `read` (the store), remembered when found (an unknown id is never remembered). The entry is
+   * frozen: every request shares it.
+   */
+  async client(
+    clientId: string,
+    read: (clientId: string) => Promise<ClientWithSecret | undefined>,
+  ): Promise<ClientWithSecret | undefined> {
+    if (!this.hearing) return read(clientId);
+    this.poll?.();
+    const now = this.now();
+    const hit = this.clients.get(clientId);
+    if (hit && hit.until > now) return hit.info;
+    if (hit) this.clients.delete(clientId);
+    const generation = this.generation;
+    const client = await read(clientId);
+    if (client && this.hearing && generation === this.generation) {
+      if (this.clients.size >= this.maxEntries) this.clients.clear();
+      Object.freeze(client.redirectUris);
+      if (client.dataCentres) Object.freeze(client.dataCentres);
+      this.clients.set(clientId, { info: Object.freeze(client), until: now + this.ttlMs });
+    }
+    return client;
   }
 
   private keepUser(user: User, now: number): void {

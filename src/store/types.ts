@@ -72,7 +72,10 @@ export interface Store
 
 /** Told of revocations (SPEC R15.6); see `Store.subscribeRevocations`. */
 export interface RevocationListener {
-  /** Some access token may have been revoked: forget every validated token. */
+  /**
+   * Some access token may have been revoked, or a client row written: forget every validated
+   * token and every cached client.
+   */
   revoked(): void;
   /** Whether revocations by other processes are heard now. */
   listening(up: boolean): void;

@@ -154,6 +154,16 @@ describe('R10 command line', () => {
       disabled: boolean;
     }[];
     expect(after.find((u) => u.email === 'ada@example.com')?.disabled).toBe(true);
+    // R15.3: ending the person's tokens is a revocation, audited with the CLI as the actor.
+    const zuid = (after as { email: string; zuid?: number }[]).find(
+      (u) => u.email === 'ada@example.com',
+    )?.zuid;
+    const events = JSON.parse(
+      run(['audit', '--since', '1h', '--type', 'token_revoked', '--json', '--db', db]).stdout,
+    ) as Record<string, unknown>[];
+    expect(events.map((e) => [e.type, e.zuid, e.actor, e.detail])).toEqual([
+      ['token_revoked', zuid, 'cli', { reason: 'user_disabled' }],
+    ]);
   });
 
   it('R10: every flag also works as an environment variable (TOLLGATE_DB)', () => {

@@ -68,6 +68,14 @@ describe.each(storeKinds)('R13.5 incremental authorization on $name', (kind) => 
       })
     ).body.scope;
 
+  /** The incremental-authorization consent events of a person and app (SPEC R15.3). */
+  const incrementalConsents = async (email: string, clientId: string) => {
+    const zuid = (await server.store.findUserByEmail(email))?.zuid;
+    return (await server.store.listAuditEvents({ zuid, types: ['consent'], limit: 100 }))
+      .filter((e) => e.clientId === clientId && e.detail.flow === 'incremental')
+      .map((e) => [e.zuid === zuid, e.outcome, e.detail]);
+  };
+
   it('R13.5: scopeenhance answers a scope enhancement token as access_token with token_type and expires_in (seconds)', async () => {
     const { app, refreshToken } = await granted();
     const res = await enhanceToken(app, refreshToken);
@@ -107,6 +115,14 @@ describe.each(storeKinds)('R13.5 incremental authorization on $name', (kind) => 
     expect(await refreshedScope(app, refreshToken)).toBe(
       'AaaServer.profile.READ SalesIQ.portals.READ',
     );
+    // R15.3: the decision is a consent event, like one on the authorization page.
+    expect(await incrementalConsents(user.email, app.clientId)).toEqual([
+      [
+        true,
+        'success',
+        { decision: 'accept', scopes: 'SalesIQ.portals.READ', flow: 'incremental' },
+      ],
+    ]);
   });
 
   it('R13.5: the person signs in first when needed; Deny redirects with status=failure and adds nothing', async () => {
@@ -122,6 +138,9 @@ describe.each(storeKinds)('R13.5 incremental authorization on $name', (kind) => 
     expect(outcome.redirect.searchParams.get('status')).toBe('failure');
     expect(outcome.redirect.searchParams.get('error')).toBe('access_denied');
     expect(await refreshedScope(app, refreshToken)).toBe('AaaServer.profile.READ');
+    expect(await incrementalConsents(user.email, app.clientId)).toEqual([
+      [true, 'failure', { decision: 'deny', scopes: 'SalesIQ.portals.READ', flow: 'incremental' }],
+    ]);
   });
 
   it('R13.5: a bad enhance_token, another app, an unregistered redirect_uri or another account get an error page', async () => {

@@ -84,7 +84,7 @@ export function register(program: Command): void {
             ownerZuid,
             systemClock.now(),
           );
-          await recordCliEvent(store, 'client_created', created.clientId);
+          await recordCliEvent(store, 'client_created', { clientId: created.clientId });
           // SPEC R14.8: the app's own access-token format overrides the server's.
           if (format !== undefined)
             await store.updateClient(created.clientId, { accessTokenFormat: format });
@@ -138,7 +138,7 @@ export function register(program: Command): void {
     await withStore(opts, async (store) => {
       if (!(await store.deleteClient(opts.clientId)))
         throw new Error(`no app with client_id ${opts.clientId}`);
-      await recordCliEvent(store, 'client_deleted', opts.clientId);
+      await recordCliEvent(store, 'client_deleted', { clientId: opts.clientId });
       output(opts.json, { client_id: opts.clientId, deleted: true }, `Deleted ${opts.clientId}`);
     });
   });
@@ -159,7 +159,7 @@ export function register(program: Command): void {
         throw error;
       }
       if (secret === undefined) throw new Error(`no app with client_id ${opts.clientId}`);
-      await recordCliEvent(store, 'client_rotated', opts.clientId);
+      await recordCliEvent(store, 'client_rotated', { clientId: opts.clientId });
       output(
         opts.json,
         { client_id: opts.clientId, client_secret: secret },

@@ -5,6 +5,7 @@ import { systemClock } from '../../core/clock.ts';
 import { hashPassword } from '../../core/passwords.ts';
 import { addDbOption, output, withStore } from '../options.ts';
 import { UsageError } from '../usage-error.ts';
+import { recordCliEvent } from '../audit-event.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
@@ -104,6 +105,11 @@ export function register(program: Command): void {
       const found = await store.findUserByEmail(opts.email);
       if (!found) throw new Error(`no user with email ${opts.email}`);
       await store.setUserDisabled(found.zuid, true);
+      // Disabling ends every token of the person: a revocation, audited (SPEC R15.3).
+      await recordCliEvent(store, 'token_revoked', {
+        zuid: found.zuid,
+        detail: { reason: 'user_disabled' },
+      });
       output(
         opts.json,
         { zuid: found.zuid, email: found.email, disabled: true },

@@ -182,6 +182,15 @@ export const addExtraScopeEndpoint: RouteModule = {
         const who = await personOf(ctx, request, reply, req, `${ADD_EXTRA_SCOPE}?${query}`);
         if ('page' in who) return who.page;
         let result: Record<string, string>;
+        // The decision is a consent, audited like one at /oauth/v2/auth (SPEC R15.3).
+        const audit = (decision: 'accept' | 'deny') =>
+          ctx.audit.record(request, {
+            type: 'consent',
+            ...(decision === 'deny' ? { outcome: 'failure' as const } : {}),
+            zuid: req.zuid,
+            clientId: req.client.clientId,
+            detail: { decision, scopes: req.scopes.join(' '), flow: 'incremental' },
+          });
         if (body.decision === 'accept') {
           const added = await ctx.store.addRefreshTokenScopes(
             req.refreshTokenId,
@@ -190,8 +199,10 @@ export const addExtraScopeEndpoint: RouteModule = {
           );
           if (!added) throw pageError('The refresh token was revoked meanwhile.', 'invalid_grant');
           await ctx.store.recordConsent(req.zuid, req.client.clientId, req.scopes, ctx.now());
+          await audit('accept');
           result = { status: 'success' };
         } else if (body.decision === 'deny') {
+          await audit('deny');
           result = { status: 'failure', error: 'access_denied' };
         } else {
           throw pageError('No decision was made.');

@@ -4,6 +4,8 @@
  * a reused rotated refresh token) tells the listeners of its own process at once, before it
  * returns, and on PostgreSQL sends `NOTIFY` so every other instance hears it too, through a
  * connection of its own that `LISTEN`s. Instances cache validated tokens only while they hear.
+ * Every write of a client row (an edit, a secret rotation, a deletion, a metadata-document
+ * refresh) signals the same way, since caches keep authenticated clients too (SPEC R16).
  */
 import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
@@ -30,6 +32,8 @@ type Revoking = Pick<
   | 'removeConnectedApp'
   | 'deleteClient'
   | 'rotateClientSecret'
+  | 'updateClient'
+  | 'saveMetadataDocumentClient'
   | 'setUserDisabled'
   | 'setUserPassword'
   | 'revokeTokensFromCode'
@@ -38,12 +42,16 @@ type Revoking = Pick<
   | 'mintAccessToken'
 >;
 
-/** Which results of which operations revoked an access token (or may have). */
+/** Which results of which operations revoked an access token or changed a client (or may have). */
 const REVOKED: { [K in keyof Revoking]: (result: Awaited<ReturnType<Revoking[K]>>) => boolean } = {
   revokeToken: (r) => r !== 'unknown',
   removeConnectedApp: (r) => r,
   deleteClient: (r) => r,
   rotateClientSecret: (r) => r,
+  // A client row changed (SPEC R16: cached clients): the secret, redirect URIs, type, format,
+  // data centres or metadata must be read again everywhere before the change's answer is sent.
+  updateClient: (r) => r !== undefined,
+  saveMetadataDocumentClient: (r) => r !== undefined,
   setUserDisabled: (r) => r,
   setUserPassword: (r) => r,
   revokeTokensFromCode: (n) => n > 0,
