@@ -185,7 +185,7 @@ export class TokenCache implements RevocationListener {
     read: (clientId: string) => Promise<ClientWithSecret | undefined>,
   ): Promise<ClientWithSecret | undefined> {
     if (!this.hearing) return read(clientId);
-    this.poll?.();
+    this.pollOnce();
     const now = this.now();
     const hit = this.clients.get(clientId);
     if (hit && hit.until > now) return hit.info;
