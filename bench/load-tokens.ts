@@ -44,7 +44,7 @@ export interface Fixtures {
   codeUsers: number[];
 }
 
-function kyselyOf(store: Store): Kysely<Database> {
+export function kyselyOf(store: Store): Kysely<Database> {
   if (!isKyselyStore(store)) throw new Error('The benchmark loader needs the Kysely store.');
   return store.db;
 }

@@ -18,6 +18,8 @@ import type {
   SqlDialect,
 } from '../types.ts';
 import { hotStatement, type SqlRunner } from './hot-sql.ts';
+import { mintPg } from './mint-pg.ts';
+import { notifiedWith } from './revocations.ts';
 import { joinList, toCode, toRefreshToken } from './rows.ts';
 import type { AuthCodesTable, RefreshTokensTable } from './schema.ts';
 
@@ -252,7 +254,41 @@ export async function mintIn(
     const zuid = input.zuid ?? (await find())?.zuid;
     if (zuid === undefined) return { outcome: 'unknown' };
     if (!(await lockGrant(q, dialect, Number(zuid), input.clientId))) return { outcome: 'unknown' };
-    found = await find();
+    if (!input.rotateTo && input.accessTokenCap >= 1) {
+      // The common case: read and mint in one statement (mint-pg.ts).
+      const minted = await mintPg(q, {
+        refreshTokenHash: input.refreshTokenHash,
+        clientId: input.clientId,
+        zuid: Number(zuid),
+        now,
+        access: {
+          tokenHash: input.access.tokenHash,
+          expiresAt: input.access.expiresAt,
+          audience: input.access.audience?.length ? joinList(input.access.audience) : null,
+          dpopJkt: input.access.dpopJkt ?? null,
+        },
+        accessTokenCap: input.accessTokenCap,
+        throttle: input.throttle && {
+          windowEnd: now + input.throttle.windowMs,
+          limit: input.throttle.limit,
+        },
+      });
+      if (minted.outcome === 'unknown') return minted;
+      if (minted.outcome === 'throttled')
+        return { outcome: 'throttled', retryAfterMs: minted.windowEnd - now };
+      if (minted.outcome === 'minted') {
+        const result: MintAccessTokenResult = {
+          outcome: 'minted',
+          refreshToken: { ...toRefreshToken(minted.row), lastUsedAt: now },
+          evicted: minted.evicted,
+          rotatedOut: 0,
+        };
+        return minted.notified ? notifiedWith(result) : result;
+      }
+      found = minted.row;
+    } else {
+      found = await find();
+    }
     if (found && Number(found.zuid) !== Number(zuid)) {
       if (!(await lockGrant(q, dialect, Number(found.zuid), input.clientId)))
         return { outcome: 'unknown' };
