@@ -115,8 +115,13 @@ export async function buildApp(
   app.addHook('onClose', async () => janitor.stop());
   // The cache hears revocations from the store (and, on PostgreSQL, from other instances).
   if (ctx.tokenCache) {
-    const stopHearing = store.subscribeRevocations(ctx.tokenCache);
+    const cache = ctx.tokenCache;
+    const stopHearing = store.subscribeRevocations(cache);
     app.addHook('onClose', async () => stopHearing());
+    // Each request read from a socket opens (or joins) the cache's batch, so it checks for other
+    // processes' revocations once per batch, not per lookup (TokenCache.arrived, SPEC R15.6).
+    // Before Fastify's own listener, so the batch is open when the request's lookup runs.
+    app.server.prependListener('request', () => cache.arrived());
   }
 
   const { metrics } = ctx;

@@ -4,7 +4,9 @@
  * cached tokens and the clients that authenticate (SPEC R16; a client write signals too). Revocation stays
  * immediate: the store tells this cache of every revocation (in this process before the revoking
  * call returns; on PostgreSQL from every instance through LISTEN/NOTIFY; on SQLite, any commit by
- * another process, checked before each lookup), and the cache then forgets everything. While the listening connection is down it is bypassed entirely.
+ * another process, checked before the lookups of each batch of requests: see {@link
+ * TokenCache.arrived}), and the cache then forgets everything. While the listening connection is
+ * down it is bypassed entirely.
  */
 import type { AccessTokenInfo, Client, RevocationListener, User } from '../store/types.ts';
 
@@ -24,8 +26,10 @@ export interface TokenCacheOptions {
   now: () => number;
   maxEntries?: number;
   /**
-   * Called before every lookup while the cache is used; it calls `revoked()` if a revocation may
+   * Called before a lookup while the cache is used; it calls `revoked()` if a revocation may
    * have happened unheard (the store's `pollRevocations`: another process on a SQLite file).
+   * Once per batch of requests read together when the server reports them ({@link
+   * TokenCache.arrived}), else before every lookup.
    */
   poll?: () => void;
 }
@@ -52,6 +56,14 @@ export class TokenCache implements RevocationListener {
   /** Bumped by every revocation: a lookup begun before one must not store what it read. */
   private generation = 0;
   private hearing = false;
+  /** A batch of requests read by one I/O poll is being handled (see {@link arrived}). */
+  private batchOpen = false;
+  /** `poll` ran after the current batch's first request arrived. */
+  private polledInBatch = false;
+  private readonly closeBatch = (): void => {
+    this.batchOpen = false;
+    this.polledInBatch = false;
+  };
 
   constructor(options: TokenCacheOptions) {
     this.ttlMs = options.ttlMs;
@@ -67,6 +79,41 @@ export class TokenCache implements RevocationListener {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /**
+   * Called by the HTTP server as each request arrives (its `request` event), so `poll` runs once
+   * per batch of requests instead of before every lookup (SPEC R15.6, R16: on SQLite it is a
+   * `PRAGMA data_version`, about as dear as the rest of a cached lookup).
+   *
+   * Why that still refuses every request sent after another process's revocation committed: a
+   * revocation need only be seen by the requests that follow it. Node reads requests in the I/O
+   * phase of an event-loop turn, after `epoll_wait` (or its like) returned, and every request
+   * read in that phase was already waiting in the kernel when it returned (a read that fills
+   * libuv's 64 KB buffer reads on, but only a pipelining client sends that much, and it sent it
+   * before it could learn of a revocation). The first request of the phase opens the batch; the
+   * batch's first lookup polls after that arrival, so after every request read so far was sent.
+   * The batch closes in the same turn's check phase (a `setImmediate` made in the I/O phase runs
+   * before the next poll), so every lookup it covers (in the I/O phase, or after a write's
+   * commit in the check phase) serves a request read before the next poll; the next turn's
+   * requests poll again. Lookups while no batch is open (from a timer, or for `app.inject`,
+   * which emits no `request` event) poll every time, as before. One case is looser: an HTTP/1.1
+   * pipelined request whose parsing Node resumed after back-pressure can arrive outside the I/O
+   * phase, and its batch then stays open until the next turn's check phase; a request of that
+   * turn could miss a revocation committed in the microseconds between the poll and that turn's
+   * `epoll_wait`.
+   */
+  arrived(): void {
+    if (this.batchOpen) return;
+    this.batchOpen = true;
+    setImmediate(this.closeBatch);
+  }
+
+  /** `poll`, unless it already ran in the open batch of requests. */
+  private pollOnce(): void {
+    if (this.polledInBatch) return;
+    this.poll?.();
+    if (this.batchOpen) this.polledInBatch = true;
   }
 
   revoked(): void {
@@ -92,7 +139,7 @@ export class TokenCache implements RevocationListener {
     read: (hash: string) => Promise<I | undefined>,
   ): Promise<AccessTokenInfo | undefined> {
     if (!this.hearing) return read(hash);
-    this.poll?.();
+    this.pollOnce();
     const now = this.now();
     const hit = this.entries.get(hash);
     if (hit && hit.until > now) return hit.info;
@@ -117,7 +164,7 @@ export class TokenCache implements RevocationListener {
     read: (zuid: number) => Promise<User | undefined>,
   ): Promise<User | undefined> {
     if (!this.hearing) return read(zuid);
-    this.poll?.();
+    this.pollOnce();
     const now = this.now();
     const hit = this.users.get(zuid);
     if (hit && hit.until > now) return hit.info;
@@ -138,7 +185,7 @@ export class TokenCache implements RevocationListener {
     read: (clientId: string) => Promise<ClientWithSecret | undefined>,
   ): Promise<ClientWithSecret | undefined> {
     if (!this.hearing) return read(clientId);
-    this.poll?.();
+    this.pollOnce();
     const now = this.now();
     const hit = this.clients.get(clientId);
     if (hit && hit.until > now) return hit.info;

@@ -176,7 +176,7 @@ function withStatementCache(database: SqliteDatabase.Database): KyselySqliteData
  * Whether another connection (another process: the CLI, a second server) committed to the file
  * since the last call. `PRAGMA data_version` changes exactly then, never for this connection's
  * own commits, and costs a look at the WAL index (a microsecond or so), so the token cache can
- * ask before every lookup (SPEC R15.6 on SQLite).
+ * ask before each batch of lookups (SPEC R15.6 on SQLite).
  */
 function commitsElsewhere(database: SqliteDatabase.Database): () => boolean {
   const dataVersion = database.prepare('PRAGMA data_version').pluck();

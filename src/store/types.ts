@@ -60,8 +60,9 @@ export interface Store
    * Tells the listeners now, synchronously, if another process may have revoked a token since
    * the last call: on SQLite, when any other connection committed to the file (`PRAGMA
    * data_version`, e.g. `tollgate user disable` run beside the server); a no-op on PostgreSQL,
-   * where NOTIFY does this. Token caches call it before each lookup, so revocation stays
-   * immediate with several processes on one SQLite file.
+   * where NOTIFY does this. Token caches call it before the lookups of each batch of requests
+   * (TokenCache.arrived), so revocation stays immediate with several processes on one SQLite
+   * file.
    */
   pollRevocations(): void;
   /** The connections of the database pool now (metrics, SPEC R15.2). */
