@@ -46,6 +46,12 @@ export interface OpenStoreOptions {
    * path (default true; sqlite-checkpointer.ts).
    */
   checkpointWorker?: boolean;
+  /**
+   * The database size, in bytes, from which the checkpoint worker runs (default
+   * `CHECKPOINT_WORKER_FROM_BYTES`, 64 MiB; 0: at once). Smaller files are checked every few
+   * seconds.
+   */
+  checkpointWorkerFrom?: number;
 }
 
 /** The default of `statementTimeoutMs` (and of `--db-statement-timeout`). */
@@ -238,7 +244,7 @@ async function openSqlite(location: string, options: OpenStoreOptions): Promise<
   if (options.migrate ?? true) await migrateToLatest(db, 'sqlite');
   // An in-memory database has no WAL to checkpoint.
   if (location !== ':memory:' && (options.checkpointWorker ?? true))
-    checkpointer = startCheckpointer(resolve(location));
+    checkpointer = startCheckpointer(resolve(location), options.checkpointWorkerFrom);
   return createKyselyStore(db, 'sqlite', undefined, {
     changedElsewhere: commitsElsewhere(database),
     hot: sqliteHotReads(database),

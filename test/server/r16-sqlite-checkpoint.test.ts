@@ -3,7 +3,9 @@
  * rather than by the commit that crosses `wal_autocheckpoint` pages on the request path. A token
  * the server issued reaches the database file itself within a moment, long before the WAL holds
  * 10,000 pages (the server's own automatic checkpoint), while the server runs; closing the store
- * stops the worker first, and the server's connection, the last, removes the WAL as before.
+ * stops the worker first, and the server's connection, the last, removes the WAL as before. The
+ * worker runs only for a database of 64 MiB or more (a thread costs ~9 MB of RSS, and a small
+ * file's checkpoints are cheap); these tests start it at once (`checkpointWorkerFrom: 0`).
  * (PostgreSQL has no counterpart: its checkpointer is already a process of its own.)
  */
 import { spawnSync } from 'node:child_process';
@@ -26,7 +28,11 @@ async function fileKind(): Promise<{
   cleanup: () => Promise<void>;
 }> {
   const { location, cleanup } = await sqlite!.location();
-  return { kind: { ...sqlite!, open: () => openStore(location) }, file: location, cleanup };
+  return {
+    kind: { ...sqlite!, open: () => openStore(location, { checkpointWorkerFrom: 0 }) },
+    file: location,
+    cleanup,
+  };
 }
 
 /** Whether the database file itself (not its WAL) holds `text`, within `ms`. */
@@ -87,11 +93,29 @@ describe('R16: SQLite checkpoints off the request path', () => {
     expect(existsSync(`${file}-wal`)).toBe(false);
   });
 
+  it('below the size threshold, checkpoints stay with SQLite (no worker): a token stays in the WAL', async () => {
+    const { location, cleanup } = await sqlite!.location();
+    cleanups.push(cleanup);
+    const server = await startServer(
+      { ...sqlite!, open: () => openStore(location) },
+      {
+        throttle: false,
+      },
+    );
+    cleanups.push(() => server.close());
+    const client = await server.addClient();
+    const tokens = await obtainTokens(server, client);
+    expect(tokens.body.access_token).toBeDefined();
+    expect(await inMainFile(location, hashSecret(tokens.body.access_token as string), 1_000)).toBe(
+      false,
+    );
+  });
+
   it('a store closed at once after opening closes cleanly, its worker included', async () => {
     const { file, cleanup } = await fileKind();
     cleanups.push(cleanup);
     for (let i = 0; i < 3; i++) {
-      const store = await openStore(file);
+      const store = await openStore(file, { checkpointWorkerFrom: 0 });
       await store.close();
       expect(existsSync(`${file}-wal`)).toBe(false);
     }
@@ -105,7 +129,7 @@ describe('R16: SQLite checkpoints off the request path', () => {
     writeFileSync(
       script,
       `import { openStore } from ${JSON.stringify(openStoreModule)};\n` +
-        `const store = await openStore(${JSON.stringify(file)});\n` +
+        `const store = await openStore(${JSON.stringify(file)}, { checkpointWorkerFrom: 0 });\n` +
         `await store.close();\n` +
         `process.stdout.write('closed\\n');\n`,
     );
