@@ -59,8 +59,10 @@ export async function withStore<T>(
   // Loaded on demand, so commands that need no database start fast.
   const { openStore } = await import('../store/open-store.ts');
   // Admin commands open an existing database only: a mistyped --db must not create an empty one.
+  // A short command: no checkpoint worker (closing the store checkpoints the WAL anyway).
   const store = await openStore(opts.db ?? process.env.TOLLGATE_DB ?? CONFIG_SCHEMA.db.default, {
     create: false,
+    checkpointWorker: false,
   });
   try {
     return await run(store);

@@ -20,15 +20,22 @@ export class SqliteDialectKeepingErrors extends SqliteDialect {
   constructor(
     private readonly config: SqliteDialectConfig,
     private readonly database: SqliteDatabase.Database,
+    private readonly beforeClose?: () => Promise<void>,
   ) {
     super(config);
   }
 
   override createDriver(): Driver {
     const database = this.database;
+    const beforeClose = this.beforeClose;
     return new (class extends SqliteDriver {
       override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
         if (database.inTransaction) await super.rollbackTransaction(connection);
+      }
+
+      override async destroy(): Promise<void> {
+        await beforeClose?.();
+        await super.destroy();
       }
     })(this.config);
   }

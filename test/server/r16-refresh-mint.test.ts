@@ -4,12 +4,14 @@
  * in one statement after the grant lock (src/store/kysely/mint-pg.ts). Over HTTP, on both stores:
  * the cap keeps exactly the newest tokens, a throttled refresh writes nothing but its hit, and
  * a rotated token's reuse still ends its family. On PostgreSQL the statements a refresh sends are
- * counted.
+ * counted, and a cap's eviction sends revocation's NOTIFY from the mint's own transaction.
  */
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashSecret } from '../../src/core/ids.ts';
 import type { KyselyStore } from '../../src/store/kysely/kysely-store.ts';
+import { REVOCATION_CHANNEL } from '../../src/store/kysely/revocations.ts';
 import { obtainTokens, postForm, startServer, type TestServer } from '../helpers/server.ts';
 import { storeKinds } from '../helpers/stores.ts';
 
@@ -105,38 +107,50 @@ describe.each(storeKinds)('R16: the refresh grant mint on $name', (kind) => {
   });
 
   it.runIf(kind.name === 'postgres')(
-    'R16: on PostgreSQL a refresh sends client authentication, the token read, then begin, the grant lock, one mint statement and commit',
+    "R16, R15.6: on PostgreSQL a refresh sends client authentication, the token read, then begin, the grant lock, one mint statement and commit; an eviction's NOTIFY comes with the commit",
     async () => {
       const app = await server.addClient();
       const tokens = await obtainTokens(server, { ...app, accessType: 'offline' });
       const form = refreshForm(app, tokens.body.refresh_token as string);
       // The first refresh records the grant's use (Connected apps), once a minute.
       expect((await postForm(server.url, '/oauth/v2/token', form)).status).toBe(200);
-      sent.length = 0;
-      expect((await postForm(server.url, '/oauth/v2/token', form)).status).toBe(200);
-      // Past the cap of 2 the refresh evicts the oldest token: revocation's NOTIFY (R15.6).
-      const kinds = sent.map((text) =>
-        /pg_notify/.test(text)
-          ? 'notify'
-          : /pg_advisory/.test(text)
-            ? 'grant lock'
-            : /^\s*with\b/i.test(text)
-              ? 'mint'
-              : /from refresh_tokens/.test(text)
-                ? 'token read'
-                : /from \(select 1 as one\) q left join clients/.test(text)
-                  ? 'client'
-                  : text.split(' ')[0],
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
+        (server.store as KyselyStore).db,
       );
-      expect(kinds, sent.join('\n')).toEqual([
-        'client',
-        'token read',
-        'begin',
-        'grant lock',
-        'mint',
-        'commit',
-        'notify',
-      ]);
+      const listener = new pg.Client({ connectionString: process.env.TEST_PG_URL });
+      await listener.connect();
+      try {
+        const heard: string[] = [];
+        listener.on('notification', (m) => heard.push(`${m.channel} ${m.payload}`));
+        await listener.query(`listen ${REVOCATION_CHANNEL}`);
+        sent.length = 0;
+        // Past the cap of 2 this refresh evicts the code's access token.
+        expect((await postForm(server.url, '/oauth/v2/token', form)).status).toBe(200);
+        const kinds = sent.map((text) =>
+          /pg_notify/.test(text) && !/^\s*with\b/i.test(text)
+            ? 'notify'
+            : /pg_advisory/.test(text)
+              ? 'grant lock'
+              : /^\s*with\b/i.test(text)
+                ? 'mint'
+                : /from refresh_tokens/.test(text)
+                  ? 'token read'
+                  : /from \(select 1 as one\) q left join clients/.test(text)
+                    ? 'client'
+                    : text.split(' ')[0],
+        );
+        expect(kinds, sent.join('\n')).toEqual([
+          'client',
+          'token read',
+          'begin',
+          'grant lock',
+          'mint',
+          'commit',
+        ]);
+        await vi.waitFor(() => expect(heard).toEqual([`${REVOCATION_CHANNEL} ${rows[0]?.schema}`]));
+      } finally {
+        await listener.end();
+      }
     },
   );
 });

@@ -16,7 +16,7 @@ export function register(program: Command): void {
   ).action(async (opts: { db?: string; json?: boolean }) => {
     const location = opts.db ?? process.env.TOLLGATE_DB ?? CONFIG_SCHEMA.db.default;
     const { openStore } = await import('../../store/open-store.ts');
-    const store = await openStore(location, { create: true });
+    const store = await openStore(location, { create: true, checkpointWorker: false });
     await store.close();
     output(opts.json, { db: location }, `Database ready: ${location}`);
   });

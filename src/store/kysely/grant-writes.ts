@@ -19,6 +19,7 @@ import type {
 } from '../types.ts';
 import { hotStatement, type SqlRunner } from './hot-sql.ts';
 import { mintPg } from './mint-pg.ts';
+import { notifiedWith } from './revocations.ts';
 import { joinList, toCode, toRefreshToken } from './rows.ts';
 import type { AuthCodesTable, RefreshTokensTable } from './schema.ts';
 
@@ -275,13 +276,15 @@ export async function mintIn(
       if (minted.outcome === 'unknown') return minted;
       if (minted.outcome === 'throttled')
         return { outcome: 'throttled', retryAfterMs: minted.windowEnd - now };
-      if (minted.outcome === 'minted')
-        return {
+      if (minted.outcome === 'minted') {
+        const result: MintAccessTokenResult = {
           outcome: 'minted',
           refreshToken: { ...toRefreshToken(minted.row), lastUsedAt: now },
           evicted: minted.evicted,
           rotatedOut: 0,
         };
+        return minted.notified ? notifiedWith(result) : result;
+      }
       found = minted.row;
     } else {
       found = await find();

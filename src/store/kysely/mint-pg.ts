@@ -18,6 +18,7 @@
  * counter (the hit counts, as with the separate statements).
  */
 import { hotStatement, type SqlRunner } from './hot-sql.ts';
+import { REVOCATION_CHANNEL } from './revocations.ts';
 import type { RefreshTokensTable } from './schema.ts';
 
 export type MintRow = Omit<RefreshTokensTable, 'id'> & { id: number };
@@ -33,10 +34,18 @@ const WRITES =
   'select $5::text, $2::text, go.zuid, go.scopes, $6::bigint, go.id, null, $4::bigint, $7::text, $8::text from go), ' +
   'capped as (delete from access_tokens where refresh_token_id = (select id from go) and id <= (select id from access_tokens where refresh_token_id = (select id from go) and expires_at > $4::bigint order by id desc limit 1 offset $9::bigint) returning 1)';
 
+/**
+ * A cap's delete ends access tokens early: the statement sends revocation's NOTIFY itself (SPEC
+ * R15.6; revocations.ts), which PostgreSQL delivers when the transaction commits (or never, if
+ * it or the member's savepoint is rolled back), instead of a statement of its own after it.
+ */
+const NOTIFY = `notified as (select pg_notify('${REVOCATION_CHANNEL}', current_schema()) from (select 1 from capped limit 1) c)`;
+const EVICTED =
+  '(select count(*) from capped)::int as evicted, (select count(*) from notified)::int as notified';
+
 const MINT = hotStatement(
   'mint',
-  `with ${READ}, go as (select * from ok), ${WRITES} ` +
-    'select rt.*, (select count(*) from capped)::int as evicted from rt',
+  `with ${READ}, go as (select * from ok), ${WRITES}, ${NOTIFY} select rt.*, ${EVICTED} from rt`,
 );
 
 /** As MINT, with the counter's hit first: $10 new window's end, $11 limit. */
@@ -44,8 +53,8 @@ const MINT_THROTTLED = hotStatement(
   'mint_throttled',
   `with ${READ}, ` +
     "hit as (insert into counters (key, window_end, count) select 'mint:' || ok.id, $10::bigint, 1 from ok on conflict (key) do update set count = case when counters.window_end <= $4::bigint then 1 else counters.count + 1 end, window_end = case when counters.window_end <= $4::bigint then $10::bigint else counters.window_end end returning count, window_end), " +
-    `go as (select ok.* from ok, hit where hit.count <= $11::int), ${WRITES} ` +
-    'select rt.*, hit.count as hits, hit.window_end as hits_end, (select count(*) from capped)::int as evicted from rt left join hit on true',
+    `go as (select ok.* from ok, hit where hit.count <= $11::int), ${WRITES}, ${NOTIFY} ` +
+    `select rt.*, hit.count as hits, hit.window_end as hits_end, ${EVICTED} from rt left join hit on true`,
 );
 
 export interface MintPgInput {
@@ -70,7 +79,8 @@ export type MintPgResult =
   /** Nothing written: the token is another user's, or was rotated. */
   | { outcome: 'not-written'; row: MintRow }
   | { outcome: 'throttled'; row: MintRow; windowEnd: number }
-  | { outcome: 'minted'; row: MintRow; evicted: number };
+  /** `notified`: the statement sent revocation's NOTIFY (it evicted a token). */
+  | { outcome: 'minted'; row: MintRow; evicted: number; notified: boolean };
 
 /** Reads the refresh token and, when it may, mints from it, in one statement. */
 export async function mintPg(q: SqlRunner, input: MintPgInput): Promise<MintPgResult> {
@@ -86,17 +96,22 @@ export async function mintPg(q: SqlRunner, input: MintPgInput): Promise<MintPgRe
     access.dpopJkt,
     input.accessTokenCap - 1,
   ];
-  type Returned = MintRow & { evicted: number; hits?: number | null; hits_end?: number | null };
+  type Returned = MintRow & {
+    evicted: number;
+    notified: number;
+    hits?: number | null;
+    hits_end?: number | null;
+  };
   const found =
     throttle === null
       ? await q.one<Returned>(MINT, values)
       : await q.one<Returned>(MINT_THROTTLED, [...values, throttle.windowEnd, throttle.limit]);
   if (found === undefined) return { outcome: 'unknown' };
-  const { evicted, hits, hits_end: hitsEnd, ...row } = found;
+  const { evicted, notified, hits, hits_end: hitsEnd, ...row } = found;
   // Written only for a live token of the locked user (and, with a throttle, once it was hit).
   if (row.rotated_at !== null || Number(row.zuid) !== input.zuid || hits === null)
     return { outcome: 'not-written', row };
   if (throttle !== null && Number(hits) > throttle.limit)
     return { outcome: 'throttled', row, windowEnd: Number(hitsEnd) };
-  return { outcome: 'minted', row, evicted: Number(evicted) };
+  return { outcome: 'minted', row, evicted: Number(evicted), notified: Number(notified) > 0 };
 }

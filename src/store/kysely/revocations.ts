@@ -20,6 +20,18 @@ export const REVOCATION_CHANNEL = 'tollgate_revocations';
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5_000;
 
+/**
+ * Results of operations whose own transaction sent the NOTIFY (delivered at its commit), so no
+ * statement of its own follows: the refresh grant's mint past the cap on PostgreSQL (mint-pg.ts).
+ */
+const notifiedInTransaction = new WeakSet<object>();
+
+/** Marks an operation's result as having sent its NOTIFY in its transaction; returns it. */
+export function notifiedWith<T extends object>(result: T): T {
+  notifiedInTransaction.add(result);
+  return result;
+}
+
 /** How to open the listening connection (PostgreSQL only). */
 export interface ListenTarget {
   connectionString: string;
@@ -77,9 +89,9 @@ export function revocationSignals(
   changedElsewhere?: () => boolean,
 ): Revoking & Pick<Store, 'subscribeRevocations' | 'pollRevocations'> {
   const listeners = new Set<RevocationListener>();
-  const signal = async (): Promise<void> => {
+  const signal = async (notified: boolean): Promise<void> => {
     for (const listener of listeners) listener.revoked();
-    if (dialect !== 'postgres') return;
+    if (dialect !== 'postgres' || notified) return;
     try {
       await waitAtMost(
         sql`select pg_notify(${REVOCATION_CHANNEL}, current_schema())`.execute(db),
@@ -96,7 +108,10 @@ export function revocationSignals(
     const original = methods[name] as (...args: unknown[]) => Promise<unknown>;
     wrapped[name] = async (...args: unknown[]) => {
       const result = await original(...args);
-      if (revoked(result)) await signal();
+      if (revoked(result))
+        await signal(
+          typeof result === 'object' && result !== null && notifiedInTransaction.has(result),
+        );
       return result;
     };
   }
