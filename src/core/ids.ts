@@ -79,6 +79,21 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb) && a.length === b.length;
 }
 
+/**
+ * Whether `secret` hashes to `expectedHash` (a {@link hashSecret} digest), in constant time: the
+ * two digests are compared character by character without an early exit. Unlike
+ * {@link safeEqual}, which hashes both sides again to hide their lengths, it needs one SHA-256:
+ * both are 64 hex characters, and only the stored one is secret (client authentication, SPEC R16).
+ */
+export function secretMatches(secret: string, expectedHash: string): boolean {
+  const presented = sha256Hex(secret);
+  if (presented.length !== expectedHash.length) return false;
+  let difference = 0;
+  for (let i = 0; i < presented.length; i++)
+    difference |= presented.charCodeAt(i) ^ expectedHash.charCodeAt(i);
+  return difference === 0;
+}
+
 /** Shows the first characters of a token and masks the rest, for pages and logs. */
 export function maskToken(token: string): string {
   return token.length <= 12 ? '****' : `${token.slice(0, 9)}…${'*'.repeat(6)}`;

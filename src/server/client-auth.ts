@@ -6,9 +6,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { invalidClient, invalidClientSecret, invalidRequest, throttled } from '../core/errors.ts';
-import { hashSecret, safeEqual } from '../core/ids.ts';
+import { hashSecret, secretMatches } from '../core/ids.ts';
 import { isPublicClient } from '../core/registration.ts';
-import { holdsUnstorableText } from '../core/text.ts';
 import type { Client } from '../store/types.ts';
 import type { ServerContext } from './context.ts';
 import { isLookupableClientId } from './client-metadata-document.ts';
@@ -20,6 +19,18 @@ export interface AuthenticatedClient {
   method: 'client_secret_basic' | 'client_secret_post' | 'none';
 }
 
+/** Whether an Authorization header uses the Basic scheme (case-insensitive, then whitespace). */
+function isBasic(header: string): boolean {
+  if (header.length < 6 || header.slice(0, 5).toLowerCase() !== 'basic') return false;
+  return /\s/.test(header.charAt(5));
+}
+
+/** RFC 6749 §2.3.1: both parts are form-urlencoded before Base64 (most need no decoding). */
+function formDecode(s: string): string {
+  if (!s.includes('%') && !s.includes('+')) return s;
+  return decodeURIComponent(s.replace(/\+/g, ' '));
+}
+
 function decodeBasic(header: string): { id: string; secret: string } | undefined {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (!match?.[1]) return undefined;
@@ -27,14 +38,10 @@ function decodeBasic(header: string): { id: string; secret: string } | undefined
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   try {
-    // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
-    const formDecode = (s: string): string => decodeURIComponent(s.replace(/\+/g, ' '));
-    const credentials = {
-      id: formDecode(decoded.slice(0, colon)),
-      secret: formDecode(decoded.slice(colon + 1)),
-    };
+    const id = formDecode(decoded.slice(0, colon));
+    const secret = formDecode(decoded.slice(colon + 1));
     // A NUL cannot be part of a real client id or secret, and no store can hold it.
-    return holdsUnstorableText(credentials) ? undefined : credentials;
+    return id.includes('\u0000') || secret.includes('\u0000') ? undefined : { id, secret };
   } catch {
     return undefined;
   }
@@ -42,7 +49,7 @@ function decodeBasic(header: string): { id: string; secret: string } | undefined
 
 /** Whether the request carries HTTP Basic credentials (for the WWW-Authenticate answer). */
 export function usesBasicAuth(request: FastifyRequest): boolean {
-  return /^Basic\s/i.test(request.headers.authorization ?? '');
+  return isBasic(request.headers.authorization ?? '');
 }
 
 /**
@@ -55,9 +62,9 @@ export async function authenticateClient(
   params: Params,
 ): Promise<AuthenticatedClient> {
   const header = request.headers.authorization;
-  const basic = header !== undefined && /^Basic\s/i.test(header) ? decodeBasic(header) : undefined;
-  if (header !== undefined && /^Basic\s/i.test(header) && !basic)
-    throw invalidClient('Malformed Basic credentials.');
+  const basicHeader = header !== undefined && isBasic(header);
+  const basic = basicHeader ? decodeBasic(header) : undefined;
+  if (basicHeader && !basic) throw invalidClient('Malformed Basic credentials.');
   const paramId = param(params, 'client_id');
   const paramSecret = param(params, 'client_secret');
   if (basic && paramSecret !== undefined)
@@ -91,7 +98,7 @@ export async function authenticateClient(
   }
   // Hash and compare even for an unknown client, so timing does not tell the two apart.
   const expected = client?.secretHash ?? hashSecret(`decoy:${clientId}`);
-  const secretOk = secret !== undefined && safeEqual(hashSecret(secret), expected);
+  const secretOk = secret !== undefined && secretMatches(secret, expected);
 
   // A known client with a wrong secret: Zoho says so (`invalid_client_secret`, SPEC R13.6).
   const wrongSecret = client !== undefined && secret !== undefined && !secretOk;
