@@ -8,11 +8,16 @@ import type { FastifyRequest } from 'fastify';
 import { invalidDpopProof, invalidRequest } from '../core/errors.ts';
 import type { ServerContext } from './context.ts';
 
-/** The request as a DPoP proof sees it: method, the public URL (`base` + path), its proof. */
+/**
+ * The request as a DPoP proof sees it: method, the public URL (`base` + path), its proof. The URL
+ * is built only when read: a Bearer request (nearly all) never needs it (SPEC R16).
+ */
 export function presentedRequest(request: FastifyRequest, base: string): PresentedRequest {
   return {
     method: request.method,
-    url: `${base.replace(/\/+$/, '')}${request.url}`,
+    get url() {
+      return `${base.replace(/\/+$/, '')}${request.url}`;
+    },
     dpop: request.headers.dpop,
   };
 }

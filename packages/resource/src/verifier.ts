@@ -31,9 +31,22 @@ const sha256Hex = (value: string): string =>
     ? oneShotHash('sha256', value, 'hex')
     : createHash('sha256').update(value).digest('hex');
 
+/** {@link TOKEN_PATTERN} by hand: a third of the regular expression's cost (SPEC R16). */
+function isOpaqueToken(token: string): boolean {
+  if (token.length !== 70 || !token.startsWith('1000.') || token.charCodeAt(37) !== 0x2e)
+    return false;
+  for (let i = 5; i < 70; i++) {
+    if (i === 37) continue;
+    const c = token.charCodeAt(i);
+    // 0-9 or a-f
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
 /** Whether a token has one of the formats Tollgate issues. */
 export function isTokenFormat(token: string): boolean {
-  return TOKEN_PATTERN.test(token) || (token.length <= 8_192 && JWT_TOKEN_PATTERN.test(token));
+  return isOpaqueToken(token) || (token.length <= 8_192 && JWT_TOKEN_PATTERN.test(token));
 }
 
 /** Checks access tokens. @see RFC 6750 §2.1 */
@@ -128,7 +141,6 @@ export function createCachedVerifier(options: CachedVerifierOptions): TokenVerif
   // Nothing to remember or share (a lookup with a cache of its own): straight through.
   const passThrough = options.cacheTtlMs <= 0 && options.coalesce === false;
   const resolve = async (token: string, hash: string): Promise<AccessTokenClaims | null> => {
-    if (passThrough) return options.lookup(token, hash);
     const cached = cache.get(hash, now());
     if (cached !== undefined) return cached;
     let pending = inFlight.get(hash);
@@ -146,8 +158,11 @@ export function createCachedVerifier(options: CachedVerifierOptions): TokenVerif
     async verifyAccessToken(authorizationHeader, request) {
       const { scheme, token } = parseAuthorization(authorizationHeader);
       if (!isTokenFormat(token)) throw invalidToken('The access token is malformed.');
-      const proof = await checkPresentedProof(scheme, token, request, dpop);
-      const claims = await resolve(token, sha256Hex(token));
+      // A Bearer token has no proof to check: no await (a turn of the microtask queue) for it.
+      const proof =
+        scheme === 'dpop' ? await checkPresentedProof(scheme, token, request, dpop) : undefined;
+      const hash = sha256Hex(token);
+      const claims = await (passThrough ? options.lookup(token, hash) : resolve(token, hash));
       if (!claims) throw invalidToken('The access token is invalid or revoked.');
       if (claims.expiresAt <= now()) throw invalidToken('The access token has expired.');
       checkBinding(claims, proof);
