@@ -8,16 +8,12 @@ import type { FastifyRequest } from 'fastify';
 import { invalidDpopProof, invalidRequest } from '../core/errors.ts';
 import type { ServerContext } from './context.ts';
 
-/**
- * The request as a DPoP proof sees it: method, the public URL (`base` + path), its proof. The URL
- * is built only when read: a Bearer request (nearly all) never needs it (SPEC R16).
- */
+/** The request as a DPoP proof sees it: method, the public URL (`base` + path), its proof. */
 export function presentedRequest(request: FastifyRequest, base: string): PresentedRequest {
+  // Eager: a literal with a `url` getter measured several times dearer than the string.
   return {
     method: request.method,
-    get url() {
-      return `${base.replace(/\/+$/, '')}${request.url}`;
-    },
+    url: `${base.replace(/\/+$/, '')}${request.url}`,
     dpop: request.headers.dpop,
   };
 }
