@@ -134,45 +134,16 @@ export class TokenCache implements RevocationListener {
    * `read` (the store), remembered when live; when `read` joined the token's user
    * (`AccessTokenWithUser`), the user is remembered too.
    */
-  async lookup<I extends AccessTokenInfo>(
+  lookup<I extends AccessTokenInfo>(
     hash: string,
     read: (hash: string) => Promise<I | undefined>,
   ): Promise<AccessTokenInfo | undefined> {
-    if (!this.hearing) return read(hash);
-    this.pollOnce();
-    const now = this.now();
-    const hit = this.entries.get(hash);
-    if (hit && hit.until > now) return hit.info;
-    if (hit) this.entries.delete(hash);
-    const generation = this.generation;
-    const info = await read(hash);
-    if (info && this.hearing && generation === this.generation && info.expiresAt > now) {
-      if (this.entries.size >= this.maxEntries) this.entries.clear();
-      this.entries.set(hash, { info, until: Math.min(now + this.ttlMs, info.expiresAt) });
-      // A joined read (user info, SPEC R16) brought the user too: keep it beside the token.
-      const user = (info as { user?: User }).user;
-      if (user) this.keepUser(user, now);
-    }
-    return info;
+    return this.through(this.entries, hash, read, this.keepToken);
   }
 
-  /**
-   * A user, from the cache while fresh and the cache is active, else from `read` (the store).
-   */
-  async user(
-    zuid: number,
-    read: (zuid: number) => Promise<User | undefined>,
-  ): Promise<User | undefined> {
-    if (!this.hearing) return read(zuid);
-    this.pollOnce();
-    const now = this.now();
-    const hit = this.users.get(zuid);
-    if (hit && hit.until > now) return hit.info;
-    if (hit) this.users.delete(zuid);
-    const generation = this.generation;
-    const user = await read(zuid);
-    if (user && this.hearing && generation === this.generation) this.keepUser(user, now);
-    return user;
+  /** A user, from the cache while fresh and the cache is active, else from `read` (the store). */
+  user(zuid: number, read: (zuid: number) => Promise<User | undefined>): Promise<User | undefined> {
+    return this.through(this.users, zuid, read, this.keepUser);
   }
 
   /**
@@ -180,29 +151,56 @@ export class TokenCache implements RevocationListener {
    * `read` (the store), remembered when found (an unknown id is never remembered). The entry is
    * frozen: every request shares it.
    */
-  async client(
+  client(
     clientId: string,
     read: (clientId: string) => Promise<ClientWithSecret | undefined>,
   ): Promise<ClientWithSecret | undefined> {
-    if (!this.hearing) return read(clientId);
-    this.pollOnce();
-    const now = this.now();
-    const hit = this.clients.get(clientId);
-    if (hit && hit.until > now) return hit.info;
-    if (hit) this.clients.delete(clientId);
-    const generation = this.generation;
-    const client = await read(clientId);
-    if (client && this.hearing && generation === this.generation) {
-      if (this.clients.size >= this.maxEntries) this.clients.clear();
-      Object.freeze(client.redirectUris);
-      if (client.dataCentres) Object.freeze(client.dataCentres);
-      this.clients.set(clientId, { info: Object.freeze(client), until: now + this.ttlMs });
-    }
-    return client;
+    return this.through(this.clients, clientId, read, this.keepClient);
   }
 
-  private keepUser(user: User, now: number): void {
-    if (this.users.size >= this.maxEntries) this.users.clear();
-    this.users.set(user.zuid, { info: user, until: now + this.ttlMs });
+  /**
+   * The one read-through of the three shelves: a fresh entry, else `read`, whose answer `keep`
+   * may shelve unless a revocation came in meanwhile (it could be stale) or the cache went deaf.
+   */
+  private async through<K, V>(
+    shelf: Map<K, Entry<V>>,
+    key: K,
+    read: (key: K) => Promise<V | undefined>,
+    keep: (key: K, value: V, now: number) => void,
+  ): Promise<V | undefined> {
+    if (!this.hearing) return read(key);
+    this.pollOnce();
+    const now = this.now();
+    const hit = shelf.get(key);
+    if (hit && hit.until > now) return hit.info;
+    if (hit) shelf.delete(key);
+    const generation = this.generation;
+    const value = await read(key);
+    if (value !== undefined && this.hearing && generation === this.generation)
+      keep(key, value, now);
+    return value;
   }
+
+  private shelve<K, V>(shelf: Map<K, Entry<V>>, key: K, info: V, until: number): void {
+    if (shelf.size >= this.maxEntries) shelf.clear();
+    shelf.set(key, { info, until });
+  }
+
+  private readonly keepToken = (hash: string, info: AccessTokenInfo, now: number): void => {
+    if (info.expiresAt <= now) return;
+    this.shelve(this.entries, hash, info, Math.min(now + this.ttlMs, info.expiresAt));
+    // A joined read (user info, SPEC R16) brought the user too: keep it beside the token.
+    const user = (info as { user?: User }).user;
+    if (user) this.keepUser(user.zuid, user, now);
+  };
+
+  private readonly keepUser = (zuid: number, user: User, now: number): void => {
+    this.shelve(this.users, zuid, user, now + this.ttlMs);
+  };
+
+  private readonly keepClient = (id: string, client: ClientWithSecret, now: number): void => {
+    Object.freeze(client.redirectUris);
+    if (client.dataCentres) Object.freeze(client.dataCentres);
+    this.shelve(this.clients, id, Object.freeze(client), now + this.ttlMs);
+  };
 }
