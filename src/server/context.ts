@@ -75,8 +75,9 @@ export class ServerContext {
   readonly dataCentre: string;
   readonly dataCentres: readonly string[];
   private issuerUrl: string;
-  /** When this instance last recorded each grant's use (see `recordUse`). */
-  private readonly usesRecorded = new Map<string, number>();
+  /** When this instance last recorded each grant's use, by ZUID then client (see `recordUse`). */
+  private readonly usesRecorded = new Map<number, Map<string, number>>();
+  private usesRemembered = 0;
   private demoCredentials: DemoCredentials | undefined;
   private locationUrls: Readonly<Record<string, string>> | undefined;
 
@@ -158,13 +159,22 @@ export class ServerContext {
    * instance, so an API call costs no write; a failed write never fails the request.
    */
   recordUse(zuid: number, clientId: string): Promise<void> | undefined {
-    const key = `${zuid} ${clientId}`;
     const now = this.now();
-    const last = this.usesRecorded.get(key);
+    let byClient = this.usesRecorded.get(zuid);
+    const last = byClient?.get(clientId);
     // The common case (recorded within the minute) returns at once, without a promise.
     if (last !== undefined && now - last < USE_RECORD_INTERVAL_MS && now >= last) return undefined;
-    if (this.usesRecorded.size >= USE_RECORD_MEMORY) this.usesRecorded.clear();
-    this.usesRecorded.set(key, now);
+    if (last === undefined && this.usesRemembered >= USE_RECORD_MEMORY) {
+      this.usesRecorded.clear();
+      this.usesRemembered = 0;
+      byClient = undefined;
+    }
+    if (byClient === undefined) {
+      byClient = new Map();
+      this.usesRecorded.set(zuid, byClient);
+    }
+    if (!byClient.has(clientId)) this.usesRemembered++;
+    byClient.set(clientId, now);
     return this.store.recordGrantUse(zuid, clientId, now).catch(() => {
       // Bookkeeping only: the request it describes has already succeeded.
     });

@@ -33,6 +33,19 @@ export function joinedUser(claims: AccessTokenClaims): User | null | undefined {
   return (claims as LocalClaims).user;
 }
 
+/** The claims of a stored token, with the user its read joined (null: the user row is gone). */
+function claimsOf(info: ReadToken): LocalClaims {
+  return {
+    userId: info.zuid,
+    clientId: info.clientId,
+    scopes: info.scopes,
+    expiresAt: info.expiresAt,
+    audience: info.audience,
+    ...(info.dpopJkt !== null ? { confirmation: { jkt: info.dpopJkt } } : {}),
+    ...('user' in info ? { user: info.user ?? null } : {}),
+  };
+}
+
 /** Local mode: validation against the Store Tollgate writes. */
 export interface LocalVerifierOptions extends CommonVerifierOptions {
   mode: 'local';
@@ -59,25 +72,23 @@ export interface LocalVerifierOptions extends CommonVerifierOptions {
 
 /** A verifier that reads tokens from the store. @see RFC 6750 §2.1 */
 export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifier {
-  const { store } = options;
+  const { store, cache } = options;
   const read = options.read ?? ((hash: string) => store.findAccessToken(hash));
+  // The claims of a token the server's cache holds, made once per cached entry (SPEC R16: a
+  // cached user info request then builds no claims object of its own). createCachedVerifier
+  // hands its callers a copy, so sharing one here is safe; a WeakMap forgets with the entry.
+  const claimsOfCached = new WeakMap<ReadToken, LocalClaims>();
   return createCachedVerifier({
     lookup: async (_token, hash): Promise<LocalClaims | null> => {
-      const info: ReadToken | undefined = options.cache
-        ? await options.cache.lookup(hash, read)
-        : await read(hash);
-      if (info && options.accept && !(await options.accept(info))) return null;
-      return info
-        ? {
-            userId: info.zuid,
-            clientId: info.clientId,
-            scopes: info.scopes,
-            expiresAt: info.expiresAt,
-            audience: info.audience,
-            ...(info.dpopJkt !== null ? { confirmation: { jkt: info.dpopJkt } } : {}),
-            ...('user' in info ? { user: info.user ?? null } : {}),
-          }
-        : null;
+      const info: ReadToken | undefined = cache ? await cache.lookup(hash, read) : await read(hash);
+      if (!info || (options.accept && !(await options.accept(info)))) return null;
+      if (!cache) return claimsOf(info);
+      let claims = claimsOfCached.get(info);
+      if (claims === undefined) {
+        claims = claimsOf(info);
+        claimsOfCached.set(info, claims);
+      }
+      return claims;
     },
     ...(options.now ? { now: options.now } : {}),
     ...(options.cacheSize !== undefined ? { cacheSize: options.cacheSize } : {}),
