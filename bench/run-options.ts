@@ -93,7 +93,16 @@ export function parseOptions(argv: string[]): RunOptions {
     logLevel: values['log-level'] ?? 'warn',
     cpuProf: values['cpu-prof'] ?? false,
     outDir,
-    docs: !(values['no-docs'] ?? false) && !quick,
+    // Only a full run rewrites BENCHMARKS.md: a run of some cases, stores or sizes, or one that
+    // writes elsewhere, would replace the whole table with part of it.
+    docs:
+      !(values['no-docs'] ?? false) &&
+      !quick &&
+      values.out === undefined &&
+      values.cases === undefined &&
+      values.stores === undefined &&
+      values.sizes === undefined &&
+      !(values['skip-scale'] ?? false),
     render: values.render,
     emulator: values.emulator ?? false,
     pin: !(values['no-pin'] ?? false),

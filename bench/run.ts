@@ -10,7 +10,8 @@
  * --stores sqlite,postgres, --cases id,id (see bench/cases.ts), --log-level LEVEL,
  * --cpu-prof (the Tollgate server writes V8 CPU profiles to bench/results/profiles/),
  * --emulator (Tollgate runs with its emulator controls and request log on),
- * --out DIR, --no-docs (do not rewrite BENCHMARKS.md), --render FILE.json (measure nothing: rewrite
+ * --out DIR, --no-docs (do not rewrite BENCHMARKS.md; a run given --cases, --stores, --sizes,
+ * --skip-scale or --out never does), --render FILE.json (measure nothing: rewrite
  * BENCHMARKS.md and the plot from a results file, its targets recomputed with today's limits), --no-pin (do not pin processes to CPUs).
  *
  * With `taskset` and two or more CPUs, the servers run on CPU 0 and this process (autocannon) on
