@@ -47,7 +47,6 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-/** Starts checkpointing the SQLite file at `file` (already open, in WAL mode) in a worker. */
 /**
  * The database size from which checkpoints move to the worker. A worker thread costs ~9 MB of RSS
  * (its own V8 heap), and in a smaller file the automatic checkpoint finds few distinct pages to

@@ -27,7 +27,7 @@ export const userInfoEndpoint: RouteModule = {
       );
       // The user the token's read joined (SPEC R16), without another await; else read it.
       const joined = joinedUser(claims);
-      const user = joined === undefined ? await ctx.userOf(claims) : joined;
+      const user = joined === undefined ? await ctx.findUser(claims.userId) : joined;
       if (!user || user.disabled) throw invalidToken('The account of this token is disabled.');
       return reply.header('cache-control', 'no-store').send({
         First_Name: user.firstName,
