@@ -143,7 +143,7 @@ describe('R10 command line', () => {
     expect(run(['client', 'delete', '--db', db, '--client-id', created.client_id]).code).toBe(1);
   });
 
-  it('R10: user list and user disable', () => {
+  it('R10, R15.3: user list and user disable (a token_revoked audit event)', () => {
     const users = JSON.parse(run(['user', 'list', '--db', db, '--json']).stdout) as {
       email: string;
     }[];

@@ -99,7 +99,7 @@ describe.each(storeKinds)('R13.5 incremental authorization on $name', (kind) => 
     ).toEqual({ error: 'invalid_client_secret' });
   });
 
-  it('R13.5: addextrascope asks the person, appends the scopes to the refresh token, and redirects with status=success', async () => {
+  it('R13.5, R15.3: addextrascope asks the person, appends the scopes to the refresh token, redirects with status=success, and audits the consent', async () => {
     const { app, user, browser, refreshToken } = await granted();
     expect(await refreshedScope(app, refreshToken)).toBe('AaaServer.profile.READ');
     const token = (await enhanceToken(app, refreshToken)).body.access_token as string;
@@ -125,7 +125,7 @@ describe.each(storeKinds)('R13.5 incremental authorization on $name', (kind) => 
     ]);
   });
 
-  it('R13.5: the person signs in first when needed; Deny redirects with status=failure and adds nothing', async () => {
+  it('R13.5, R15.3: the person signs in first when needed; Deny redirects with status=failure, adds nothing, and is audited', async () => {
     const { app, user, refreshToken } = await granted();
     const token = (await enhanceToken(app, refreshToken)).body.access_token as string;
     const outcome = await walkAuthorization(
