@@ -4,11 +4,13 @@
  * authentication, with its throttle's counter) and a code by hash (the code exchange's read before redeeming), without the
  * query builder. On SQLite each is a statement
  * prepared once and run synchronously; on PostgreSQL a named query (`pg` prepares it once per
- * connection and afterwards sends only its parameters). The SQL is written out here once and
+ * connection and afterwards sends only its parameters), the reads by one key batched across the
+ * requests of one event-loop turn (batched-reads.ts). The SQL is written out here once and
  * returns the same columns as the Kysely queries it replaces; everything else stays on Kysely.
  */
 import type SqliteDatabase from 'better-sqlite3';
 import type pg from 'pg';
+import { batchedRead } from './batched-reads.ts';
 import type {
   AccessTokensTable,
   AuthCodesTable,
@@ -134,43 +136,71 @@ function oneRow<R>(row: R | undefined): R {
   return row;
 }
 
-/** PostgreSQL: named queries on pooled clients (prepared once per connection by `pg`). */
+/**
+ * PostgreSQL: named queries on pooled clients (prepared once per connection by `pg`). The reads
+ * by one key are batched (batched-reads.ts): the keys asked for in one turn of the event loop
+ * go in one statement, `where <key> = any($1::<type>[])`, which returns the key as `batch_key`.
+ */
 export function postgresHotReads(pool: pg.Pool): HotReads {
-  const first = async <R extends pg.QueryResultRow>(
+  const rows = async <R extends pg.QueryResultRow>(
     name: string,
     text: string,
-    ...values: (string | number | null)[]
-  ): Promise<R | undefined> => {
+    values: unknown[],
+  ): Promise<R[]> => {
     // A client of its own, queried in the promise form, so the bound on every query of a pooled
     // client (open-store.ts) applies: `pool.query` uses the callback form, which it does not
     // see, and a frozen server held such a read until the caller gave up.
     const client = await pool.connect();
     try {
       const result = await client.query<R>({ name, text, values });
-      return result.rows[0];
+      return result.rows;
     } finally {
       client.release();
     }
   };
-  return {
-    accessToken: (tokenHash) =>
-      first<AccessTokenRow>('tollgate_access_token', ACCESS_TOKEN_SQL('$1'), tokenHash),
-    user: (zuid) => first<UserRow>('tollgate_user', USER_SQL('$1'), zuid),
-    accessTokenWithUser: (tokenHash) =>
-      first<AccessTokenUserRow>(
-        'tollgate_access_token_user',
-        ACCESS_TOKEN_USER_SQL('$1'),
-        tokenHash,
-      ),
-    client: (clientId) => first<ClientRow>('tollgate_client', CLIENT_SQL('$1'), clientId),
-    code: (codeHash) => first<AuthCodesTable>('tollgate_code', CODE_SQL('$1'), codeHash),
-    counter: (key) => first<CounterRow>('tollgate_counter', COUNTER_SQL('$1'), key),
-    clientAuth: (clientId, counterKey) =>
-      first<ClientAuthRow>(
-        'tollgate_client_auth',
-        CLIENT_AUTH_SQL('$1', '$2'),
-        clientId,
-        counterKey,
-      ).then(oneRow),
+  /** One read by key: alone, the single-key statement; with others, one statement for all. */
+  const byKey = <K extends string | number, R extends pg.QueryResultRow>(
+    name: string,
+    text: (param: string) => string,
+    key: string,
+    type: 'text' | 'bigint',
+  ): ((value: K) => Promise<R | undefined>) => {
+    const single = text('$1');
+    const batch = keyed(text(`any($1::${type}[])`), key);
+    return batchedRead<K, R, R & { batch_key: K }>({
+      one: async (value) => (await rows<R>(name, single, [value]))[0],
+      many: (values) => rows(`${name}_batch`, batch, [values]),
+      keyOf: (row) => row.batch_key,
+    });
   };
+  const clientAuth = (clientId: string | null, counterKey: string) =>
+    rows<ClientAuthRow>('tollgate_client_auth', CLIENT_AUTH_SQL('$1', '$2'), [
+      clientId,
+      counterKey,
+    ]).then((found) => oneRow(found[0]));
+  return {
+    accessToken: byKey<string, AccessTokenRow>(
+      'tollgate_access_token',
+      ACCESS_TOKEN_SQL,
+      'token_hash',
+      'text',
+    ),
+    user: byKey<number, UserRow>('tollgate_user', USER_SQL, 'zuid', 'bigint'),
+    accessTokenWithUser: byKey<string, AccessTokenUserRow>(
+      'tollgate_access_token_user',
+      ACCESS_TOKEN_USER_SQL,
+      't.token_hash',
+      'text',
+    ),
+    client: byKey<string, ClientRow>('tollgate_client', CLIENT_SQL, 'client_id', 'text'),
+    code: byKey<string, AuthCodesTable>('tollgate_code', CODE_SQL, 'code_hash', 'text'),
+    counter: byKey<string, CounterRow>('tollgate_counter', COUNTER_SQL, '"key"', 'text'),
+    clientAuth,
+  };
+}
+
+/** A read's SQL that also returns `key` as `batch_key`, telling which key each row answers. */
+function keyed(text: string, key: string): string {
+  if (!text.startsWith('select ')) throw new Error('A hot read starts with select.');
+  return `select ${key} as batch_key, ${text.slice('select '.length)}`;
 }
