@@ -29,6 +29,12 @@ export interface BatchedReadOptions<K, R, M extends R> {
   keyOf: (row: M) => K;
   /** At most this many keys per statement (default BATCH_LIMIT). */
   limit?: number;
+  /**
+   * Keys read by `one` at once, outside any batch: those the database would refuse (a text with
+   * a NUL character), so that one request's bad input fails only that request, never the
+   * requests that happened to share its batch.
+   */
+  alone?: (key: K) => boolean;
 }
 
 /**
@@ -42,6 +48,7 @@ export function batchedRead<K, R, M extends R = R>({
   many,
   keyOf,
   limit = BATCH_LIMIT,
+  alone,
 }: BatchedReadOptions<K, R, M>): (key: K) => Promise<R | undefined> {
   // The keys asked for in this turn, each with the callers waiting for it (insertion order).
   let pending: Map<K, Waiter<R>[]> | undefined;
@@ -91,8 +98,9 @@ export function batchedRead<K, R, M extends R = R>({
     }
   };
 
-  return (key) =>
-    new Promise<R | undefined>((resolve, reject) => {
+  return (key) => {
+    if (alone?.(key)) return attempt(() => one(key));
+    return new Promise<R | undefined>((resolve, reject) => {
       if (pending === undefined) {
         pending = new Map();
         setImmediate(flush);
@@ -101,6 +109,7 @@ export function batchedRead<K, R, M extends R = R>({
       if (waiters === undefined) pending.set(key, [{ resolve, reject }]);
       else waiters.push({ resolve, reject });
     });
+  };
 }
 
 /** The read's promise, or its synchronous throw as a rejection (so it reaches every caller). */
