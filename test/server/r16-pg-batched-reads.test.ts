@@ -266,6 +266,20 @@ describe.runIf(postgres)(
       expect(readsOf(during, 'tollgate_client').length).toBeLessThan(holders.length);
     });
 
+    it('R16: at most 100 keys go in one statement; more are asked for in further statements', async () => {
+      const holders = await seedHolders(server, 120);
+      const unknown = Array.from({ length: 130 }, () => hashSecret(generateToken()));
+      const hashes = [...holders.map((h) => hashSecret(h.token)), ...unknown];
+      const from = sent.length;
+      const found = await Promise.all(hashes.map((hash) => server.store.findAccessToken(hash)));
+      const sizes = readsOf(sent.slice(from), 'tollgate_access_token').map(
+        (s) => (s.values[0] as string[]).length,
+      );
+      expect(sizes).toEqual([100, 100, 50]);
+      holders.forEach((h, i) => expect(found[i]).toMatchObject({ zuid: h.zuid }));
+      expect(found.slice(holders.length)).toEqual(unknown.map(() => undefined));
+    });
+
     it('R16: a key PostgreSQL refuses (a NUL in a client id) fails only its own read, not the others asked for with it', async () => {
       // The HTTP layer refuses such a client id before the store; the store must not rely on it.
       const app = await server.addClient();
