@@ -298,6 +298,47 @@ describe.runIf(postgres)(
   },
 );
 
+describe.runIf(postgres)('R16: batched client authentication on PostgreSQL (throttles on)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer(postgres!, { throttle: true, tokenCacheTtl: 0 });
+  });
+  afterAll(() => server.close());
+
+  it('R16, R5.6: concurrent introspections by several clients each authenticate their own client, with its throttle, in shared statements', async () => {
+    const apps = await Promise.all(Array.from({ length: 8 }, () => server.addClient()));
+    const holders = await seedHolders(server, 16);
+    const basic = (clientId: string, secret: string) =>
+      `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`;
+    // Each app introspects two tokens; then a wrong secret and two unknown clients.
+    const requests = [
+      ...holders.map((h, i) =>
+        introspection({ token: h.token }, basic(apps[i % 8]!.clientId, apps[i % 8]!.clientSecret)),
+      ),
+      introspection({ token: holders[0]!.token }, basic(apps[0]!.clientId, 'wrong-secret')),
+      introspection({ token: holders[0]!.token }, basic('1000.NOSUCHCLIENTATALL', 'x')),
+      // Too long to be a client id: read with no client id (null), its throttle still counted.
+      introspection({ token: holders[0]!.token }, basic('a'.repeat(80), 'x')),
+    ];
+    const { answers, during } = await burst(server.url, requests);
+    holders.forEach((h, i) =>
+      expect(answers[i]).toEqual({
+        status: 200,
+        body: expect.objectContaining({ active: true, sub: String(h.zuid) }),
+      }),
+    );
+    // The zoho profile sends its errors with HTTP 200.
+    expect(answers.slice(holders.length)).toEqual([
+      { status: 200, body: { error: 'invalid_client_secret' } },
+      { status: 200, body: { error: 'invalid_client' } },
+      { status: 200, body: { error: 'invalid_client' } },
+    ]);
+    const reads = readsOf(during, 'tollgate_client_auth');
+    expect(readsOf(during, 'tollgate_client_auth_batch').length).toBeGreaterThan(0);
+    expect(reads.length).toBeLessThan(requests.length);
+  });
+});
+
 describe.runIf(postgres)('R16: a failed batch on PostgreSQL', () => {
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);

@@ -93,9 +93,17 @@ const CODE_SQL = (param: string): string =>
   `select code_hash, client_id, zuid, scopes, redirect_uri, offline, code_challenge, code_challenge_method, state, description, expires_at, created_at, consumed_at, resources, dpop_jkt, nonce, auth_time from auth_codes where code_hash = ${param}`;
 const COUNTER_SQL = (param: string): string =>
   `select "count", window_end from counters where "key" = ${param}`;
+const CLIENT_AUTH_COLUMNS =
+  `c.client_id, c.secret_hash, c.name, c.domain, c.type, c.redirect_uris, c.owner_zuid, c.profile, c.created_at, c.registration, c.access_token_format, c.data_centres, ` +
+  `k."count" as throttle_count, k.window_end as throttle_window_end`;
 // One row always (from the one-row subquery); a null client id matches no client.
 const CLIENT_AUTH_SQL = (clientParam: string, keyParam: string): string =>
-  `select c.client_id, c.secret_hash, c.name, c.domain, c.type, c.redirect_uris, c.owner_zuid, c.profile, c.created_at, c.registration, c.access_token_format, c.data_centres, k."count" as throttle_count, k.window_end as throttle_window_end from (select 1 as one) q left join clients c on c.client_id = ${clientParam} left join counters k on k."key" = ${keyParam}`;
+  `select ${CLIENT_AUTH_COLUMNS} from (select 1 as one) q left join clients c on c.client_id = ${clientParam} left join counters k on k."key" = ${keyParam}`;
+// PostgreSQL's batch of it: one row per (client id, counter key) pair, which it returns too.
+const CLIENT_AUTH_BATCH_SQL =
+  `select q.client_key as batch_client, q.counter_key as batch_counter, ${CLIENT_AUTH_COLUMNS} ` +
+  `from unnest($1::text[], $2::text[]) as q(client_key, counter_key) ` +
+  `left join clients c on c.client_id = q.client_key left join counters k on k."key" = q.counter_key`;
 
 /**
  * SQLite: statements prepared on first use and reused. Kysely runs a transaction over several
@@ -177,11 +185,30 @@ export function postgresHotReads(pool: pg.Pool): HotReads {
         typeof value === 'string' ? value.includes('\0') : !Number.isSafeInteger(value),
     });
   };
-  const clientAuth = (clientId: string | null, counterKey: string) =>
-    rows<ClientAuthRow>('tollgate_client_auth', CLIENT_AUTH_SQL('$1', '$2'), [
-      clientId,
-      counterKey,
-    ]).then((found) => oneRow(found[0]));
+  // Client authentication's read has two keys; the batcher's key is the pair, written as one
+  // string (pairKey) so that equal pairs are asked for once.
+  const clientAuth = batchedRead<
+    string,
+    ClientAuthRow,
+    ClientAuthRow & { batch_client: string | null; batch_counter: string }
+  >({
+    one: async (key) =>
+      (
+        await rows<ClientAuthRow>('tollgate_client_auth', CLIENT_AUTH_SQL('$1', '$2'), unpair(key))
+      )[0],
+    many: (keys) => {
+      const clients: (string | null)[] = [];
+      const counters: string[] = [];
+      for (const key of keys) {
+        const [client, counter] = unpair(key);
+        clients.push(client);
+        counters.push(counter);
+      }
+      return rows('tollgate_client_auth_batch', CLIENT_AUTH_BATCH_SQL, [clients, counters]);
+    },
+    keyOf: (row) => pairKey(row.batch_client, row.batch_counter),
+    alone: (key) => key.includes('\0'),
+  });
   return {
     accessToken: byKey<string, AccessTokenRow>(
       'tollgate_access_token',
@@ -199,8 +226,21 @@ export function postgresHotReads(pool: pg.Pool): HotReads {
     client: byKey<string, ClientRow>('tollgate_client', CLIENT_SQL, 'client_id', 'text'),
     code: byKey<string, AuthCodesTable>('tollgate_code', CODE_SQL, 'code_hash', 'text'),
     counter: byKey<string, CounterRow>('tollgate_counter', COUNTER_SQL, '"key"', 'text'),
-    clientAuth,
+    clientAuth: (clientId, counterKey) => clientAuth(pairKey(clientId, counterKey)).then(oneRow),
   };
+}
+
+/** A client id (or none) and a counter key as one string: `-key`, or `<length>:<id><key>`. */
+function pairKey(clientId: string | null, counterKey: string): string {
+  return clientId === null ? `-${counterKey}` : `${clientId.length}:${clientId}${counterKey}`;
+}
+
+/** The client id and counter key of a `pairKey`. */
+function unpair(key: string): [string | null, string] {
+  if (key.startsWith('-')) return [null, key.slice(1)];
+  const colon = key.indexOf(':');
+  const end = colon + 1 + Number(key.slice(0, colon));
+  return [key.slice(colon + 1, end), key.slice(end)];
 }
 
 /** A read's SQL that also returns `key` as `batch_key`, telling which key each row answers. */
