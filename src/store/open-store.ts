@@ -132,9 +132,18 @@ async function openPostgres(location: string, options: OpenStoreOptions): Promis
   // transaction emitted an unhandled 'error'. Its next query fails instead (503), and the pool
   // drops it on release.
   pool.on('error', () => undefined);
+  // The server processes of this pool's connections: a NOTIFY one of them sent is this store's
+  // own revocation, which its listeners were told of before it was sent (revocations.ts).
+  const ownBackends = new Set<number>();
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
     boundQueries(client, timeout + CLIENT_TIMEOUT_GRACE_MS);
+    const pid = backendOf(client);
+    if (pid !== undefined) ownBackends.add(pid);
+  });
+  pool.on('remove', (client) => {
+    const pid = backendOf(client);
+    if (pid !== undefined) ownBackends.delete(pid);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (options.migrate ?? true) await migrateToLatest(db, 'postgres');
@@ -144,12 +153,18 @@ async function openPostgres(location: string, options: OpenStoreOptions): Promis
     'postgres',
     () => ({ size, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
     {
-      listen: { connectionString, schema },
+      listen: { connectionString, schema, ownBackends },
       hot: postgresHotReads(pool),
       hotSql: postgresHotSql(pool),
       groupCommit: options.groupCommit ?? true,
     },
   );
+}
+
+/** The process id of a connection's server process (`pg` learns it while connecting). */
+function backendOf(client: pg.PoolClient): number | undefined {
+  const pid = (client as pg.PoolClient & { processID?: number | null }).processID;
+  return typeof pid === 'number' ? pid : undefined;
 }
 
 /** Distinct SQL texts kept prepared; the store issues a few dozen, `in (...)` lists add more. */

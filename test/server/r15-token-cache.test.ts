@@ -285,6 +285,30 @@ describe.runIf(postgres)('R15.6 token cache across instances (PostgreSQL)', () =
     await within(1_000, async () => (await userInfo(tg.urls[c]!, access)) === 401);
   });
 
+  it("R15.6: an instance does not hear its own NOTIFY again (its listeners were told in process); another's it does", async () => {
+    const fx = await grantFixture(tg.stores[a]!);
+    const access = (await fx.exchange(tg.urls[a]!, await fx.code())).body.access_token as string;
+    const heard: string[] = [];
+    const stop = tg.stores[a]!.subscribeRevocations({
+      revoked: () => heard.push('revoked'),
+      listening: (up) => heard.push(up ? 'up' : 'down'),
+    });
+    try {
+      await within(5_000, () => heard.includes('up'));
+      heard.length = 0;
+      const res = await postForm(tg.urls[a]!, `/oauth/v2/token/revoke?token=${access}`, {});
+      expect(res.body).toEqual({ status: 'success' });
+      expect(heard).toEqual(['revoked']);
+      // A NOTIFY from another connection, committed after A's: delivered after A's own would be.
+      await admin.query(`select pg_notify('tollgate_revocations', $1)`, [tg.schema]);
+      await within(1_000, () => heard.length >= 2);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(heard).toEqual(['revoked', 'revoked']);
+    } finally {
+      await stop();
+    }
+  });
+
   it('R15.6: the token really is cached on B: deleting its row without a signal leaves B accepting it', async () => {
     const fx = await grantFixture(tg.stores[a]!);
     const access = (await fx.exchange(tg.urls[a]!, await fx.code())).body.access_token as string;

@@ -36,6 +36,13 @@ export function notifiedWith<T extends object>(result: T): T {
 export interface ListenTarget {
   connectionString: string;
   schema: string | undefined;
+  /**
+   * The server process ids of the store's own pooled connections. A NOTIFY sent by one of them
+   * is the store's own signal, already given to its listeners in process before it was sent (or,
+   * for one sent inside a transaction, right after the commit): hearing it again would empty the
+   * cache a second time, some milliseconds later, for nothing.
+   */
+  ownBackends?: ReadonlySet<number>;
 }
 
 type Revoking = Pick<
@@ -175,7 +182,9 @@ function listenForRevocations(
       if (client === c) lost();
     });
     c.on('notification', (message) => {
-      if (message.channel === REVOCATION_CHANNEL && message.payload === schema) listener.revoked();
+      if (message.channel !== REVOCATION_CHANNEL || message.payload !== schema) return;
+      if (target.ownBackends?.has(message.processId)) return;
+      listener.revoked();
     });
     c.connect()
       .then(() => c.query(`listen ${REVOCATION_CHANNEL}`))
