@@ -295,6 +295,16 @@ describe.runIf(postgres)(
       expect(reads[1]).toMatchObject({ status: 'rejected', reason: { code: '22021' } });
       expect(reads[2]).toEqual({ status: 'fulfilled', value: undefined });
     });
+
+    it('R16: a key PostgreSQL stores differently (a lone surrogate, sent as U+FFFD) is answered as alone', async () => {
+      const app = await server.addClient();
+      const odd = `${app.clientId}\uD800`;
+      const [alone] = await Promise.all([
+        server.store.findClientForAuth(odd, `clientauth:${odd}`, server.now()),
+        server.store.findClientForAuth(app.clientId, `clientauth:${app.clientId}`, server.now()),
+      ]);
+      expect(alone).toEqual({ client: undefined, throttle: expect.objectContaining({ count: 0 }) });
+    });
   },
 );
 
