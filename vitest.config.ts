@@ -35,9 +35,23 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     projects: [
-      // `npm test`: everything quick. `npm run test:all` adds the `full` project.
-      { extends: true, test: { name: 'fast', include: ALL, exclude: SLOW } },
-      { extends: true, test: { name: 'full', include: SLOW } },
+      // `npm test`: everything quick, two files at a time (most of a file's time is waiting on
+      // its server, the database or a child process). `npm run test:all` adds the `full`
+      // project afterwards, one file at a time: its fault, browser and load tests measure time.
+      {
+        extends: true,
+        test: {
+          name: 'fast',
+          include: ALL,
+          exclude: SLOW,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'full', include: SLOW, maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
     ],
   },
 });

@@ -81,8 +81,8 @@ export function parseOptions(argv: string[]): RunOptions {
   return {
     quick,
     connections: Number(values.connections),
-    warmup: Number(values.warmup ?? (quick ? 2 : 3)),
-    duration: Number(values.duration ?? (quick ? 2 : 10)),
+    warmup: Number(values.warmup ?? (quick ? 1 : 3)),
+    duration: Number(values.duration ?? (quick ? 1 : 10)),
     sizes: (values.sizes ?? (quick ? '1k,10k' : '10k,1m,10m'))
       .split(',')
       .map(parseSize)

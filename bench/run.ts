@@ -4,7 +4,7 @@
  * runs here. SQLite always; PostgreSQL too when TEST_PG_URL is set (in a random schema, dropped
  * afterwards).
  *
- * Flags: --quick (2 s warm-up and 2 s measured, small scale sizes, results to a temporary folder
+ * Flags: --quick (1 s warm-up and 1 s measured, small scale sizes, results to a temporary folder
  * unless --out is given; for CI), --duration S, --warmup S, --connections N,
  * --sizes 10k,1m[,10m] (sizes above 1M run on PostgreSQL only), --skip-scale,
  * --stores sqlite,postgres, --cases id,id (see bench/cases.ts), --log-level LEVEL,

@@ -121,7 +121,10 @@ describe.each(storeKinds)('R16: the refresh grant mint on $name', (kind) => {
       await listener.connect();
       try {
         const heard: string[] = [];
-        listener.on('notification', (m) => heard.push(`${m.channel} ${m.payload}`));
+        // Other test files' servers notify on the same channel, each with its own schema.
+        listener.on('notification', (m) => {
+          if (m.payload === rows[0]?.schema) heard.push(`${m.channel} ${m.payload}`);
+        });
         await listener.query(`listen ${REVOCATION_CHANNEL}`);
         sent.length = 0;
         // Past the cap of 2 this refresh evicts the code's access token.
