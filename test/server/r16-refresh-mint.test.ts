@@ -4,8 +4,10 @@
  * in one statement after the grant lock (src/store/kysely/mint-pg.ts). Over HTTP, on both stores:
  * the cap keeps exactly the newest tokens, a throttled refresh writes nothing but its hit, and
  * a rotated token's reuse still ends its family. On PostgreSQL the statements a refresh sends are
- * counted, and a cap's eviction sends revocation's NOTIFY from the mint's own transaction.
+ * counted (begin, the grant lock and the mint go out in one write), a cap's eviction sends
+ * revocation's NOTIFY from the mint's own transaction, and the mint checks the grant is live.
  */
+import net from 'node:net';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -16,6 +18,7 @@ import { obtainTokens, postForm, startServer, type TestServer } from '../helpers
 import { storeKinds } from '../helpers/stores.ts';
 
 const CAP = 2;
+const PG_PORT = Number(new URL(process.env.TEST_PG_URL ?? 'postgres://h:5432').port || 5432);
 const LIMIT = 4;
 
 const refreshForm = (app: { clientId: string; clientSecret: string }, refreshToken: string) => ({
@@ -43,10 +46,25 @@ async function refreshState(server: TestServer, refreshToken: string) {
   return { lastUsedAt: row.last_used_at, live: live.map((r) => r.token_hash) };
 }
 
+/** Writes to PostgreSQL's sockets (system calls: a corked batch of messages is one). */
+const pgWrites = { count: 0 };
+const socketMethods = net.Socket.prototype as unknown as Record<
+  '_write' | '_writev',
+  (this: net.Socket, ...args: unknown[]) => unknown
+>;
+const originalWrites = { _write: socketMethods._write, _writev: socketMethods._writev };
+
 describe.each(storeKinds)('R16: the refresh grant mint on $name', (kind) => {
   let server: TestServer;
   const sent: string[] = [];
   beforeAll(async () => {
+    for (const name of ['_write', '_writev'] as const) {
+      const original = originalWrites[name];
+      socketMethods[name] = function (this: net.Socket, ...args: unknown[]) {
+        if (this.remotePort === PG_PORT) pgWrites.count++;
+        return original.apply(this, args);
+      };
+    }
     // Installed before the server opens its pool, so every pooled client's queries pass here.
     const query = pg.Client.prototype.query;
     vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
@@ -66,7 +84,30 @@ describe.each(storeKinds)('R16: the refresh grant mint on $name', (kind) => {
   afterAll(async () => {
     await server.close();
     vi.restoreAllMocks();
+    Object.assign(socketMethods, originalWrites);
   });
+
+  // PostgreSQL only: its mint checks the grant itself, being sent with the lock unanswered.
+  // (SQLite's one writer reads the grant's tokens last: disabling a user deletes them first.)
+  it.runIf(kind.name === 'postgres')(
+    'R5.6, R16: on PostgreSQL a refresh for a grant that ended (its user disabled) mints nothing, even with its tokens still stored',
+    async () => {
+      const app = await server.addClient();
+      const tokens = await obtainTokens(server, { ...app, accessType: 'offline' });
+      const refreshToken = tokens.body.refresh_token as string;
+      const before = await refreshState(server, refreshToken);
+      // Only the flag: the tokens a disabling revokes are left, so the mint's own check is tested.
+      await sql`update users set disabled = 1`.execute((server.store as KyselyStore).db);
+      try {
+        const res = await postForm(server.url, '/oauth/v2/token', refreshForm(app, refreshToken));
+        expect(res.body.access_token).toBeUndefined();
+        expect(res.body.error).toBe('invalid_code');
+        expect(await refreshState(server, refreshToken)).toEqual(before);
+      } finally {
+        await sql`update users set disabled = 0`.execute((server.store as KyselyStore).db);
+      }
+    },
+  );
 
   it('R5.3, R5.5, R16: refreshes keep the newest access tokens up to the cap; past the throttle a refresh writes nothing', async () => {
     const app = await server.addClient();
@@ -127,6 +168,7 @@ describe.each(storeKinds)('R16: the refresh grant mint on $name', (kind) => {
         });
         await listener.query(`listen ${REVOCATION_CHANNEL}`);
         sent.length = 0;
+        pgWrites.count = 0;
         // Past the cap of 2 this refresh evicts the code's access token.
         expect((await postForm(server.url, '/oauth/v2/token', form)).status).toBe(200);
         const kinds = sent.map((text) =>
@@ -150,6 +192,8 @@ describe.each(storeKinds)('R16: the refresh grant mint on $name', (kind) => {
           'mint',
           'commit',
         ]);
+        // Sent together: begin, the grant lock and the mint are one write; then the commit.
+        expect(pgWrites.count, sent.join('\n')).toBe(4);
         await vi.waitFor(() => expect(heard).toEqual([`${REVOCATION_CHANNEL} ${rows[0]?.schema}`]));
       } finally {
         await listener.end();

@@ -46,6 +46,11 @@ const LOCK_GRANT_PG = hotStatement(
   'lock_grant',
   `select live.zuid, pg_advisory_xact_lock(hashtext($3)) from (select users.zuid from clients, users where clients.client_id = $1 and users.zuid = $2 and users.disabled = 0 for share) live`,
 );
+/**
+ * The grant lock alone, for the refresh mint, which checks that the grant is live itself
+ * (mint-pg.ts) and is sent with this lock in one round trip.
+ */
+const LOCK_ONLY_PG = hotStatement('lock_only', `select pg_advisory_xact_lock(hashtext($1))`);
 const LIVE_GRANT_SQLITE = hotStatement(
   'live_grant',
   `select users.zuid from clients, users where clients.client_id = $1 and users.zuid = $2 and users.disabled = 0`,
@@ -253,10 +258,12 @@ export async function mintIn(
     // never changes hands), else from a first read here.
     const zuid = input.zuid ?? (await find())?.zuid;
     if (zuid === undefined) return { outcome: 'unknown' };
-    if (!(await lockGrant(q, dialect, Number(zuid), input.clientId))) return { outcome: 'unknown' };
     if (!input.rotateTo && input.accessTokenCap >= 1) {
-      // The common case: read and mint in one statement (mint-pg.ts).
-      const minted = await mintPg(q, {
+      // The common case: the grant lock, then one statement that checks the grant is live, reads
+      // and mints (mint-pg.ts), sent together: one round trip. Should the lock fail (a deadlock
+      // between instances), the mint fails after it and the lock's error is the one thrown.
+      const locked = q.one(LOCK_ONLY_PG, [grantName(Number(zuid), input.clientId)]);
+      const minting = mintPg(q, {
         refreshTokenHash: input.refreshTokenHash,
         clientId: input.clientId,
         zuid: Number(zuid),
@@ -273,6 +280,10 @@ export async function mintIn(
           limit: input.throttle.limit,
         },
       });
+      const [lock, mint] = await Promise.allSettled([locked, minting]);
+      if (lock.status === 'rejected') throw lock.reason;
+      if (mint.status === 'rejected') throw mint.reason;
+      const minted = mint.value;
       if (minted.outcome === 'unknown') return minted;
       if (minted.outcome === 'throttled')
         return { outcome: 'throttled', retryAfterMs: minted.windowEnd - now };
@@ -287,6 +298,8 @@ export async function mintIn(
       }
       found = minted.row;
     } else {
+      if (!(await lockGrant(q, dialect, Number(zuid), input.clientId)))
+        return { outcome: 'unknown' };
       found = await find();
     }
     if (found && Number(found.zuid) !== Number(zuid)) {

@@ -4,10 +4,12 @@
  * touch, the new access token and the access-token cap's delete; one round trip instead of four
  * or five.
  *
- * The caller holds the grant lock of the token's user and client (mintIn in grant-writes.ts), so
- * this statement's snapshot, taken when it starts, sees everything the grant's earlier lock
- * holders committed: the read is as fresh and the cap counts exactly what the separate statements
- * read and counted. The one thing it does not see is its own insert: the new token is the newest
+ * The caller sends the grant lock of the token's user and client just before it, in the same
+ * round trip (mintIn in grant-writes.ts; PostgreSQL runs the two in order), so this statement
+ * starts, and takes its snapshot, once the lock is held: it sees everything the grant's earlier
+ * lock holders committed, the read is as fresh and the cap counts exactly what the separate
+ * statements read and counted. (The lock cannot be part of this statement: its snapshot would be
+ * taken before the lock was granted.) The one thing it does not see is its own insert: the new token is the newest
  * live one of its refresh token (its id is the sequence's next, taken under the lock), so keeping
  * the newest `cap - 1` of the others and the new one keeps the newest `cap`, as grant-writes.ts's
  * CAP_ACCESS does after its insert.
@@ -23,9 +25,16 @@ import type { RefreshTokensTable } from './schema.ts';
 
 export type MintRow = Omit<RefreshTokensTable, 'id'> & { id: number };
 
+/**
+ * `live`: the grant's client and user, if the client exists and the user is not disabled, locked
+ * FOR SHARE as the grant lock of the other paths does (grant-writes.ts): deleting the client or
+ * disabling the user waits for this transaction, and one that committed first is seen (the
+ * locked rows are read at their newest version), so no token is minted for a grant that ended.
+ */
 const READ =
   'rt as (select id, token_hash, client_id, zuid, scopes, family_id, code_hash, created_at, last_used_at, rotated_at, resources, dpop_jkt from refresh_tokens where token_hash = $1::text and client_id = $2::text), ' +
-  'ok as (select id, zuid, scopes from rt where rotated_at is null and zuid = $3::bigint)';
+  'live as (select users.zuid from clients, users where clients.client_id = $2::text and users.zuid = $3::bigint and users.disabled = 0 for share), ' +
+  'ok as (select rt.id, rt.zuid, rt.scopes from rt, live where rt.rotated_at is null and rt.zuid = $3::bigint)';
 
 /** Parameters: $4 now, $5-$9 the access token, $10 cap - 1; `go` the row to mint from, if any. */
 const WRITES =
@@ -41,7 +50,7 @@ const WRITES =
  */
 const NOTIFY = `notified as (select pg_notify('${REVOCATION_CHANNEL}', current_schema()) from (select 1 from capped limit 1) c)`;
 const EVICTED =
-  '(select count(*) from capped)::int as evicted, (select count(*) from notified)::int as notified';
+  '(select count(*) from live)::int as live, (select count(*) from capped)::int as evicted, (select count(*) from notified)::int as notified';
 
 const MINT = hotStatement(
   'mint',
@@ -75,6 +84,7 @@ export interface MintPgInput {
 }
 
 export type MintPgResult =
+  /** No such refresh token of this client, or its grant ended (client deleted, user disabled). */
   | { outcome: 'unknown' }
   /** Nothing written: the token is another user's, or was rotated. */
   | { outcome: 'not-written'; row: MintRow }
@@ -97,6 +107,7 @@ export async function mintPg(q: SqlRunner, input: MintPgInput): Promise<MintPgRe
     input.accessTokenCap - 1,
   ];
   type Returned = MintRow & {
+    live: number;
     evicted: number;
     notified: number;
     hits?: number | null;
@@ -107,7 +118,8 @@ export async function mintPg(q: SqlRunner, input: MintPgInput): Promise<MintPgRe
       ? await q.one<Returned>(MINT, values)
       : await q.one<Returned>(MINT_THROTTLED, [...values, throttle.windowEnd, throttle.limit]);
   if (found === undefined) return { outcome: 'unknown' };
-  const { evicted, notified, hits, hits_end: hitsEnd, ...row } = found;
+  const { live, evicted, notified, hits, hits_end: hitsEnd, ...row } = found;
+  if (Number(live) === 0 && Number(row.zuid) === input.zuid) return { outcome: 'unknown' };
   // Written only for a live token of the locked user (and, with a throttle, once it was hit).
   if (row.rotated_at !== null || Number(row.zuid) !== input.zuid || hits === null)
     return { outcome: 'not-written', row };
