@@ -53,6 +53,11 @@ export async function startServer(
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   app.tollgate.setListeningAddress(address);
+  // On PostgreSQL the token cache is bypassed until its LISTEN connection is up (SPEC R15.6);
+  // tests that show what the cache keeps start once it is (it takes a few milliseconds).
+  const cache = app.tollgate.tokenCache;
+  for (const started = Date.now(); cache && !cache.active && Date.now() - started < 5_000;)
+    await new Promise((resolve) => setTimeout(resolve, 5));
   return {
     url: address,
     app,
