@@ -20,7 +20,7 @@ import { hashPassword } from '../../src/core/passwords.ts';
 import type { KyselyStore } from '../../src/store/kysely/kysely-store.ts';
 import type { Database } from '../../src/store/kysely/schema.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { obtainTokens, startServer, type TestServer } from '../helpers/server.ts';
 import { storeKinds, type StoreKind } from '../helpers/stores.ts';
 
 const postgres = storeKinds.find((k) => k.name === 'postgres');
@@ -278,6 +278,26 @@ describe.runIf(postgres)(
       expect(sizes).toEqual([100, 100, 50]);
       holders.forEach((h, i) => expect(found[i]).toMatchObject({ zuid: h.zuid }));
       expect(found.slice(holders.length)).toEqual(unknown.map(() => undefined));
+    });
+
+    it("R16: the refresh grant's reads of refresh tokens made together go in one statement, each answered with its own row", async () => {
+      const app = await server.addClient();
+      const issued = await Promise.all(
+        Array.from({ length: 5 }, () => obtainTokens(server, { ...app, accessType: 'offline' })),
+      );
+      const hashes = issued.map((t) => hashSecret(t.body.refresh_token as string));
+      const unknown = hashSecret(generateToken());
+      const from = sent.length;
+      const found = await Promise.all(
+        [...hashes, unknown, hashes[0] as string].map((h) => server.store.findRefreshToken(h)),
+      );
+      expect(readsOf(sent.slice(from), 'tollgate_refresh_token')).toHaveLength(1);
+      expect(new Set(found.slice(0, 5).map((t) => t?.id)).size).toBe(5);
+      // Each the row a read of its own (one statement each, awaited in turn) finds.
+      for (const [i, h] of hashes.entries())
+        expect(found[i]).toEqual(await server.store.findRefreshToken(h));
+      expect(found[5]).toBeUndefined();
+      expect(found[6]).toEqual(found[0]);
     });
 
     it('R16: a key PostgreSQL refuses (a NUL in a client id) fails only its own read, not the others asked for with it', async () => {

@@ -17,16 +17,12 @@ import type {
   RedeemCodeResult,
   SqlDialect,
 } from '../types.ts';
+import { REFRESH_COLUMNS, type RefreshRow } from './hot-reads.ts';
 import { hotStatement, type SqlRunner } from './hot-sql.ts';
 import { mintPg } from './mint-pg.ts';
 import { notifiedWith } from './revocations.ts';
 import { joinList, toCode, toRefreshToken } from './rows.ts';
-import type { AuthCodesTable, RefreshTokensTable } from './schema.ts';
-
-type RefreshRow = Omit<RefreshTokensTable, 'id'> & { id: number };
-
-const REFRESH_COLUMNS =
-  'id, token_hash, client_id, zuid, scopes, family_id, code_hash, created_at, last_used_at, rotated_at, resources, dpop_jkt';
+import type { AuthCodesTable } from './schema.ts';
 
 const FIND_REFRESH = hotStatement(
   'find_refresh',

@@ -16,6 +16,7 @@ import type {
   AuthCodesTable,
   ClientsTable,
   CountersTable,
+  RefreshTokensTable,
   UsersTable,
 } from './schema.ts';
 
@@ -63,12 +64,19 @@ export interface HotReads {
   accessTokenWithUser(tokenHash: string): Promise<AccessTokenUserRow | undefined> | 'busy';
   client(clientId: string): Promise<ClientRow | undefined> | 'busy';
   code(codeHash: string): Promise<AuthCodesTable | undefined> | 'busy';
+  /** The refresh grant's read before its mint (its user, resources and key binding). */
+  refreshToken(tokenHash: string): Promise<RefreshRow | undefined> | 'busy';
   counter(key: string): Promise<CounterRow | undefined> | 'busy';
   /** Client authentication's one read with throttles on: the client and its throttle counter. */
   clientAuth(clientId: string | null, counterKey: string): Promise<ClientAuthRow> | 'busy';
 }
 
 export type CounterRow = Pick<CountersTable, 'count' | 'window_end'>;
+
+/** A refresh token's row as the grant code reads it (ids as numbers). */
+export type RefreshRow = Omit<RefreshTokensTable, 'id'> & { id: number };
+export const REFRESH_COLUMNS =
+  'id, token_hash, client_id, zuid, scopes, family_id, code_hash, created_at, last_used_at, rotated_at, resources, dpop_jkt';
 
 /** A client's columns (null when there is no such client) and its throttle counter's. */
 export type ClientAuthRow = { [K in keyof ClientRow]: ClientRow[K] | null } & {
@@ -91,6 +99,8 @@ const CLIENT_SQL = (param: string): string =>
   `select client_id, secret_hash, name, domain, type, redirect_uris, owner_zuid, profile, created_at, registration, access_token_format, data_centres from clients where client_id = ${param}`;
 const CODE_SQL = (param: string): string =>
   `select code_hash, client_id, zuid, scopes, redirect_uri, offline, code_challenge, code_challenge_method, state, description, expires_at, created_at, consumed_at, resources, dpop_jkt, nonce, auth_time from auth_codes where code_hash = ${param}`;
+const REFRESH_SQL = (param: string): string =>
+  `select ${REFRESH_COLUMNS} from refresh_tokens where token_hash = ${param}`;
 const COUNTER_SQL = (param: string): string =>
   `select "count", window_end from counters where "key" = ${param}`;
 const CLIENT_AUTH_COLUMNS =
@@ -130,6 +140,7 @@ export function sqliteHotReads(database: SqliteDatabase.Database): HotReads {
     accessTokenWithUser: read<[string], AccessTokenUserRow>(ACCESS_TOKEN_USER_SQL('?')),
     client: read<[string], ClientRow>(CLIENT_SQL('?')),
     code: read<[string], AuthCodesTable>(CODE_SQL('?')),
+    refreshToken: read<[string], RefreshRow>(REFRESH_SQL('?')),
     counter: read<[string], CounterRow>(COUNTER_SQL('?')),
     clientAuth: (clientId, counterKey) => {
       const row = clientAuth(clientId, counterKey);
@@ -223,6 +234,12 @@ export function postgresHotReads(pool: pg.Pool): HotReads {
     ),
     client: byKey<string, ClientRow>('tollgate_client', CLIENT_SQL, 'client_id', 'text'),
     code: byKey<string, AuthCodesTable>('tollgate_code', CODE_SQL, 'code_hash', 'text'),
+    refreshToken: byKey<string, RefreshRow>(
+      'tollgate_refresh_token',
+      REFRESH_SQL,
+      'token_hash',
+      'text',
+    ),
     counter: byKey<string, CounterRow>('tollgate_counter', COUNTER_SQL, '"key"', 'text'),
     clientAuth: (clientId, counterKey) => clientAuth(pairKey(clientId, counterKey)).then(oneRow),
   };

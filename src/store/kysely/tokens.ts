@@ -19,7 +19,7 @@ import type {
 import type { Db, SectionContext } from './context.ts';
 import { findRefreshRow, grantName, grantOf, issueTokensIn, mintIn } from './grant-writes.ts';
 import { lockGrant } from './locks.ts';
-import { joinList, splitList, toAccessTokenInfo } from './rows.ts';
+import { joinList, splitList, toAccessTokenInfo, toRefreshToken } from './rows.ts';
 import type { Database } from './schema.ts';
 
 /** Deletes refresh tokens (a non-empty list of ids) with the access tokens minted from them. */
@@ -123,8 +123,13 @@ export function createTokenStore({
       });
     },
 
-    findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
-      return findRefreshRow(hotSql.direct, tokenHash);
+    async findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
+      // PostgreSQL batches this read with the same turn's others (hot-reads.ts); SQLite reads
+      // it at once, or after an open transaction.
+      const hot = hotReads?.refreshToken(tokenHash);
+      if (hot === undefined || hot === 'busy') return findRefreshRow(hotSql.direct, tokenHash);
+      const row = await hot;
+      return row && toRefreshToken(row);
     },
 
     async revokeToken(
