@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openStore } from '../../src/store/open-store.ts';
+import { openStore, type OpenStoreOptions } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/types.ts';
 
 export interface StoreKind {
@@ -32,9 +32,12 @@ async function dropSchema(schema: string): Promise<void> {
 }
 
 /** Opens a store at a fresh location; closing it also deletes the location. */
-async function openFresh(kind: Pick<StoreKind, 'location'>): Promise<Store> {
+async function openFresh(
+  kind: Pick<StoreKind, 'location'>,
+  options?: OpenStoreOptions,
+): Promise<Store> {
   const { location, cleanup } = await kind.location();
-  const store = await openStore(location);
+  const store = await openStore(location, options);
   const close = store.close.bind(store);
   store.close = async () => {
     await close();
@@ -78,3 +81,8 @@ if (!pgUrl) {
 
 /** SQLite, plus PostgreSQL when TEST_PG_URL is set. */
 export const storeKinds: StoreKind[] = pgUrl ? [sqliteKind, postgresKind] : [sqliteKind];
+
+/** The same kind of store opened with options, e.g. the statement timeout `serve` would set. */
+export function withStoreOptions(kind: StoreKind, options: OpenStoreOptions): StoreKind {
+  return { ...kind, open: () => openFresh(kind, options) };
+}

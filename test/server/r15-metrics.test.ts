@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { KyselyStore } from '../../src/store/kysely/kysely-store.ts';
-import { openStore } from '../../src/store/open-store.ts';
-import { storeKinds } from '../helpers/stores.ts';
+import { storeKinds, withStoreOptions } from '../helpers/stores.ts';
 import {
   Browser,
   obtainTokens,
@@ -170,19 +169,7 @@ const postgres = storeKinds.find((k) => k.name === 'postgres');
 describe.runIf(postgres)('R15.2 store errors (PostgreSQL)', () => {
   it('R15.2: a request that runs past --db-statement-timeout (503) counts as a store error of its route', async () => {
     // A store whose statements are bounded at 200 ms, as `serve --db-statement-timeout 200` opens.
-    const bounded = {
-      ...postgres!,
-      async open() {
-        const { location, cleanup } = await postgres!.location();
-        const store = await openStore(location, { statementTimeoutMs: 200 });
-        const close = store.close.bind(store);
-        store.close = async () => {
-          await close();
-          await cleanup();
-        };
-        return store;
-      },
-    };
+    const bounded = withStoreOptions(postgres!, { statementTimeoutMs: 200 });
     const server = await startServer(bounded, { metrics: true, dbStatementTimeout: 200 });
     // The server's schema, whose clients table another connection then holds locked.
     const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(

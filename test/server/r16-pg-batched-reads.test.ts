@@ -19,9 +19,8 @@ import { generateToken, hashSecret } from '../../src/core/ids.ts';
 import { hashPassword } from '../../src/core/passwords.ts';
 import type { KyselyStore } from '../../src/store/kysely/kysely-store.ts';
 import type { Database } from '../../src/store/kysely/schema.ts';
-import { openStore } from '../../src/store/open-store.ts';
 import { obtainTokens, startServer, type TestServer } from '../helpers/server.ts';
-import { storeKinds, type StoreKind } from '../helpers/stores.ts';
+import { storeKinds, withStoreOptions, type StoreKind } from '../helpers/stores.ts';
 
 const postgres = storeKinds.find((k) => k.name === 'postgres');
 
@@ -379,19 +378,7 @@ describe.runIf(postgres)('R16: a failed batch on PostgreSQL', () => {
   it('R16, R15.5: a batch whose statement fails answers each of its requests 503, and the server serves again after', async () => {
     process.on('unhandledRejection', onUnhandled);
     // A store whose statements are bounded at 200 ms, as `serve --db-statement-timeout 200` opens.
-    const bounded: StoreKind = {
-      ...postgres!,
-      async open() {
-        const { location, cleanup } = await postgres!.location();
-        const store = await openStore(location, { statementTimeoutMs: 200 });
-        const close = store.close.bind(store);
-        store.close = async () => {
-          await close();
-          await cleanup();
-        };
-        return store;
-      },
-    };
+    const bounded = withStoreOptions(postgres!, { statementTimeoutMs: 200 });
     const server = await startServer(bounded, {
       throttle: false,
       tokenCacheTtl: 0,
