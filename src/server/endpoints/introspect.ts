@@ -33,9 +33,10 @@ export const introspectEndpoint: RouteModule = {
       // store at once instead of one after the other (SPEC R16). Its answer is used only once
       // the client has proved itself; a failed authentication just drops it.
       const presented = param(params, 'token');
+      const presentedHash = presented === undefined ? undefined : hashSecret(presented);
       const early =
-        presented !== undefined && hint !== 'refresh_token' && !ctx.isMultiDc
-          ? ctx.findAccessToken(hashSecret(presented))
+        presentedHash !== undefined && hint !== 'refresh_token' && !ctx.isMultiDc
+          ? ctx.findAccessToken(presentedHash)
           : undefined;
       early?.catch(() => undefined);
       const caller = await authenticateClient(ctx, request, params);
@@ -44,7 +45,7 @@ export const introspectEndpoint: RouteModule = {
         throw invalidClient('Introspection needs client authentication.');
       }
       const [token = ''] = requireParams(params, ['token']);
-      const hash = hashSecret(token);
+      const hash = token === presented && presentedHash ? presentedHash : hashSecret(token);
       const now = ctx.now();
       reply.header('cache-control', 'no-store');
       // A token of another data centre is unknown here, as at Zoho (SPEC R13.1).
@@ -56,7 +57,7 @@ export const introspectEndpoint: RouteModule = {
           : (['access', 'refresh'] as const);
       for (const kind of lookups) {
         if (kind === 'access') {
-          const at = await (early && token === presented ? early : ctx.findAccessToken(hash));
+          const at = await (early && hash === presentedHash ? early : ctx.findAccessToken(hash));
           if (at && at.expiresAt > now) {
             return reply.send({
               active: true,
