@@ -175,8 +175,7 @@ export function sqliteHotSql(database: SqliteDatabase.Database, db: Kysely<Datab
  */
 export function postgresHotSql(pool: pg.Pool): HotSql {
   const runner = (
-    client: pg.PoolClient,
-    pipelined: boolean,
+    client: PipelinedClient,
   ): TransactionRunner & { send(text: string): void; settle(): Promise<void> } => {
     /** Statements sent but not awaited (begin, savepoints): their failure comes first. */
     let unsettled: Promise<unknown>[] = [];
@@ -189,7 +188,8 @@ export function postgresHotSql(pool: pg.Pool): HotSql {
       stream.uncork();
     };
     const cork = (): void => {
-      if (corked || !pipelined) return;
+      // Only in pipeline mode (a transaction): otherwise a statement waits for the one before.
+      if (corked || client.pipeline !== true) return;
       corked = true;
       stream.cork();
       process.nextTick(uncork);
@@ -243,7 +243,7 @@ export function postgresHotSql(pool: pg.Pool): HotSql {
   const once = async <T>(work: (q: SqlRunner) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
     try {
-      const result = await work(runner(client, false));
+      const result = await work(runner(client));
       client.release();
       return result;
     } catch (error) {
@@ -261,9 +261,9 @@ export function postgresHotSql(pool: pg.Pool): HotSql {
     },
     async transaction<T>(work: (q: TransactionRunner) => Promise<T>): Promise<T> {
       const client = await pool.connect();
-      const pipelined = client as pg.PoolClient & { pipeline?: boolean };
+      const pipelined: PipelinedClient = client;
       pipelined.pipeline = true;
-      const q = runner(client, true);
+      const q = runner(pipelined);
       try {
         q.send('begin');
         const result = await work(q);
@@ -287,6 +287,9 @@ export function postgresHotSql(pool: pg.Pool): HotSql {
     },
   };
 }
+
+/** A pooled client with `pg`'s pipeline switch (pg 8.23; read on every query it sends). */
+type PipelinedClient = pg.PoolClient & { pipeline?: boolean };
 
 /** Whether PostgreSQL refused a statement (an SQLSTATE), leaving the connection usable. */
 function isStatementError(error: unknown): boolean {
