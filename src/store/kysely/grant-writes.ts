@@ -87,10 +87,13 @@ const INSERT_ACCESS = hotStatement(
 /**
  * SPEC R5.3 in one statement: keep only the newest `cap` ($3) live access tokens of a refresh
  * token, deleting from the (cap+1)-th newest live one down (nothing when there are fewer).
+ * `expires_at + 0`: the expiry is checked on the rows the (refresh_token_id, id) index finds,
+ * never through the expiry index, whose range `> now` holds every live token of the table
+ * (PostgreSQL's planner would otherwise AND the two indexes: test/store/r16-cap-index.test.ts).
  */
 const CAP_ACCESS = hotStatement(
   'cap_access',
-  `delete from access_tokens where refresh_token_id = $1 and id <= (select id from access_tokens where refresh_token_id = $1 and expires_at > $2 order by id desc limit 1 offset $3)`,
+  `delete from access_tokens where refresh_token_id = $1 and id <= (select id from access_tokens where refresh_token_id = $1 and expires_at + 0 > $2 order by id desc limit 1 offset $3)`,
 );
 const LIVE_REFRESH = hotStatement(
   'live_refresh',

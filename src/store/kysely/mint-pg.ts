@@ -36,12 +36,16 @@ const READ =
   'live as (select users.zuid from clients, users where clients.client_id = $2::text and users.zuid = $3::bigint and users.disabled = 0 for share), ' +
   'ok as (select rt.id, rt.zuid, rt.scopes from rt, live where rt.rotated_at is null and rt.zuid = $3::bigint)';
 
-/** Parameters: $4 now, $5-$9 the access token, $10 cap - 1; `go` the row to mint from, if any. */
+/**
+ * Parameters: $4 now, $5-$9 the access token, $10 cap - 1; `go` the row to mint from, if any.
+ * The cap reads the refresh token's newest tokens by the (refresh_token_id, id) index only
+ * (`expires_at + 0`, as CAP_ACCESS in grant-writes.ts: never the whole expiry index).
+ */
 const WRITES =
   'touched as (update refresh_tokens set last_used_at = $4::bigint where id = (select id from go)), ' +
   'inserted as (insert into access_tokens (token_hash, client_id, zuid, scopes, expires_at, refresh_token_id, code_hash, created_at, audience, dpop_jkt) ' +
   'select $5::text, $2::text, go.zuid, go.scopes, $6::bigint, go.id, null, $4::bigint, $7::text, $8::text from go), ' +
-  'capped as (delete from access_tokens where refresh_token_id = (select id from go) and id <= (select id from access_tokens where refresh_token_id = (select id from go) and expires_at > $4::bigint order by id desc limit 1 offset $9::bigint) returning 1)';
+  'capped as (delete from access_tokens where refresh_token_id = (select id from go) and id <= (select id from access_tokens where refresh_token_id = (select id from go) and expires_at + 0 > $4::bigint order by id desc limit 1 offset $9::bigint) returning 1)';
 
 /**
  * A cap's delete ends access tokens early: the statement sends revocation's NOTIFY itself (SPEC
