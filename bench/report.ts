@@ -19,21 +19,46 @@ export interface Measurement {
   requests: number;
   errors: number;
   non2xx: number;
+  /**
+   * The rest of the machine in the same window (bench/machine-usage.ts): each CPU's busy share,
+   * and per request the CPU of all PostgreSQL processes (null when none ran) and of the load
+   * generator. Absent in older results.
+   */
+  usage?: {
+    coreBusy: number[];
+    postgresUsPerRequest: number | null;
+    loadGeneratorUsPerRequest: number;
+  };
 }
+
+/** The baseline as measured in the same window as a case (bench/measure.ts, measurePaired). */
+export type PairedBaseline = Pick<
+  Measurement,
+  'rps' | 'p99' | 'cpuUsPerRequest' | 'requests' | 'errors' | 'non2xx'
+>;
 
 export interface CaseResult extends Measurement {
   id: CaseId;
   label: string;
   baseline: Baseline | null;
-  /** rps / the baseline's rps, and p99 / the baseline's p99 (same run). */
+  /** Its baseline measured in alternating slices with it; absent in older results. */
+  paired?: PairedBaseline;
+  /**
+   * rps / the baseline's rps, and p99 / the baseline's p99: the paired baseline's when there is
+   * one, else the mean of the store's before and after baselines (older results).
+   */
   ratio: number | null;
   p99Ratio: number | null;
+  /** The paired baseline's CPU per request / the case's: the same ratio by server CPU. */
+  cpuRatio?: number | null;
 }
 
 export interface ScaleResult extends Measurement {
   id: CaseId;
   /** Filler access tokens in the store (plus a twentieth as many refresh tokens). */
   size: number;
+  /** The case's baseline (A for GETs, B for POSTs) measured paired with it; absent in older results. */
+  paired?: PairedBaseline;
 }
 
 export interface StoreResult {
@@ -42,8 +67,12 @@ export interface StoreResult {
   baselines: Record<Baseline, { before: Measurement; after: Measurement; mean: Measurement }>;
   cases: CaseResult[];
   scale: ScaleResult[];
-  /** Per scaled case: rps at the largest size / rps at the smallest. */
-  scaleRatios: { id: CaseId; smallest: number; largest: number; ratio: number }[];
+  /**
+   * Per scaled case, largest size against smallest: `ratio` is of req/s each divided by its paired
+   * baseline's (so a change of the machine's speed between the sizes cancels out), `raw` of req/s
+   * alone. Older results have only `ratio`, of req/s alone.
+   */
+  scaleRatios: { id: CaseId; smallest: number; largest: number; ratio: number; raw?: number }[];
 }
 
 export interface Target {
@@ -112,9 +141,9 @@ export function renderMarkdown(report: BenchReport, plotPath: string): string {
   for (const store of report.stores) {
     lines.push(`### ${store.store === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`, '');
     lines.push(
-      '| Case | req/s | p50 ms | p99 ms | server RSS MB | server CPU µs/req | vs baseline | p99 vs baseline |',
+      '| Case | req/s | p50 ms | p99 ms | server RSS MB | server CPU µs/req | paired baseline req/s | vs baseline | by CPU | p99 vs baseline |',
     );
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const key of ['A', 'B'] as const) {
       const b = store.baselines[key];
       const label =
@@ -122,31 +151,36 @@ export function renderMarkdown(report: BenchReport, plotPath: string): string {
           ? 'Baseline A: bare Fastify GET, small JSON'
           : 'Baseline B: bare Fastify url-encoded POST';
       lines.push(
-        `| ${label} (before ${f0(b.before.rps)}, after ${f0(b.after.rps)}) | ${f0(b.mean.rps)} | ${ms(b.mean.p50)} | ${ms(b.mean.p99)} | ${Math.round(b.mean.rssMb)} | ${Math.round(b.mean.cpuUsPerRequest)} | 1 (${key}) | 1 |`,
+        `| ${label} (before ${f0(b.before.rps)}, after ${f0(b.after.rps)}) | ${f0(b.mean.rps)} | ${ms(b.mean.p50)} | ${ms(b.mean.p99)} | ${Math.round(b.mean.rssMb)} | ${Math.round(b.mean.cpuUsPerRequest)} | | 1 (${key}) | 1 | 1 |`,
       );
     }
     for (const c of store.cases) {
       lines.push(
-        `| ${c.label} | ${f0(c.rps)} | ${ms(c.p50)} | ${ms(c.p99)} | ${Math.round(c.rssMb)} | ${Math.round(c.cpuUsPerRequest)} | ${c.ratio === null ? '' : `${f2(c.ratio)} of ${c.baseline}`} | ${c.p99Ratio === null ? '' : `${f2(c.p99Ratio)}x`} |`,
+        `| ${c.label} | ${f0(c.rps)} | ${ms(c.p50)} | ${ms(c.p99)} | ${Math.round(c.rssMb)} | ${Math.round(c.cpuUsPerRequest)} | ${c.paired ? `${f0(c.paired.rps)} (${c.baseline})` : ''} | ${c.ratio === null ? '' : `${f2(c.ratio)} of ${c.baseline}`} | ${c.cpuRatio === null || c.cpuRatio === undefined ? '' : f2(c.cpuRatio)} | ${c.p99Ratio === null ? '' : `${f2(c.p99Ratio)}x`} |`,
       );
     }
     lines.push('');
+    lines.push(...renderUsage(store));
     if (store.scale.length > 0) {
       lines.push(
         'Scale runs (filler tokens in the store; a twentieth as many refresh tokens beside them):',
         '',
       );
-      lines.push('| Case | tokens | req/s | p50 ms | p99 ms | server RSS MB | server CPU µs/req |');
-      lines.push('|---|---:|---:|---:|---:|---:|---:|');
+      lines.push(
+        '| Case | tokens | req/s | p50 ms | p99 ms | server RSS MB | server CPU µs/req | paired baseline req/s | vs baseline |',
+      );
+      lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
       for (const r of store.scale) {
         lines.push(
-          `| ${r.id} | ${formatSize(r.size)} | ${f0(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${Math.round(r.rssMb)} | ${Math.round(r.cpuUsPerRequest)} |`,
+          `| ${r.id} | ${formatSize(r.size)} | ${f0(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${Math.round(r.rssMb)} | ${Math.round(r.cpuUsPerRequest)} | ${r.paired ? f0(r.paired.rps) : ''} | ${r.paired ? f2(r.rps / r.paired.rps) : ''} |`,
         );
       }
       lines.push('');
       for (const r of store.scaleRatios)
         lines.push(
-          `- ${r.id}: ${formatSize(r.largest)} / ${formatSize(r.smallest)} tokens = **${f2(r.ratio)}**`,
+          r.raw === undefined
+            ? `- ${r.id}: ${formatSize(r.largest)} / ${formatSize(r.smallest)} tokens = **${f2(r.ratio)}**`
+            : `- ${r.id}: ${formatSize(r.largest)} / ${formatSize(r.smallest)} tokens = **${f2(r.ratio)}** (each size's req/s against its paired baseline; req/s alone ${f2(r.raw)})`,
         );
       lines.push('');
     }
@@ -160,6 +194,56 @@ export function renderMarkdown(report: BenchReport, plotPath: string): string {
     );
   lines.push('', `![requests per second per endpoint against its baseline](${plotPath})`);
   return lines.join('\n');
+}
+
+/**
+ * Where the CPU went in each case of a store (bench/machine-usage.ts): the server's, PostgreSQL's
+ * and the load generator's CPU per request, and how busy each CPU was. Empty for older results.
+ */
+function renderUsage(store: StoreResult): string[] {
+  const rows: { label: string; m: Measurement }[] = [
+    { label: 'Baseline A (mean)', m: store.baselines.A.mean },
+    { label: 'Baseline B (mean)', m: store.baselines.B.mean },
+    ...store.cases.map((c) => ({ label: c.label, m: c as Measurement })),
+  ];
+  const withUsage = rows.filter((r) => r.m.usage !== undefined);
+  if (withUsage.length === 0) return [];
+  const cpus = Math.max(...withUsage.map((r) => r.m.usage?.coreBusy.length ?? 0));
+  const pg = store.store === 'postgres';
+  const cpuHeads = Array.from({ length: cpus }, (_, i) => `CPU ${i} busy`);
+  const head = [
+    'Case',
+    'server µs/req',
+    ...(pg ? ['PostgreSQL µs/req'] : []),
+    'load generator µs/req',
+    ...cpuHeads,
+  ];
+  const lines = [
+    'Where the CPU went in each measured window (all PostgreSQL processes of the machine, the load',
+    "generator's process, and each CPU's busy share; PostgreSQL is not pinned):",
+    '',
+    `| ${head.join(' | ')} |`,
+    `|---|${head
+      .slice(1)
+      .map(() => '---:')
+      .join('|')}|`,
+  ];
+  for (const { label, m } of withUsage) {
+    const u = m.usage;
+    if (!u) continue;
+    const cells = [
+      label,
+      String(Math.round(m.cpuUsPerRequest)),
+      ...(pg
+        ? [u.postgresUsPerRequest === null ? '' : String(Math.round(u.postgresUsPerRequest))]
+        : []),
+      String(Math.round(u.loadGeneratorUsPerRequest)),
+      ...Array.from({ length: cpus }, (_, i) => `${Math.round((u.coreBusy[i] ?? 0) * 100)} %`),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  lines.push('');
+  return lines;
 }
 
 const BEGIN =

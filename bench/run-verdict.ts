@@ -13,6 +13,7 @@ import {
   type BenchReport,
   type CaseResult,
   type Measurement,
+  type PairedBaseline,
   type StoreResult,
   type Target,
 } from './report.ts';
@@ -68,7 +69,7 @@ export function targetsOf(store: StoreResult): Target[] {
 export function problemsOf(stores: StoreResult[]): string[] {
   const problems: string[] = [];
   for (const s of stores) {
-    const all: [string, Measurement][] = [
+    const all: [string, PairedBaseline][] = [
       ['baseline A before', s.baselines.A.before],
       ['baseline A after', s.baselines.A.after],
       ['baseline B before', s.baselines.B.before],
@@ -76,6 +77,12 @@ export function problemsOf(stores: StoreResult[]): string[] {
       ...s.cases.map((c): [string, Measurement] => [c.id, c]),
       ...s.scale.map((r): [string, Measurement] => [`${r.id} @ ${formatSize(r.size)}`, r]),
     ];
+    const pairedOf = (name: string, p: PairedBaseline | undefined): [string, PairedBaseline][] =>
+      p ? [[`${name}'s paired baseline`, p]] : [];
+    all.push(
+      ...s.cases.flatMap((c) => pairedOf(c.id, c.paired)),
+      ...s.scale.flatMap((r) => pairedOf(`${r.id} @ ${formatSize(r.size)}`, r.paired)),
+    );
     for (const [name, m] of all) {
       if (m.requests === 0) problems.push(`${s.store} ${name}: no requests completed`);
       if (m.errors > 0) problems.push(`${s.store} ${name}: ${m.errors} connection errors`);

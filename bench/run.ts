@@ -35,13 +35,14 @@ import {
   type BenchReport,
   type CaseResult,
   type Measurement,
+  type PairedBaseline,
   type ScaleResult,
   type StoreResult,
 } from './report.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
 import { buildServers, type BuiltServers } from './build.ts';
 import { problemsOf, targetsOf, writeDocs } from './run-verdict.ts';
-import { describe, measure } from './measure.ts';
+import { describe, measure, measurePaired, type Side } from './measure.ts';
 
 /** Compiled before the first server starts (bench/build.ts): Tollgate and baseline as JavaScript. */
 let built: BuiltServers | undefined;
@@ -127,6 +128,25 @@ function tokensOfFirstUser(fixtures: Fixtures): string[] {
   return fixtures.accessTokens.filter((_t, i) => i % SEED.users === 0);
 }
 
+/** A baseline server as one side of a paired measurement (bench/measure.ts). */
+function baselineSide(server: ServerProcess, which: 'A' | 'B', input: CaseInput): Side {
+  return {
+    server,
+    requests: caseById(which === 'A' ? 'baseline-get' : 'baseline-post').requests(input),
+  };
+}
+
+function pairedOf(m: Measurement): PairedBaseline {
+  return {
+    rps: m.rps,
+    p99: m.p99,
+    cpuUsPerRequest: m.cpuUsPerRequest,
+    requests: m.requests,
+    errors: m.errors,
+    non2xx: m.non2xx,
+  };
+}
+
 async function runCases(
   kind: StoreKind,
   opts: RunOptions,
@@ -201,15 +221,31 @@ async function runCases(
           serverArgs = wanted;
           tollgate = await startTollgate(loc.location, opts, pinning, `${kind}-${id}`, serverArgs);
         }
-        const m = await measure(tollgate, requests, opts);
+        let m: Measurement;
+        let paired: PairedBaseline | undefined;
+        if (spec.baseline === null) {
+          m = await measure(tollgate, requests, opts);
+        } else {
+          const both = await measurePaired(
+            { server: tollgate, requests },
+            baselineSide(baseline, spec.baseline, input),
+            opts,
+          );
+          m = both.measurement;
+          paired = pairedOf(both.baseline);
+          describe(`  (its baseline ${spec.baseline}, paired)`, both.baseline);
+        }
         describe(spec.label, m);
         cases.push({
           ...m,
           id,
           label: spec.label,
           baseline: spec.baseline,
-          ratio: null,
-          p99Ratio: null,
+          ...(paired ? { paired } : {}),
+          ratio: paired ? m.rps / paired.rps : null,
+          p99Ratio: paired ? m.p99 / paired.p99 : null,
+          cpuRatio:
+            paired && m.cpuUsPerRequest > 0 ? paired.cpuUsPerRequest / m.cpuUsPerRequest : null,
         });
       }
       const after = {
@@ -225,17 +261,24 @@ async function runCases(
         requests: a.requests + b.requests,
         errors: a.errors + b.errors,
         non2xx: a.non2xx + b.non2xx,
+        ...(a.usage && b.usage
+          ? {
+              usage: {
+                coreBusy: a.usage.coreBusy.map((x, i) => (x + (b.usage?.coreBusy[i] ?? x)) / 2),
+                postgresUsPerRequest:
+                  a.usage.postgresUsPerRequest === null || b.usage.postgresUsPerRequest === null
+                    ? null
+                    : (a.usage.postgresUsPerRequest + b.usage.postgresUsPerRequest) / 2,
+                loadGeneratorUsPerRequest:
+                  (a.usage.loadGeneratorUsPerRequest + b.usage.loadGeneratorUsPerRequest) / 2,
+              },
+            }
+          : {}),
       });
       const baselines: StoreResult['baselines'] = {
         A: { before: before.A, after: after.A, mean: mean(before.A, after.A) },
         B: { before: before.B, after: after.B, mean: mean(before.B, after.B) },
       };
-      for (const c of cases) {
-        if (c.baseline === null) continue;
-        const b = baselines[c.baseline].mean;
-        c.ratio = c.rps / b.rps;
-        c.p99Ratio = c.p99 / b.p99;
-      }
       return { baselines, cases };
     } finally {
       await tollgate?.stop();
@@ -260,7 +303,15 @@ async function runScale(
     );
   const loc = await createLocation(kind);
   const scale: ScaleResult[] = [];
+  // Each size's measurement is paired with its baseline, so the sizes compare by their ratios
+  // even when the machine's speed changed in the minutes between them.
+  let baseline: ServerProcess | undefined;
   try {
+    baseline = await startServer(
+      servers().baseline,
+      ['--port', '0', '--host', '127.0.0.1', '--log-level', opts.logLevel],
+      { cpus: pinning.serverCpus },
+    );
     const store = await openStore(loc.location);
     let fixtures: Fixtures;
     try {
@@ -286,23 +337,38 @@ async function runScale(
       try {
         for (const id of SCALED_CASES) {
           const spec = caseById(id);
-          const m = await measure(server, spec.requests({ fixtures, codes: [] }), opts);
-          describe(`${spec.label} @ ${formatSize(size)}`, m);
-          scale.push({ ...m, id, size });
+          const input = { fixtures, codes: [] };
+          const both = await measurePaired(
+            { server, requests: spec.requests(input) },
+            baselineSide(baseline, spec.baseline ?? 'A', input),
+            opts,
+          );
+          describe(`${spec.label} @ ${formatSize(size)}`, both.measurement);
+          scale.push({ ...both.measurement, id, size, paired: pairedOf(both.baseline) });
         }
       } finally {
         await server.stop();
       }
     }
   } finally {
+    await baseline?.stop();
     await loc.cleanup();
   }
+  const vsBaseline = (r: ScaleResult): number => r.rps / (r.paired?.rps ?? r.rps);
   const scaleRatios = SCALED_CASES.flatMap((id) => {
     const rows = scale.filter((r) => r.id === id);
     const first = rows[0];
     const last = rows[rows.length - 1];
     if (!first || !last || rows.length < 2) return [];
-    return [{ id, smallest: first.size, largest: last.size, ratio: last.rps / first.rps }];
+    return [
+      {
+        id,
+        smallest: first.size,
+        largest: last.size,
+        ratio: vsBaseline(last) / vsBaseline(first),
+        raw: last.rps / first.rps,
+      },
+    ];
   });
   return { scale, scaleRatios };
 }

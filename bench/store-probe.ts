@@ -15,6 +15,7 @@ import { openStore } from '../src/store/open-store.ts';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { kyselyOf, seedFixtures } from './load-tokens.ts';
+import { startUsage } from './machine-usage.ts';
 
 // Every statement sent to PostgreSQL, counted (round trips per request: a stable figure).
 let statements = 0;
@@ -79,9 +80,12 @@ async function one(i: number): Promise<number> {
   return r.statusCode;
 }
 
-async function measure(count: number): Promise<{ cpu: number; wall: number; sent: number }> {
+async function measure(
+  count: number,
+): Promise<{ cpu: number; wall: number; sent: number; pgCpu: number | null }> {
   let next = 0;
   const before = statements;
+  const stopUsage = startUsage();
   const start = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
@@ -93,7 +97,9 @@ async function measure(count: number): Promise<{ cpu: number; wall: number; sent
     }),
   );
   const used = process.cpuUsage(start);
+  const pgUs = stopUsage().postgresUs;
   return {
+    pgCpu: pgUs === null ? null : pgUs / count,
     cpu: (used.user + used.system) / count,
     wall: (performance.now() - t0) / count,
     sent: (statements - before) / count,
@@ -101,11 +107,15 @@ async function measure(count: number): Promise<{ cpu: number; wall: number; sent
 }
 await measure(Math.min(1000, n));
 for (let r = 0; r < Number(process.env.ROUNDS ?? 3); r++) {
-  const { cpu, wall, sent } = await measure(n);
+  const { cpu, wall, sent, pgCpu } = await measure(n);
+  const pgPart = db && pgCpu !== null ? ` (PostgreSQL ${pgCpu.toFixed(0)} µs)` : '';
   console.log(
-    `${which} (${db ? 'postgres' : 'sqlite'}, ${concurrency} at once) ${cpu.toFixed(1)} µs CPU/req, ${(1e6 / 1000 / wall).toFixed(0)} req/s, ${sent.toFixed(2)} statements/req`,
+    `${which} (${db ? 'postgres' : 'sqlite'}, ${concurrency} at once) ${cpu.toFixed(1)} µs CPU/req${pgPart}, ${(1e6 / 1000 / wall).toFixed(0)} req/s, ${sent.toFixed(2)} statements/req`,
   );
 }
 await app.close();
-if (db) await sql.raw(`drop schema ${schema} cascade`).execute(kyselyOf(store));
+// PROBE_KEEP=1 keeps the PostgreSQL schema, to look at its tables and plans afterwards.
+if (db && !process.env.PROBE_KEEP)
+  await sql.raw(`drop schema ${schema} cascade`).execute(kyselyOf(store));
+else if (db) console.log(`kept schema ${schema}`);
 await store.close();
