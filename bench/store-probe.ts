@@ -4,7 +4,7 @@
  * is not counted). `PROBE_DB` selects the store (a postgres:// URL, given a fresh schema, or
  * SQLite in a temporary folder by default); `PROBE_CONCURRENCY` requests run at once (default 50,
  * as the bench's connections, so group commit batches as under load).
- * Usage: node --import tsx bench/store-probe.ts userinfo|introspect|refresh [requests]
+ * Usage: node --import tsx bench/store-probe.ts userinfo|introspect|refresh|exchange [requests]
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { buildApp } from '../src/server/app.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { kyselyOf, seedFixtures } from './load-tokens.ts';
+import { REDIRECT_URI, kyselyOf, mintCodes, seedFixtures } from './load-tokens.ts';
 import { startUsage } from './machine-usage.ts';
 
 // Every statement sent to PostgreSQL, counted (round trips per request: a stable figure).
@@ -52,7 +52,29 @@ await app.ready();
 
 const basic = `Basic ${Buffer.from(`${fx.clientId}:${fx.clientSecret}`).toString('base64')}`;
 const form = 'application/x-www-form-urlencoded';
+// Single-use codes for the exchange: enough for the warm-up and every round.
+const codes =
+  which === 'exchange'
+    ? await mintCodes(store, fx, Math.min(1000, n) + n * Number(process.env.ROUNDS ?? 3))
+    : [];
+let nextCode = 0;
 async function one(i: number): Promise<number> {
+  if (which === 'exchange') {
+    const code = codes[nextCode++] as string;
+    const r = await app.inject({
+      method: 'POST',
+      url: '/oauth/v2/token',
+      headers: { 'content-type': form },
+      payload: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: fx.clientId,
+        client_secret: fx.clientSecret,
+        redirect_uri: REDIRECT_URI,
+        code,
+      }).toString(),
+    });
+    return r.statusCode;
+  }
   if (which === 'refresh') {
     const token = fx.refreshTokens[i % fx.refreshTokens.length] as string;
     const r = await app.inject({

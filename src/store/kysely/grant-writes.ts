@@ -72,6 +72,15 @@ const DELETE_FAMILY_ACCESS = hotStatement(
   'delete_family_access',
   `delete from access_tokens where refresh_token_id in (select id from refresh_tokens where family_id = $1)`,
 );
+/**
+ * The same on PostgreSQL, whose planner turned the `in (select ...)` into a hash join over a
+ * sequential scan of every access token (a code exchange that evicted a refresh token read the
+ * whole table): the family's ids are read first, then their tokens by the refresh_token_id index.
+ */
+const DELETE_FAMILY_ACCESS_PG = hotStatement(
+  'delete_family_access_pg',
+  `delete from access_tokens where refresh_token_id = any(array(select id from refresh_tokens where family_id = $1))`,
+);
 const DELETE_FAMILY = hotStatement(
   'delete_family',
   `delete from refresh_tokens where family_id = $1`,
@@ -156,8 +165,8 @@ async function lockGrant(
 }
 
 /** Ends a family of refresh tokens, with every access token minted from them. */
-async function deleteFamily(q: SqlRunner, familyId: string): Promise<void> {
-  await q.run(DELETE_FAMILY_ACCESS, [familyId]);
+async function deleteFamily(q: SqlRunner, dialect: SqlDialect, familyId: string): Promise<void> {
+  await q.run(dialect === 'postgres' ? DELETE_FAMILY_ACCESS_PG : DELETE_FAMILY_ACCESS, [familyId]);
   await q.run(DELETE_FAMILY, [familyId]);
 }
 
@@ -179,13 +188,15 @@ async function insertAccess(q: SqlRunner, token: NewAccessToken, now: number): P
 /** Deletes the oldest live refresh tokens of a user and client beyond the cap (SPEC R5.2). */
 async function evictOldRefreshTokens(
   q: SqlRunner,
+  dialect: SqlDialect,
   zuid: number,
   clientId: string,
   cap: number,
 ): Promise<number> {
   const live = await q.all<{ id: number; family_id: string }>(LIVE_REFRESH, [zuid, clientId]);
   const doomed = live.slice(cap);
-  for (const familyId of new Set(doomed.map((r) => r.family_id))) await deleteFamily(q, familyId);
+  for (const familyId of new Set(doomed.map((r) => r.family_id)))
+    await deleteFamily(q, dialect, familyId);
   return doomed.length;
 }
 
@@ -195,6 +206,7 @@ async function evictOldRefreshTokens(
  */
 async function writeTokens(
   q: SqlRunner,
+  dialect: SqlDialect,
   input: IssueTokensInput,
 ): Promise<{ refreshTokenId: number | null; evicted: number } | 'refresh-cap-reached'> {
   const { access, refresh, now } = input;
@@ -218,7 +230,13 @@ async function writeTokens(
       refresh.dpopJkt ?? null,
     ]);
     refreshTokenId = Number(row?.id);
-    evicted = await evictOldRefreshTokens(q, access.zuid, access.clientId, input.refreshTokenCap);
+    evicted = await evictOldRefreshTokens(
+      q,
+      dialect,
+      access.zuid,
+      access.clientId,
+      input.refreshTokenCap,
+    );
   }
   await insertAccess(q, { ...access, refreshTokenId }, now);
   return { refreshTokenId, evicted };
@@ -236,7 +254,7 @@ export async function issueTokensIn(
   // A replay of the code may have revoked it between consumeCode and now (RFC 6749 §4.1.2).
   if (access.codeHash !== null && !(await q.one(CODE_EXISTS, [access.codeHash])))
     return { outcome: 'grant-revoked', reason: 'code-revoked' };
-  const written = await writeTokens(q, input);
+  const written = await writeTokens(q, dialect, input);
   if (written === 'refresh-cap-reached') return { outcome: written };
   return { outcome: 'issued', ...written };
 }
@@ -315,7 +333,7 @@ export async function mintIn(
   const rt = toRefreshToken(found);
   if (rt.rotatedAt !== null) {
     // A rotated token came back: someone holds a stolen copy. End the whole family.
-    await deleteFamily(q, rt.familyId);
+    await deleteFamily(q, dialect, rt.familyId);
     return { outcome: 'reused-rotated' };
   }
   if (input.throttle) {
@@ -399,7 +417,7 @@ export async function redeemIn<R>(
   if ('refuse' in decision) return { outcome: 'refused', code, reason: decision.refuse };
   if (!live) return { outcome: 'grant-revoked', reason: 'client-deleted-or-user-disabled' };
   const { issue } = decision;
-  const written = await writeTokens(q, {
+  const written = await writeTokens(q, dialect, {
     now,
     access: {
       tokenHash: issue.access.tokenHash,
