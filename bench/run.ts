@@ -222,7 +222,7 @@ async function runCases(
           tollgate = await startTollgate(loc.location, opts, pinning, `${kind}-${id}`, serverArgs);
         }
         let m: Measurement;
-        let paired: PairedBaseline | undefined;
+        let pairedRun: Measurement | undefined;
         if (spec.baseline === null) {
           m = await measure(tollgate, requests, opts);
         } else {
@@ -232,10 +232,12 @@ async function runCases(
             opts,
           );
           m = both.measurement;
-          paired = pairedOf(both.baseline);
-          describe(`  (its baseline ${spec.baseline}, paired)`, both.baseline);
+          pairedRun = both.baseline;
         }
         describe(spec.label, m);
+        if (pairedRun)
+          describe(`  its baseline ${spec.baseline}, measured paired with it`, pairedRun);
+        const paired = pairedRun ? pairedOf(pairedRun) : undefined;
         cases.push({
           ...m,
           id,
@@ -344,6 +346,10 @@ async function runScale(
             opts,
           );
           describe(`${spec.label} @ ${formatSize(size)}`, both.measurement);
+          describe(
+            `  its baseline ${spec.baseline ?? 'A'}, measured paired with it`,
+            both.baseline,
+          );
           scale.push({ ...both.measurement, id, size, paired: pairedOf(both.baseline) });
         }
       } finally {
