@@ -20,6 +20,39 @@ export type CaseId =
   | 'refresh-basic'
   | 'code-exchange';
 
+/**
+ * What a case sends. With `perConnection`, each connection sends its own list instead (set when
+ * autocannon creates the connection): prebuilt requests that autocannon writes as they are,
+ * with no `setupRequest` to run and no request to rebuild per request, so the load generator
+ * spends on a case what it spends on baseline A's fixed request, and the ratio measures the
+ * server. Every connection gets different tokens, so concurrent requests never share one.
+ */
+export type Load = Request[] & {
+  perConnection?: (index: number, connections: number) => Request[];
+};
+
+/** The items of connection `index` of `connections`: every connections-th from its own start. */
+export function shareOf<T>(items: readonly T[], index: number, connections: number): T[] {
+  if (items.length === 0) throw new Error('Nothing to share.');
+  const mine = items.filter((_item, i) => i % connections === index % connections);
+  return mine.length > 0 ? mine : [items[index % items.length] as T];
+}
+
+/** A load of prebuilt requests, one list per connection, built from each connection's share of `items`. */
+function perConnection<T>(items: readonly T[], build: (item: T) => Request): Load {
+  const lists = new Map<string, Request[]>();
+  const listOf = (index: number, connections: number): Request[] => {
+    const key = `${index % connections}/${connections}`;
+    let list = lists.get(key);
+    if (!list) {
+      list = shareOf(items, index, connections).map(build);
+      lists.set(key, list);
+    }
+    return list;
+  };
+  return Object.assign(listOf(0, 1).slice(0, 1), { perConnection: listOf });
+}
+
 export interface CaseSpec {
   id: CaseId;
   label: string;
@@ -30,7 +63,7 @@ export interface CaseSpec {
   /** Extra `tollgate serve` flags; the runner restarts Tollgate when they change between cases. */
   tollgateArgs?: readonly string[];
   /** Builds the autocannon requests (called once per warm-up and measured run). */
-  requests(input: CaseInput): Request[];
+  requests(input: CaseInput): Load;
 }
 
 /** The validated-token cache (SPEC R15.6) off, and on with a TTL longer than any measured run. */
@@ -78,30 +111,22 @@ function post(path: string, build: (req: Request) => Request): Request {
   return { method: 'POST', path, headers: FORM, setupRequest: build };
 }
 
-function userInfoRequests({ fixtures }: CaseInput): Request[] {
-  const next = rotate(fixtures.accessTokens);
-  return [
-    {
-      method: 'GET',
-      path: '/oauth/user/info',
-      setupRequest: (req) => ({
-        ...req,
-        headers: { ...req.headers, authorization: `Zoho-oauthtoken ${next()}` },
-      }),
-    },
-  ];
+function userInfoRequests({ fixtures }: CaseInput): Load {
+  return perConnection(fixtures.accessTokens, (token) => ({
+    method: 'GET',
+    path: '/oauth/user/info',
+    headers: { authorization: `Zoho-oauthtoken ${token}` },
+  }));
 }
 
-function introspectRequests({ fixtures }: CaseInput): Request[] {
-  const next = rotate(fixtures.accessTokens);
+function introspectRequests({ fixtures }: CaseInput): Load {
   const authorization = basic(fixtures.clientId, fixtures.clientSecret);
-  return [
-    post('/oauth/v2/introspect', (req) => ({
-      ...req,
-      headers: { ...req.headers, authorization },
-      body: form({ token: next() }),
-    })),
-  ];
+  return perConnection(fixtures.accessTokens, (token) => ({
+    method: 'POST',
+    path: '/oauth/v2/introspect',
+    headers: { ...FORM, authorization },
+    body: form({ token }),
+  }));
 }
 
 export const CASES: readonly CaseSpec[] = [
@@ -154,19 +179,12 @@ export const CASES: readonly CaseSpec[] = [
     label: 'GET /api/v2/{screen_name}/operators',
     server: 'tollgate',
     baseline: 'A',
-    requests: ({ fixtures, screenName }) => {
-      const next = rotate(fixtures.accessTokens);
-      return [
-        {
-          method: 'GET',
-          path: `/api/v2/${encodeURIComponent(screenName ?? 'bench')}/operators`,
-          setupRequest: (req) => ({
-            ...req,
-            headers: { ...req.headers, authorization: `Zoho-oauthtoken ${next()}` },
-          }),
-        },
-      ];
-    },
+    requests: ({ fixtures, screenName }) =>
+      perConnection(fixtures.accessTokens, (token) => ({
+        method: 'GET',
+        path: `/api/v2/${encodeURIComponent(screenName ?? 'bench')}/operators`,
+        headers: { authorization: `Zoho-oauthtoken ${token}` },
+      })),
   },
   {
     id: 'refresh-params',

@@ -5,7 +5,8 @@
  * (baseline, case, case, baseline), so a machine that speeds up or slows down during the run
  * moves both sides of the ratio alike.
  */
-import autocannon, { type Request, type Result } from 'autocannon';
+import autocannon, { type Result } from 'autocannon';
+import type { Load } from './cases.ts';
 import type { Measurement } from './report.ts';
 import type { RunOptions } from './run-options.ts';
 import type { ServerProcess } from './server-process.ts';
@@ -13,11 +14,23 @@ import { startUsage, type Usage } from './machine-usage.ts';
 
 export function fire(
   url: string,
-  requests: Request[],
+  requests: Load,
   seconds: number,
   connections: number,
 ): Promise<Result> {
-  return autocannon({ url, connections, duration: seconds, requests, timeout: 10 });
+  const { perConnection } = requests;
+  let next = 0;
+  return autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests,
+    timeout: 10,
+    // Each connection its own prebuilt requests (cases.ts, Load), in the order they connect.
+    ...(perConnection
+      ? { setupClient: (client) => client.setRequests(perConnection(next++, connections)) }
+      : {}),
+  });
 }
 
 /** One stretch of load on one server, with what it cost. */
@@ -29,7 +42,7 @@ interface Slice {
 
 async function slice(
   server: ServerProcess,
-  requests: Request[],
+  requests: Load,
   seconds: number,
   connections: number,
 ): Promise<Slice> {
@@ -81,7 +94,7 @@ function combine(slices: Slice[], rssBytes: number): Measurement {
 /** A warm-up run, then the measured run with the server's RSS sampled throughout. */
 export async function measure(
   server: ServerProcess,
-  requests: Request[],
+  requests: Load,
   opts: RunOptions,
 ): Promise<Measurement> {
   await fire(server.url, requests, opts.warmup, opts.connections);
@@ -92,7 +105,7 @@ export async function measure(
 
 export interface Side {
   server: ServerProcess;
-  requests: Request[];
+  requests: Load;
 }
 
 /**

@@ -160,7 +160,7 @@ export function renderMarkdown(report: BenchReport, plotPath: string): string {
       );
     }
     lines.push('');
-    lines.push(...renderUsage(store));
+    lines.push(...renderUsage(store, (m.pinning ?? '').startsWith('pinned')));
     if (store.scale.length > 0) {
       lines.push(
         'Scale runs (filler tokens in the store; a twentieth as many refresh tokens beside them):',
@@ -200,7 +200,15 @@ export function renderMarkdown(report: BenchReport, plotPath: string): string {
  * Where the CPU went in each case of a store (bench/machine-usage.ts): the server's, PostgreSQL's
  * and the load generator's CPU per request, and how busy each CPU was. Empty for older results.
  */
-function renderUsage(store: StoreResult): string[] {
+/** What held a pinned measurement back: the CPU that was full, if one was (95 % or more). */
+function limitedBy(coreBusy: number[]): string {
+  const FULL = 0.95;
+  if ((coreBusy[coreBusy.length - 1] ?? 0) >= FULL) return 'load generator';
+  if ((coreBusy[0] ?? 0) >= FULL) return "server's CPU";
+  return 'neither CPU full (waits)';
+}
+
+function renderUsage(store: StoreResult, pinned: boolean): string[] {
   const rows: { label: string; m: Measurement }[] = [
     { label: 'Baseline A (mean)', m: store.baselines.A.mean },
     { label: 'Baseline B (mean)', m: store.baselines.B.mean },
@@ -217,10 +225,15 @@ function renderUsage(store: StoreResult): string[] {
     ...(pg ? ['PostgreSQL µs/req'] : []),
     'load generator µs/req',
     ...cpuHeads,
+    ...(pinned ? ['limited by'] : []),
   ];
   const lines = [
     'Where the CPU went in each measured window (all PostgreSQL processes of the machine, the load',
-    "generator's process, and each CPU's busy share; PostgreSQL is not pinned):",
+    'generator\'s process, and each CPU\'s busy share; PostgreSQL is not pinned). "Limited by" names',
+    'the CPU that was full (95 % or more): the load generator (autocannon, one thread on the last',
+    "CPU), the server's, or neither (the server waited, e.g. for a commit). A ratio to a baseline",
+    'that was limited by the load generator understates how fast the bare route is; "by CPU" in',
+    'the table above compares the servers alone:',
     '',
     `| ${head.join(' | ')} |`,
     `|---|${head
@@ -239,6 +252,7 @@ function renderUsage(store: StoreResult): string[] {
         : []),
       String(Math.round(u.loadGeneratorUsPerRequest)),
       ...Array.from({ length: cpus }, (_, i) => `${Math.round((u.coreBusy[i] ?? 0) * 100)} %`),
+      ...(pinned ? [limitedBy(u.coreBusy)] : []),
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
