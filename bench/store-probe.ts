@@ -45,6 +45,7 @@ const app = await buildApp(
     throttle: false,
     profile: 'rfc',
     tokenCacheTtl: Number(process.env.CACHE_TTL ?? 0),
+    groupCommit: process.env.GROUP_COMMIT === 'off' ? 'off' : 'on',
   }),
   store,
 );
