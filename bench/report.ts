@@ -111,6 +111,8 @@ export interface BenchReport {
 
 const f0 = (n: number): string => Math.round(n).toLocaleString('en-US');
 const f2 = (n: number): string => n.toFixed(2);
+/** A target's measured value: ratios to three places, so 0.357 never reads as a met 0.36. */
+export const formatTargetValue = (n: number): string => (n < 10 ? n.toFixed(3) : n.toFixed(2));
 const ms = (n: number): string => (n < 10 ? n.toFixed(1) : Math.round(n).toString());
 
 export function formatSize(n: number): string {
@@ -190,7 +192,7 @@ export function renderMarkdown(report: BenchReport, plotPath: string): string {
   lines.push('|---|---|---:|---|---|');
   for (const t of report.targets)
     lines.push(
-      `| ${t.store} | ${t.name} | ${f2(t.value)} | ${t.limit} | ${t.met ? 'yes' : '**no**'} |`,
+      `| ${t.store} | ${t.name} | ${formatTargetValue(t.value)} | ${t.limit} | ${t.met ? 'yes' : '**no**'} |`,
     );
   lines.push('', `![requests per second per endpoint against its baseline](${plotPath})`);
   return lines.join('\n');

@@ -31,6 +31,7 @@ import { countFiller, fillTokens } from './fill-tokens.ts';
 import { mintCodes, seedFixtures, type Fixtures } from './load-tokens.ts';
 import {
   formatSize,
+  formatTargetValue,
   renderSvg,
   type BenchReport,
   type CaseResult,
@@ -221,33 +222,25 @@ async function runCases(
           serverArgs = wanted;
           tollgate = await startTollgate(loc.location, opts, pinning, `${kind}-${id}`, serverArgs);
         }
-        let m: Measurement;
-        let pairedRun: Measurement | undefined;
-        if (spec.baseline === null) {
-          m = await measure(tollgate, requests, opts);
-        } else {
-          const both = await measurePaired(
-            { server: tollgate, requests },
-            baselineSide(baseline, spec.baseline, input),
-            opts,
-          );
-          m = both.measurement;
-          pairedRun = both.baseline;
-        }
+        if (spec.baseline === null) throw new Error(`Case ${id} names no baseline.`);
+        const both = await measurePaired(
+          { server: tollgate, requests },
+          baselineSide(baseline, spec.baseline, input),
+          opts,
+        );
+        const m = both.measurement;
+        const paired = pairedOf(both.baseline);
         describe(spec.label, m);
-        if (pairedRun)
-          describe(`  its baseline ${spec.baseline}, measured paired with it`, pairedRun);
-        const paired = pairedRun ? pairedOf(pairedRun) : undefined;
+        describe(`  its baseline ${spec.baseline}, measured paired with it`, both.baseline);
         cases.push({
           ...m,
           id,
           label: spec.label,
           baseline: spec.baseline,
-          ...(paired ? { paired } : {}),
-          ratio: paired ? m.rps / paired.rps : null,
-          p99Ratio: paired ? m.p99 / paired.p99 : null,
-          cpuRatio:
-            paired && m.cpuUsPerRequest > 0 ? paired.cpuUsPerRequest / m.cpuUsPerRequest : null,
+          paired,
+          ratio: m.rps / paired.rps,
+          p99Ratio: m.p99 / paired.p99,
+          cpuRatio: m.cpuUsPerRequest > 0 ? paired.cpuUsPerRequest / m.cpuUsPerRequest : null,
         });
       }
       const after = {
@@ -339,17 +332,15 @@ async function runScale(
       try {
         for (const id of SCALED_CASES) {
           const spec = caseById(id);
+          if (spec.baseline === null) throw new Error(`Case ${id} names no baseline.`);
           const input = { fixtures, codes: [] };
           const both = await measurePaired(
             { server, requests: spec.requests(input) },
-            baselineSide(baseline, spec.baseline ?? 'A', input),
+            baselineSide(baseline, spec.baseline, input),
             opts,
           );
           describe(`${spec.label} @ ${formatSize(size)}`, both.measurement);
-          describe(
-            `  its baseline ${spec.baseline ?? 'A'}, measured paired with it`,
-            both.baseline,
-          );
+          describe(`  its baseline ${spec.baseline}, measured paired with it`, both.baseline);
           scale.push({ ...both.measurement, id, size, paired: pairedOf(both.baseline) });
         }
       } finally {
@@ -448,7 +439,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\nTargets:\n`);
   for (const t of report.targets)
     process.stdout.write(
-      `  ${t.met ? 'met   ' : 'MISSED'} ${t.store} ${t.name}: ${t.value.toFixed(2)} (${t.limit})\n`,
+      `  ${t.met ? 'met   ' : 'MISSED'} ${t.store} ${t.name}: ${formatTargetValue(t.value)} (${t.limit})\n`,
     );
   process.stdout.write(
     `\nWrote ${jsonPath} and ${svgPath}${opts.docs ? ' and BENCHMARKS.md' : ''} in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
