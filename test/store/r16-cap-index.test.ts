@@ -8,6 +8,9 @@
  *   token: each refresh read the whole expiry index (about 11,750 entries per refresh in a
  *   benchmark's store of 11,000 tokens; PostgreSQL's CPU per refresh doubled over 25,000
  *   refreshes while no VACUUM ran).
+ * - The same cap's delete took every row of the refresh token up to the cut, and its bitmap
+ *   scan read each deleted row still in the index (no VACUUM yet) at every refresh: it now starts
+ *   at the refresh token's oldest row, found by an index scan that marks dead entries as it goes.
  * - The refresh-token cap of a code exchange: ending an evicted token's family deleted its access
  *   tokens with `refresh_token_id in (select ...)`, which the planner ran as a hash join over a
  *   sequential scan of every access token.
@@ -141,6 +144,50 @@ describe.skipIf(!postgres)('R16: the token caps on PostgreSQL', () => {
     // Each cap reads the newest 20 tokens of its refresh token and what it deletes: a few dozen
     // entries per refresh (1,000 refreshes), never the table's 21,000.
     expect((byRefresh?.read ?? 0) / 1000).toBeLessThan(60);
+  });
+
+  it('R16: the cap’s delete reads no more entries as a refresh token’s deleted tokens pile up (no VACUUM)', async () => {
+    const { store: opened, client, url, schema } = await openFilled(10_000);
+    // The filler belongs to 500 other refresh tokens, 20 each, as in a benchmark's store.
+    const { db } = opened as KyselyStore;
+    const owner = await addUser(opened);
+    await sql`insert into refresh_tokens (token_hash, client_id, zuid, scopes, family_id, created_at)
+      select md5('r' || i), ${client.clientId}, ${owner.zuid}, 'AaaServer.profile.READ', md5('f' || i), ${NOW}
+      from generate_series(1, 500) i`.execute(db);
+    await sql`update access_tokens set refresh_token_id = (select min(id) from refresh_tokens) + (access_tokens.id % 500)`.execute(
+      db,
+    );
+    const grants: Awaited<ReturnType<typeof issueRefresh>>[] = [];
+    for (let i = 0; i < 20; i++) {
+      const user = await addUser(opened);
+      grants.push(await issueRefresh(opened, client.clientId, user.zuid));
+    }
+    // 120 refreshes of each: past the 20th, each deletes the oldest, and the deleted rows stay in
+    // the (refresh_token_id, id) index until a VACUUM (none runs here, as on a server between
+    // autovacuum passes): up to 100 of them per refresh token.
+    const refreshes = 20 * 120;
+    await Promise.all(
+      grants.map(async ({ refreshHash }) => {
+        for (let i = 0; i < 120; i++) {
+          const result = await opened.mintAccessToken(mintInput(refreshHash, client.clientId));
+          expect(result.outcome).toBe('minted');
+        }
+      }),
+    );
+    for (const { refreshTokenId } of grants)
+      expect(await countAccessRows(opened, refreshTokenId)).toBe(20);
+    await closeStore();
+
+    const use = await readUse(
+      url,
+      schema,
+      (u) => (u.indexes.get('access_tokens_refresh')?.scans ?? 0) > 0,
+    );
+    // The cap reads the newest 20 of its refresh token and the few it deletes (about 21-25
+    // entries per refresh). A delete whose range reached down to the refresh token's first
+    // token read every deleted one still in the index too: 70 or more per refresh by the end.
+    const read = use.indexes.get('access_tokens_refresh')?.read ?? 0;
+    expect(read / refreshes).toBeLessThan(40);
   });
 
   it('R16: code exchanges past the refresh-token cap end the evicted families by index, never a scan of every access token', async () => {

@@ -39,13 +39,17 @@ const READ =
 /**
  * Parameters: $4 now, $5-$9 the access token, $10 cap - 1; `go` the row to mint from, if any.
  * The cap reads the refresh token's newest tokens by the (refresh_token_id, id) index only
- * (`expires_at + 0`, as CAP_ACCESS in grant-writes.ts: never the whole expiry index).
+ * (`expires_at + 0`, as CAP_ACCESS in grant-writes.ts: never the whole expiry index). Its delete
+ * starts at the refresh token's oldest row (`min(id)`, an index scan, which marks the index
+ * entries of rows already deleted as dead as it passes them): the delete's own bitmap scan never
+ * does, and from the refresh token's first entry it read every row earlier caps had deleted,
+ * until a VACUUM, at every refresh (test/store/r16-cap-index.test.ts).
  */
 const WRITES =
   'touched as (update refresh_tokens set last_used_at = $4::bigint where id = (select id from go)), ' +
   'inserted as (insert into access_tokens (token_hash, client_id, zuid, scopes, expires_at, refresh_token_id, code_hash, created_at, audience, dpop_jkt) ' +
   'select $5::text, $2::text, go.zuid, go.scopes, $6::bigint, go.id, null, $4::bigint, $7::text, $8::text from go), ' +
-  'capped as (delete from access_tokens where refresh_token_id = (select id from go) and id <= (select id from access_tokens where refresh_token_id = (select id from go) and expires_at + 0 > $4::bigint order by id desc limit 1 offset $9::bigint) returning 1)';
+  'capped as (delete from access_tokens where refresh_token_id = (select id from go) and id >= (select min(id) from access_tokens where refresh_token_id = (select id from go)) and id <= (select id from access_tokens where refresh_token_id = (select id from go) and expires_at + 0 > $4::bigint order by id desc limit 1 offset $9::bigint) returning 1)';
 
 /**
  * A cap's delete ends access tokens early: the statement sends revocation's NOTIFY itself (SPEC
