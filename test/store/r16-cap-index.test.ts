@@ -112,18 +112,27 @@ describe.skipIf(!postgres)('R16: the token caps on PostgreSQL', () => {
     store = undefined;
   }
 
-  it('R16: refreshes past the access-token cap read their own refresh token’s entries, never the expiry index', async () => {
-    const { store: opened, client, url, schema } = await openFilled(20_000);
-    // One refresh token for each of 40 people (a person keeps at most 20 per app, R5.2).
+  /**
+   * `people` new people with a refresh token each, each token refreshed `times` times (the
+   * tokens at once, each token's refreshes in turn); then the store is closed and its index use
+   * read. Each token keeps its newest 20 access tokens (R5.3).
+   */
+  async function refreshPastTheCap(
+    opened: Store,
+    client: Client,
+    url: string,
+    schema: string,
+    people: number,
+    times: number,
+  ): Promise<Use> {
     const grants: Awaited<ReturnType<typeof issueRefresh>>[] = [];
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < people; i++) {
       const user = await addUser(opened);
       grants.push(await issueRefresh(opened, client.clientId, user.zuid));
     }
-    // 25 refreshes of each, all at once: every refresh past the 20th of its token evicts the oldest.
     await Promise.all(
       grants.map(async ({ refreshHash }) => {
-        for (let i = 0; i < 25; i++) {
+        for (let i = 0; i < times; i++) {
           const result = await opened.mintAccessToken(mintInput(refreshHash, client.clientId));
           expect(result.outcome).toBe('minted');
         }
@@ -132,12 +141,14 @@ describe.skipIf(!postgres)('R16: the token caps on PostgreSQL', () => {
     for (const { refreshTokenId } of grants)
       expect(await countAccessRows(opened, refreshTokenId)).toBe(20);
     await closeStore();
+    return readUse(url, schema, (u) => (u.indexes.get('access_tokens_refresh')?.scans ?? 0) > 0);
+  }
 
-    const use = await readUse(
-      url,
-      schema,
-      (u) => (u.indexes.get('access_tokens_refresh')?.scans ?? 0) > 0,
-    );
+  it('R16: refreshes past the access-token cap read their own refresh token’s entries, never the expiry index', async () => {
+    const { store: opened, client, url, schema } = await openFilled(20_000);
+    // 25 refreshes of each of 40 refresh tokens, all at once: every refresh past the 20th of its
+    // token evicts the oldest.
+    const use = await refreshPastTheCap(opened, client, url, schema, 40, 25);
     const byRefresh = use.indexes.get('access_tokens_refresh');
     expect(byRefresh?.scans ?? 0).toBeGreaterThan(0);
     expect(use.indexes.get('access_tokens_expires')).toEqual({ scans: 0, read: 0 });
@@ -157,32 +168,11 @@ describe.skipIf(!postgres)('R16: the token caps on PostgreSQL', () => {
     await sql`update access_tokens set refresh_token_id = (select min(id) from refresh_tokens) + (access_tokens.id % 500)`.execute(
       db,
     );
-    const grants: Awaited<ReturnType<typeof issueRefresh>>[] = [];
-    for (let i = 0; i < 20; i++) {
-      const user = await addUser(opened);
-      grants.push(await issueRefresh(opened, client.clientId, user.zuid));
-    }
-    // 120 refreshes of each: past the 20th, each deletes the oldest, and the deleted rows stay in
-    // the (refresh_token_id, id) index until a VACUUM (none runs here, as on a server between
-    // autovacuum passes): up to 100 of them per refresh token.
+    // 120 refreshes of each of 20 refresh tokens: past the 20th, each deletes the oldest, and the
+    // deleted rows stay in the (refresh_token_id, id) index until a VACUUM (none runs here, as on
+    // a server between autovacuum passes): up to 100 of them per refresh token.
     const refreshes = 20 * 120;
-    await Promise.all(
-      grants.map(async ({ refreshHash }) => {
-        for (let i = 0; i < 120; i++) {
-          const result = await opened.mintAccessToken(mintInput(refreshHash, client.clientId));
-          expect(result.outcome).toBe('minted');
-        }
-      }),
-    );
-    for (const { refreshTokenId } of grants)
-      expect(await countAccessRows(opened, refreshTokenId)).toBe(20);
-    await closeStore();
-
-    const use = await readUse(
-      url,
-      schema,
-      (u) => (u.indexes.get('access_tokens_refresh')?.scans ?? 0) > 0,
-    );
+    const use = await refreshPastTheCap(opened, client, url, schema, 20, 120);
     // The cap reads the newest 20 of its refresh token and the few it deletes (about 21-25
     // entries per refresh). A delete whose range reached down to the refresh token's first
     // token read every deleted one still in the index too: 70 or more per refresh by the end.
