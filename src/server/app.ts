@@ -22,6 +22,7 @@ import {
 } from './routes.ts';
 import { metadataEndpoint } from './endpoints/metadata.ts';
 import { loggerOptions } from './logging.ts';
+import { lazyChildLogger } from './request-logger.ts';
 import { trackConnections } from './connection-drain.ts';
 import { startJanitor } from './janitor.ts';
 import { addSecurityHeaders } from './security-headers.ts';
@@ -82,6 +83,8 @@ export async function buildApp(
       : loggerOptions(config.logLevel),
     // One line per request, written in onResponse below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // Each request's pino child is made when it first writes a line (SPEC R16).
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
     requestTimeout: config.requestTimeout * 1000,
@@ -126,7 +129,8 @@ export async function buildApp(
 
   const { metrics } = ctx;
   const requestLogLevel = config.demo ? 'debug' : 'info';
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback, not an async function: no promise per request (SPEC R16).
+  app.addHook('onResponse', (request, reply, done) => {
     if (metrics) {
       // The route pattern, never the raw URL: label values stay few whatever clients send.
       const route = request.routeOptions.url ?? 'unmatched';
@@ -145,6 +149,7 @@ export async function buildApp(
       },
       'request',
     );
+    done();
   });
 
   // The emulator's request log and faults see every request; with it off, no hook is added.

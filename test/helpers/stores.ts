@@ -46,7 +46,7 @@ async function openFresh(
   return store;
 }
 
-const sqliteKind: StoreKind = {
+export const sqliteKind: StoreKind = {
   name: 'sqlite',
   async location() {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
