@@ -78,17 +78,25 @@ export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifie
   // cached user info request then builds no claims object of its own). createCachedVerifier
   // hands its callers a copy, so sharing one here is safe; a WeakMap forgets with the entry.
   const claimsOfCached = new WeakMap<ReadToken, LocalClaims>();
+  const cachedClaims = (info: ReadToken): LocalClaims => {
+    let claims = claimsOfCached.get(info);
+    if (claims === undefined) {
+      claims = claimsOf(info);
+      claimsOfCached.set(info, claims);
+    }
+    return claims;
+  };
+  const readThrough = async (hash: string): Promise<LocalClaims | null> => {
+    const info: ReadToken | undefined = cache ? await cache.lookup(hash, read) : await read(hash);
+    if (!info || (options.accept && !(await options.accept(info)))) return null;
+    return cache ? cachedClaims(info) : claimsOf(info);
+  };
+  // With no further condition, a token the cache holds is answered at once, without a promise.
+  const fresh = cache && !options.accept ? (hash: string) => cache.fresh(hash) : undefined;
   return createCachedVerifier({
-    lookup: async (_token, hash): Promise<LocalClaims | null> => {
-      const info: ReadToken | undefined = cache ? await cache.lookup(hash, read) : await read(hash);
-      if (!info || (options.accept && !(await options.accept(info)))) return null;
-      if (!cache) return claimsOf(info);
-      let claims = claimsOfCached.get(info);
-      if (claims === undefined) {
-        claims = claimsOf(info);
-        claimsOfCached.set(info, claims);
-      }
-      return claims;
+    lookup: (_token, hash) => {
+      const hit = fresh?.(hash);
+      return hit === undefined ? readThrough(hash) : cachedClaims(hit);
     },
     ...(options.now ? { now: options.now } : {}),
     ...(options.cacheSize !== undefined ? { cacheSize: options.cacheSize } : {}),
