@@ -5,7 +5,7 @@
  * client) kept `tollgate serve` from exiting after SIGTERM. Draining ends every connection with
  * no request in progress, and each busy one as soon as its response is sent.
  */
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface ConnectionDrain {
@@ -14,29 +14,31 @@ export interface ConnectionDrain {
 }
 
 export function trackConnections(server: Server): ConnectionDrain {
-  const sockets = new Set<Socket>();
-  const busy = new Set<Socket>();
+  // Each open connection, with the response of its latest request (none yet: undefined). A
+  // connection is busy while that response is unfinished. Recorded with one map write per
+  // request, no listener (SPEC R16); listeners are added only once draining starts.
+  const sockets = new Map<Socket, ServerResponse | undefined>();
   let draining = false;
+  const endAfter = (socket: Socket, response: ServerResponse): void => {
+    response.once('close', () => socket.destroySoon());
+  };
   server.on('connection', (socket: Socket) => {
     if (draining) return void socket.destroy();
-    sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      busy.delete(socket);
-    });
+    sockets.set(socket, undefined);
+    socket.once('close', () => sockets.delete(socket));
   });
   server.on('request', (request, response) => {
     const socket = request.socket;
-    busy.add(socket);
-    response.once('close', () => {
-      busy.delete(socket);
-      if (draining) socket.destroySoon();
-    });
+    if (sockets.has(socket)) sockets.set(socket, response);
+    if (draining) endAfter(socket, response);
   });
   return {
     drain() {
       draining = true;
-      for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
+      for (const [socket, response] of sockets) {
+        if (response === undefined || response.writableFinished) socket.destroy();
+        else endAfter(socket, response);
+      }
     },
   };
 }
