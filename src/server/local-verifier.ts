@@ -86,17 +86,19 @@ export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifie
     }
     return claims;
   };
-  const readThrough = async (hash: string): Promise<LocalClaims | null> => {
-    const info: ReadToken | undefined = cache ? await cache.lookup(hash, read) : await read(hash);
+  // `hit`: what the cache's look-up found (undefined: a miss; it polled and looked once already).
+  const readThrough = async (hash: string, hit?: ReadToken): Promise<LocalClaims | null> => {
+    const info: ReadToken | undefined =
+      hit ?? (cache ? await cache.readToken(hash, read) : await read(hash));
     if (!info || (options.accept && !(await options.accept(info)))) return null;
     return cache ? cachedClaims(info) : claimsOf(info);
   };
-  // With no further condition, a token the cache holds is answered at once, without a promise.
-  const fresh = cache && !options.accept ? (hash: string) => cache.fresh(hash) : undefined;
   return createCachedVerifier({
+    // A token the cache holds is answered at once, without a promise, unless a further condition
+    // (`accept`) must be awaited.
     lookup: (_token, hash) => {
-      const hit = fresh?.(hash);
-      return hit === undefined ? readThrough(hash) : cachedClaims(hit);
+      const hit = cache?.fresh(hash);
+      return hit !== undefined && !options.accept ? cachedClaims(hit) : readThrough(hash, hit);
     },
     ...(options.now ? { now: options.now } : {}),
     ...(options.cacheSize !== undefined ? { cacheSize: options.cacheSize } : {}),

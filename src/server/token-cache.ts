@@ -161,10 +161,21 @@ export class TokenCache implements RevocationListener {
   /**
    * The token's info if the cache holds it fresh and is active, at once (no promise: a cached
    * lookup then costs no turn of the microtask queue, SPEC R16); else undefined, and the caller
-   * reads through {@link lookup}.
+   * reads it with {@link readToken}.
    */
   fresh(hash: string): AccessTokenInfo | undefined {
     return this.hit(this.entries, hash);
+  }
+
+  /**
+   * After {@link fresh} missed, in the same synchronous stretch: `read`, remembered as by
+   * {@link lookup} (the cache was polled and looked at once already).
+   */
+  readToken<I extends AccessTokenInfo>(
+    hash: string,
+    read: (hash: string) => Promise<I | undefined>,
+  ): Promise<AccessTokenInfo | undefined> {
+    return this.readAndKeep(this.entries, hash, read, this.keepToken);
   }
 
   /** A fresh entry of `shelf` while the cache is active (polled first); a stale one is dropped. */
@@ -178,19 +189,27 @@ export class TokenCache implements RevocationListener {
     return undefined;
   }
 
-  /**
-   * The one read-through of the three shelves: a fresh entry, else `read`, whose answer `keep`
-   * may shelve unless a revocation came in meanwhile (it could be stale) or the cache went deaf.
-   */
+  /** The one read-through of the three shelves: a fresh entry, else {@link readAndKeep}. */
   private async through<K, V>(
     shelf: Map<K, Entry<V>>,
     key: K,
     read: (key: K) => Promise<V | undefined>,
     keep: (key: K, value: V, now: number) => void,
   ): Promise<V | undefined> {
+    return this.hit(shelf, key) ?? this.readAndKeep(shelf, key, read, keep);
+  }
+
+  /**
+   * `read`, whose answer `keep` may shelve unless a revocation came in meanwhile (it could be
+   * stale) or the cache went deaf.
+   */
+  private async readAndKeep<K, V>(
+    shelf: Map<K, Entry<V>>,
+    key: K,
+    read: (key: K) => Promise<V | undefined>,
+    keep: (key: K, value: V, now: number) => void,
+  ): Promise<V | undefined> {
     if (!this.hearing) return read(key);
-    const hit = this.hit(shelf, key);
-    if (hit !== undefined) return hit;
     const now = this.now();
     const generation = this.generation;
     const value = await read(key);

@@ -85,6 +85,33 @@ describe('R16: SQLite, the check for other processes’ commits runs once per ba
     expect(polls).toBeLessThan(lookups);
   });
 
+  it('R16: outside a batch (app.inject) a look-up checks data_version once, whether the cache holds the token or not', async () => {
+    const client = await server.addClient();
+    const t = await obtainTokens(server, { ...client, accessType: 'offline' });
+    const access = t.body.access_token as string;
+    const poll = server.store.pollRevocations.bind(server.store);
+    let polls = 0;
+    server.store.pollRevocations = () => {
+      polls++;
+      return poll();
+    };
+    const inject = async () =>
+      (
+        await server.app.inject({
+          url: '/oauth/user/info',
+          headers: { authorization: `Zoho-oauthtoken ${access}` },
+        })
+      ).statusCode;
+    try {
+      expect(await inject()).toBe(200); // a miss: read from the store, then cached
+      expect(polls).toBe(1);
+      expect(await inject()).toBe(200); // a hit
+      expect(polls).toBe(2);
+    } finally {
+      server.store.pollRevocations = poll;
+    }
+  });
+
   it('R15.6: a token revoked by another process is refused by the very next request, while concurrent requests keep batches open', async () => {
     const bystander = await cachedToken(server);
     const tokens: string[] = [];
