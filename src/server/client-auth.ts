@@ -94,6 +94,9 @@ export async function authenticateClient(
     client = found.client;
   } else {
     // Through the client cache when it is on (SPEC R16); any write of the client empties it.
+    // A cached client is answered from memory, so here an unknown client costs a store read
+    // more than a known one: `--no-throttle` is for tests and benchmarks, and client ids are
+    // not secrets (RFC 6749 §2.2). With the throttle on, both paths make the same store calls.
     client = lookupable ? await ctx.findClient(clientId) : undefined;
   }
   // Hash and compare even for an unknown client, so timing does not tell the two apart.
