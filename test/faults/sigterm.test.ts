@@ -1,41 +1,62 @@
 /**
  * Fault: SIGTERM while a request is in flight and idle connections are open. The request is
  * answered, then the process exits 0 promptly: connections that never sent a request do not
- * hold it open (regression: they did, until the clients went away).
+ * hold it open (regression: they did, until the clients went away). Over HTTPS too, where idle
+ * connections may be mid-handshake or past it (regression: a request in flight over TLS was cut
+ * off, its connection taken for an idle one).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { createSelfSignedCert } from '../../src/cli/self-signed-cert.ts';
 import { SCOPE, seedStore, type Seed } from './helpers/seed.ts';
 import { startTollgate, type TollgateProcess } from './helpers/tollgate-process.ts';
-import { openRaw, within, type RawConnection } from './helpers/os-faults.ts';
+import { openRaw, openTls, within, type RawConnection } from './helpers/os-faults.ts';
 
 describe('SIGTERM', () => {
   let dir = '';
   let seed: Seed;
   let server: TollgateProcess | undefined;
-  let port = 0;
   const connections: RawConnection[] = [];
+  const tls = { cert: '', certPath: '', keyPath: '' };
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tollgate-term-'));
     seed = await seedStore(join(dir, 'tollgate.db'), { users: 1, codes: 0 });
-    server = await startTollgate({ db: join(dir, 'tollgate.db') });
-    port = Number(new URL(server.url).port);
+    const pair = createSelfSignedCert({ now: Date.now() });
+    tls.cert = pair.cert;
+    tls.certPath = join(dir, 'cert.pem');
+    tls.keyPath = join(dir, 'key.pem');
+    writeFileSync(tls.certPath, pair.cert);
+    writeFileSync(tls.keyPath, pair.key, { mode: 0o600 });
   });
-  afterAll(async () => {
-    for (const c of connections) c.socket.destroy();
+  afterEach(async () => {
+    for (const c of connections.splice(0)) c.socket.destroy();
     await server?.kill9();
-    rmSync(dir, { recursive: true, force: true });
+    server = undefined;
   });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it(
-    'drains a request in flight on SIGTERM and exits 0 with idle connections open',
+  it.each([
+    { over: 'HTTP', https: false },
+    { over: 'HTTPS', https: true },
+  ])(
+    'drains a request in flight on SIGTERM and exits 0 with idle connections open ($over)',
     { timeout: 20_000 },
-    async () => {
-      const tollgate = server!;
-      const idle = await Promise.all(Array.from({ length: 50 }, () => openRaw(port)));
+    async ({ https }) => {
+      const tollgate = await startTollgate({
+        db: join(dir, 'tollgate.db'),
+        args: https ? ['--tls-cert', tls.certPath, '--tls-key', tls.keyPath] : [],
+      });
+      server = tollgate;
+      const port = Number(new URL(tollgate.url).port);
+      // Idle: connections that sent nothing (over HTTPS: not even a handshake), and over HTTPS
+      // connections whose handshake is done but which sent no request.
+      const idle = await Promise.all([
+        ...Array.from({ length: 40 }, () => openRaw(port)),
+        ...Array.from({ length: https ? 10 : 0 }, () => openTls(port, tls.cert)),
+      ]);
       connections.push(...idle);
       const form = new URLSearchParams({
         grant_type: 'client_credentials',
@@ -45,10 +66,9 @@ describe('SIGTERM', () => {
         client_secret: seed.self.clientSecret,
       }).toString();
       const half = Math.floor(form.length / 2);
-      const inFlight = await openRaw(
-        port,
-        `POST /oauth/v2/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\nConnection: close\r\n\r\n${form.slice(0, half)}`,
-      );
+      const head = `POST /oauth/v2/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\nConnection: close\r\n\r\n${form.slice(0, half)}`;
+      const inFlight = https ? await openTls(port, tls.cert, head) : await openRaw(port, head);
+      connections.push(inFlight);
       await sleep(300);
       const stopping = tollgate.terminate(10_000);
       await sleep(500);

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,10 +56,28 @@ export interface RawConnection {
 
 /** Opens a raw TCP connection to a loopback port, optionally writing `first` at once. */
 export function openRaw(port: number, first = ''): Promise<RawConnection> {
+  return openConnection((ready) => connect(port, '127.0.0.1', ready), first);
+}
+
+/**
+ * Opens a TLS connection to a loopback port (trusting `ca`) and resolves once its handshake is
+ * done, optionally writing `first` then.
+ */
+export function openTls(port: number, ca: string, first = ''): Promise<RawConnection> {
+  return openConnection(
+    (ready) => tlsConnect({ port, host: '127.0.0.1', ca, servername: 'localhost' }, ready),
+    first,
+  );
+}
+
+function openConnection(
+  open: (ready: () => void) => Socket,
+  first: string,
+): Promise<RawConnection> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     let received = '';
-    const socket = connect(port, '127.0.0.1', () => {
+    const socket = open(() => {
       if (first) socket.write(first);
       resolve({ socket, received: () => received, closed });
     });

@@ -77,7 +77,7 @@ export async function startTollgate(options: StartTollgateOptions): Promise<Toll
       (options.timeoutSeconds ?? 30) * 1000,
     );
     const onData = (): void => {
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /listening on (https?:\/\/\S+)/.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         child.stdout.off('data', onData);
